@@ -1,0 +1,94 @@
+/* cmd.h — the command language. One table of commands {name, usage, help,
+ * complete, exec}; typed lines, script files, key bindings (each key is a command
+ * string) and presets all go through cmd_exec. help, tab completion and the man
+ * page's command list come from the table.
+ *
+ * Output goes through the context's sink (never straight to a terminal), so the
+ * REPL prints it, the screen shows it in its message area and tests capture it. */
+#ifndef NOETHER_CMD_H
+#define NOETHER_CMD_H
+#include <stddef.h>
+#include <signal.h>
+#include "noether/session.h"
+
+struct cmd_ctx;
+typedef void (*cmd_sink)(void *user, const char *text);
+
+/* Requests a command leaves for the front end. */
+enum cmd_request { REQ_NONE = 0, REQ_QUIT = 1, REQ_RUN = 2, REQ_PAUSE = 4, REQ_REDRAW = 8,
+	REQ_END_FILE = 16 /* stop reading the current script (set by `checks` in a preset) */ };
+
+struct cmd_ctx {
+	struct session *s;
+	cmd_sink out;            /* normal output (tables, help) */
+	cmd_sink msg;            /* short status/error messages */
+	void *user;
+	int interactive;         /* 1: screen or REPL; 0: batch script */
+	int screen;              /* 1: the ncurses screen is up */
+	int requests;            /* bits of cmd_request */
+	int expect_failed;       /* count of failed expect lines */
+	int depth;               /* nested preset/source depth */
+	int preset_depth;        /* depth of the file `preset` is loading (0: none) */
+	const char *file; int line;   /* current script position, for messages */
+	volatile sig_atomic_t *interrupt;
+	int running;             /* the screen's run state, for `run`/`pause` toggles */
+	long steps_per_frame;
+	char last_error[1024];
+	void *ui;                /* screen state for screen-only commands, or NULL */
+	/* Screen-only commands (theme, caption, compare, portrait, panel ...) are
+	 * table entries whose exec forwards here; NULL when headless, in which case
+	 * they report "needs the screen" or do their headless equivalent. */
+	int (*ui_cmd)(struct cmd_ctx *c, int argc, char **argv);
+};
+
+struct cmd {
+	const char *name;
+	const char *usage;
+	const char *help;
+	/* Completion candidates for argument position argi (0 = first argument)
+	 * given the previous words argv[0..argc) (argv[0] is the command); returns a
+	 * NULL-terminated list valid until the next call, or NULL. */
+	const char *const *(*complete)(struct cmd_ctx *c, int argi, int argc, char **argv);
+	/* Returns 0 ok, NT_* error (message already sent through ctx->msg with
+	 * cmd_error), or 1 when an `expect` failed. */
+	int (*exec)(struct cmd_ctx *c, int argc, char **argv);
+	int provenance;          /* 1: the command changes configuration and is logged */
+};
+
+extern const struct cmd cmd_table[];   /* terminated by {NULL} */
+const struct cmd *cmd_find(const char *name);
+
+/* Executes one line (may hold several commands separated by ';', and a '#'
+ * comment). Returns 0, a negative NT_* code for an error, or 1 for a failed
+ * expect. Errors are reported through ctx->msg as "file:line: message" when
+ * ctx->file is set. */
+int cmd_exec_line(struct cmd_ctx *c, const char *line);
+/* Runs a script file line by line; stops at the first error (returns it).
+ * A failed expect is counted and the script continues; returns 1 at the end
+ * if any failed. */
+int cmd_exec_file(struct cmd_ctx *c, const char *path);
+
+/* Reports an error through the sink with file:line prefix; returns code. */
+int cmd_error(struct cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sends formatted output through ctx->out. */
+void cmd_printf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Evaluates a metric of the `expect`/`print` grammar (loss, laws, laws.max-rel,
+ * NAME.rel, ...). Returns 0 and *v, or NT_ENOENT with a message in err. */
+int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t len);
+
+/* Splits a command into words (quotes "..." group, # starts a comment). Returns
+ * argc, fills argv pointing into buf (modified). -1 on an unterminated quote. */
+int cmd_split(char *buf, char **argv, int max);
+
+/* Tab-completion: candidates starting with `word`, the word being typed after
+ * line_prefix (the text before it). Returns a NULL-terminated malloc'd array of
+ * malloc'd strings (caller frees both), or NULL when there is none. */
+char **cmd_complete(struct cmd_ctx *c, const char *line_prefix, const char *word);
+
+/* Directory searched for presets: $NOETHER_PRESETS, then ./presets, then the
+ * installed share directory. Writes the path of preset NAME into buf. */
+int cmd_preset_path(const char *name, char *buf, size_t len);
+/* NULL-terminated list of preset names found (static storage, refreshed). */
+const char *const *cmd_preset_names(void);
+#endif

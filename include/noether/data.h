@@ -1,0 +1,38 @@
+/* data.h — data sets: n samples, each `len` rows of d_in features, with targets.
+ *
+ * Regression targets are y (n*out_len, d_out). Classification sets store class
+ * indices in label[n*out_len] (0..n_classes-1) and y == NULL until
+ * data_targets_for() builds the target matrix a loss needs. Every generator has
+ * its own seed, independent of the model's initialisation seed. */
+#ifndef NOETHER_DATA_H
+#define NOETHER_DATA_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct dataset {
+	char kind[24];          /* "teacher", "blobs", "xor", "spirals", "csv", ... */
+	char desc[256];         /* the command arguments that made it (re-parsable) */
+	unsigned long seed;
+	int n;                  /* samples */
+	int len;                /* rows per sample (sequence length; 1 for vectors) */
+	int d_in;
+	int out_len;            /* target rows per sample (len, or 1) */
+	int d_out;              /* regression target width (0 for classification) */
+	int n_classes;          /* > 0 for classification */
+	double *x;              /* (n*len, d_in) */
+	double *y;              /* (n*out_len, d_out) or NULL */
+	int *label;             /* (n*out_len) or NULL */
+	char group[64];         /* augmentation group applied ("" if none) */
+	int orbit;              /* group order used by augmentation (1 if none) */
+};
+
+/* Builds a data set of kind `kind` (argv: key=value options). Returns NULL and a
+ * message in err on an unknown kind, bad option or absurd size. Caller frees
+ * with data_free. */
+struct dataset *data_generate(const char *kind, int argc, char **argv, char *err, size_t errlen);
+void data_free(struct dataset *d);
+struct dataset *data_clone(const struct dataset *d);
+/* Names of data kinds (NULL-terminated), for completion and help. */
+extern const char *const data_kinds[];
+const char *data_kind_usage(const char *kind);
+#endif

@@ -1,0 +1,84 @@
+/* quantity.h — quantities watched during training, as data.
+ *
+ * A quantity is a vector of components; each component is a sparse polynomial of
+ * degree <= 2 in θ (terms c·θ_i·θ_j, or c·θ_i when j < 0), or, for user-defined
+ * expressions, an evaluator callback. The checker, drift metrics, screen, CSV and
+ * `laws count` all go through quantity_eval/quantity_grad, so every law is treated
+ * alike. Matrix-valued laws (W1 W1^T - W2^T W2) store the upper triangle with a
+ * norm weight (2 off the diagonal) so ||h|| is the Frobenius norm.
+ *
+ * Invariant: a quantity has role QR_LAW only after its numerical rate check
+ * passed; a catalogue law that failed is QR_CLAIMED_FAILS and is never shown as
+ * conserved. */
+#ifndef NOETHER_QUANTITY_H
+#define NOETHER_QUANTITY_H
+#include <stddef.h>
+
+struct qterm { int i, j; double c; };          /* c*θ_i*θ_j, or c*θ_i if j < 0 */
+
+struct qcomp {
+	int nterms, cap;
+	struct qterm *terms;
+	double weight;                          /* weight in the squared norm */
+};
+
+enum qkind { QK_QUADRATIC, QK_LINEAR, QK_EXPR, QK_LOSS };
+enum qrole {
+	QR_CANDIDATE,      /* catalogue law not yet checked */
+	QR_LAW,            /* passed the rate check: shown as conserved */
+	QR_CLAIMED_FAILS,  /* stated in the literature, failed the check */
+	QR_CONTRAST        /* not conserved: norms, single terms, loss */
+};
+
+struct quantity;
+/* Evaluator for QK_EXPR: returns h(θ); if grad != NULL adds scale·∇h into grad (D doubles). */
+typedef double (*quantity_fn)(const struct quantity *q, const double *theta, double *grad, double scale);
+
+struct quantity {
+	char name[96];
+	char formula[160];       /* human-readable definition */
+	enum qkind kind;
+	enum qrole role;
+	int block;               /* owning block index (0-based), -1 if none */
+	double sym_p;            /* rescaling law: in→λ·in, out→λ^-p·out (0: none) */
+	int ncomp;
+	struct qcomp *comp;
+	quantity_fn fn; void *fn_ctx; void (*fn_free)(void *);
+	int user;                /* added by `watch NAME = EXPR` */
+	int watched;             /* shown on screen and exported (default: laws, norms, loss) */
+	int slot;                /* column in the trace rows */
+
+	/* state, filled by the session */
+	double rate;             /* max relative rate |<∇h,∇L>|/(|∇h||∇L|) over checks */
+	double *h0, *hk;         /* ncomp values at θ0 and θk (with weight-decay rescale) */
+	double norm0, normk;     /* weighted norms of h0, hk */
+	double mag0;             /* Σ|terms| at θ0: scale used when h0 ≈ 0 */
+	double drift_abs, drift_rel;
+	double first_value;      /* unscaled scalar value at θ0 (component 0) */
+};
+
+struct qset { int n, cap; struct quantity **q; };
+
+/* Creation and ownership: quantity_new returns an owned quantity with ncomp
+ * empty components (weight 1); free with quantity_free. qset owns its members. */
+struct quantity *quantity_new(const char *name, enum qkind kind, int ncomp);
+void quantity_free(struct quantity *q);
+void qcomp_add(struct qcomp *c, int i, int j, double coef);   /* j<0: linear */
+void qset_add(struct qset *s, struct quantity *q);            /* takes ownership */
+void qset_clear(struct qset *s);                              /* frees members */
+void qset_remove(struct qset *s, int index);
+struct quantity *qset_find(const struct qset *s, const char *name);
+
+/* Value of component k at theta. */
+double quantity_comp_value(const struct quantity *q, int k, const double *theta);
+/* Fills out[ncomp]. */
+void quantity_eval(const struct quantity *q, const double *theta, double *out);
+/* Adds scale * ∇(component k) into grad (D doubles). */
+void quantity_comp_grad(const struct quantity *q, int k, const double *theta, double scale, double *grad);
+/* Σ over terms of |c θ_i θ_j| (or |c θ_i|) for all components: a magnitude. */
+double quantity_magnitude(const struct quantity *q, const double *theta);
+/* Weighted Euclidean norm of a component vector v[ncomp]. */
+double quantity_norm(const struct quantity *q, const double *v);
+/* Largest parameter index referenced + 1 (0 for expressions). */
+int quantity_max_index(const struct quantity *q);
+#endif

@@ -1,0 +1,49 @@
+/* util.h — allocation that cannot fail silently, bounded string helpers and the
+ * error convention shared by the core: functions return 0 or a negative code and
+ * write one human sentence into a caller-supplied buffer. */
+#ifndef NOETHER_UTIL_H
+#define NOETHER_UTIL_H
+#include <stddef.h>
+
+enum nt_status {
+	NT_OK = 0,
+	NT_EINVAL = -1,   /* bad argument, shape or value */
+	NT_ENOENT = -2,   /* unknown name, missing file */
+	NT_ERANGE = -3,   /* size beyond a stated limit */
+	NT_EIO = -4,      /* read/write failure, corrupt file */
+	NT_EDIVERGED = -5,/* NaN/Inf during training */
+	NT_ESTATE = -6,   /* command not valid in this state */
+	NT_EINTR = -7     /* interrupted by the user */
+};
+
+/* Hard limits, named in error messages. */
+#define NT_MAX_WIDTH    4096     /* any layer width */
+#define NT_MAX_SAMPLES  1000000  /* data set rows */
+#define NT_MAX_PARAMS   20000000 /* parameters in θ */
+#define NT_MAX_BLOCKS   64       /* blocks in a model */
+#define NT_MAX_SEQ      1024     /* sequence length */
+#define NT_MAX_ELEMS    100000000 /* doubles in one workspace */
+
+/* xmalloc/xcalloc/xrealloc: abort with a message on out-of-memory (the only
+ * place the core may stop the process). Caller frees with free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Formats into buf (size len), always NUL-terminated; returns NT_EINVAL etc. as
+ * given in code so callers can write `return nt_err(err, len, NT_EINVAL, ...)`. */
+int nt_err(char *buf, size_t len, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Strict number parsing: the whole string must be a finite number.
+ * Return 0 on success, -1 otherwise. */
+int parse_double(const char *s, double *out);
+int parse_long(const char *s, long *out);
+
+/* Copies src into dst (size n), truncating; always NUL-terminated. */
+void str_copy(char *dst, const char *src, size_t n);
+
+/* Monotonic wall clock in seconds. */
+double now_seconds(void);
+#endif

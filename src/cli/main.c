@@ -1,0 +1,173 @@
+/* main.c — the noether program: option parsing and the choice of front end.
+ *   -b FILE / -e 'cmds' / stdin not a terminal  → headless batch (no curses)
+ *   --repl                                     → readline prompt
+ *   otherwise                                  → the ncurses screen on a preset
+ * Exit status: 0 ok, 1 a failed expect or a run error, 2 usage. */
+#include "noether/cmd.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include "repl.h"
+#include "../ui/ui.h"
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef NT_VERSION
+#define NT_VERSION "0.0"
+#endif
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void out_stdout(void *u, const char *t)
+{
+	(void)u;
+	fputs(t, stdout);
+	fflush(stdout);
+}
+
+static void msg_stderr(void *u, const char *t)
+{
+	(void)u;
+	fflush(stdout);
+	fprintf(stderr, "%s\n", t);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: noether [options] [PRESET]\n"
+	        "  (no option)        open the explorer screen on PRESET (default relu2)\n"
+	        "  -b, --batch FILE   run a command script headless ('-' reads stdin)\n"
+	        "  -e, --exec 'CMDS'  run commands headless ('cmd; cmd; ...'); may repeat\n"
+	        "      --repl         a readline prompt instead of the screen\n"
+	        "      --threads N    BLAS threads (default 1: reproducible to the bit)\n"
+	        "      --no-color     monochrome screen (also NO_COLOR=1)\n"
+	        "      --no-unicode   ASCII plots and frames\n"
+	        "      --present      presentation mode (big digits, captions, high contrast)\n"
+	        "      --record FILE  record keys and commands with step counts\n"
+	        "      --replay FILE  replay a recording\n"
+	        "  -h, --help         this help;  -V, --version  the version\n"
+	        "exit status: 0 ok, 1 failed expect or run error, 2 usage\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *batch = NULL, *preset = NULL;
+	const char *execs[64];
+	int nexec = 0, repl = 0, threads = 1;
+	struct ui_options uo = { 0 };
+	setlocale(LC_CTYPE, ""); /* never LC_NUMERIC: CSV and scripts use '.' */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+		else if (!strcmp(a, "-V") || !strcmp(a, "--version")) { printf("noether %s\n", NT_VERSION); return 0; }
+		else if ((!strcmp(a, "-b") || !strcmp(a, "--batch")) && more) batch = argv[++i];
+		else if ((!strcmp(a, "-e") || !strcmp(a, "--exec")) && more) {
+			if (nexec == 64) { fprintf(stderr, "noether: too many -e options (limit 64)\n"); return 2; }
+			execs[nexec++] = argv[++i];
+		}
+		else if (!strcmp(a, "--repl")) repl = 1;
+		else if (!strcmp(a, "--threads") && more) {
+			long t;
+			if (parse_long(argv[++i], &t) || t < 1 || t > 256) {
+				fprintf(stderr, "noether: --threads needs an integer in 1..256\n");
+				return 2;
+			}
+			threads = (int)t;
+		}
+		else if (!strcmp(a, "--no-color")) uo.no_color = 1;
+		else if (!strcmp(a, "--no-unicode")) uo.no_unicode = 1;
+		else if (!strcmp(a, "--present")) uo.present = 1;
+		else if (!strcmp(a, "--record") && more) uo.record = argv[++i];
+		else if (!strcmp(a, "--replay") && more) uo.replay = argv[++i];
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "noether: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+		else if (!preset) preset = a;
+		else { fprintf(stderr, "noether: unexpected argument '%s'\n", a); usage(stderr); return 2; }
+	}
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		uo.no_color = 1;
+	linalg_set_threads(threads);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+
+	struct session *s = session_new();
+	s->threads = threads;
+	struct cmd_ctx c = { 0 };
+	c.s = s;
+	c.out = out_stdout;
+	c.msg = msg_stderr;
+	c.interrupt = &interrupted;
+	c.steps_per_frame = 1;
+	int status = 0;
+
+	int headless = batch || nexec || !isatty(STDIN_FILENO);
+	if (headless) {
+		int rc = 0;
+		if (preset && !rc) {
+			char line[300];
+			snprintf(line, sizeof line, "preset %s", preset);
+			rc = cmd_exec_line(&c, line);
+		}
+		for (int i = 0; i < nexec && rc >= 0 && !(c.requests & REQ_QUIT); i++) {
+			c.file = "-e";
+			c.line = i + 1;
+			int r = cmd_exec_line(&c, execs[i]);
+			if (r < 0)
+				rc = r;
+			else if (r > 0)
+				rc = 1;
+		}
+		c.file = NULL;
+		if (rc >= 0 && !(c.requests & REQ_QUIT)) {
+			int r = 0;
+			if (batch && strcmp(batch, "-"))
+				r = cmd_exec_file(&c, batch);
+			else if (batch || !nexec)
+				r = cmd_exec_file(&c, "/dev/stdin");
+			if (r < 0)
+				rc = r;
+			else if (r > 0)
+				rc = 1;
+		}
+		status = rc == 0 && c.expect_failed == 0 ? 0 : 1;
+		if (c.expect_failed)
+			fprintf(stderr, "noether: %d expect line%s failed\n", c.expect_failed, c.expect_failed == 1 ? "" : "s");
+	} else if (repl || !isatty(STDOUT_FILENO)) {
+		if (preset) {
+			char line[300];
+			snprintf(line, sizeof line, "preset %s", preset);
+			cmd_exec_line(&c, line);
+		}
+		status = repl_main(&c);
+	} else {
+		char line[300];
+		c.interactive = 1;
+		snprintf(line, sizeof line, "preset %s", preset ? preset : "relu2");
+		if (cmd_exec_line(&c, line) < 0 && preset) {
+			session_free(s);
+			return 2;
+		}
+		status = ui_main(&c, &uo);
+	}
+	session_free(s);
+	return status;
+}

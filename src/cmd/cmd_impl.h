@@ -1,0 +1,45 @@
+/* cmd_impl.h — private to src/cmd: the handler functions the table points to,
+ * grouped by topic file, and small shared helpers. */
+#ifndef NOETHER_CMD_IMPL_H
+#define NOETHER_CMD_IMPL_H
+#include "noether/cmd.h"
+
+/* cmd_model.c */
+int cmd_data(struct cmd_ctx *c, int argc, char **argv);
+int cmd_layer(struct cmd_ctx *c, int argc, char **argv);
+int cmd_loss(struct cmd_ctx *c, int argc, char **argv);
+int cmd_init(struct cmd_ctx *c, int argc, char **argv);
+int cmd_show(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_train.c */
+int cmd_opt(struct cmd_ctx *c, int argc, char **argv);
+int cmd_schedule(struct cmd_ctx *c, int argc, char **argv);
+int cmd_wd(struct cmd_ctx *c, int argc, char **argv);
+int cmd_step(struct cmd_ctx *c, int argc, char **argv);
+int cmd_run(struct cmd_ctx *c, int argc, char **argv);
+int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
+int cmd_toggle(struct cmd_ctx *c, int argc, char **argv);
+int cmd_reset(struct cmd_ctx *c, int argc, char **argv);
+int cmd_reseed(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_laws.c */
+int cmd_laws(struct cmd_ctx *c, int argc, char **argv);
+int cmd_watch(struct cmd_ctx *c, int argc, char **argv);
+int cmd_unwatch(struct cmd_ctx *c, int argc, char **argv);
+int cmd_expect(struct cmd_ctx *c, int argc, char **argv);
+int cmd_print(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_io.c */
+int cmd_export(struct cmd_ctx *c, int argc, char **argv);
+int cmd_preset(struct cmd_ctx *c, int argc, char **argv);
+int cmd_checks(struct cmd_ctx *c, int argc, char **argv);
+int cmd_source(struct cmd_ctx *c, int argc, char **argv);
+int cmd_help(struct cmd_ctx *c, int argc, char **argv);
+int cmd_quit(struct cmd_ctx *c, int argc, char **argv);
+int cmd_echo(struct cmd_ctx *c, int argc, char **argv);
+int cmd_screen(struct cmd_ctx *c, int argc, char **argv);
+
+/* Prepares the session, reporting an error through the context. */
+int cmd_need_session(struct cmd_ctx *c);
+/* Reports the session's error message with the given code. */
+int cmd_session_error(struct cmd_ctx *c, int code);
+/* Formats a number compactly (%.4g, or %.3e for small/large). */
+void cmd_fmt(char *buf, size_t len, double v);
+#endif

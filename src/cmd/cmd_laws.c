@@ -1,0 +1,287 @@
+/* cmd_laws.c — quantities: the `laws` table, watch/unwatch, and the metric
+ * grammar shared by `expect` (assertions that make scripts exit 1) and `print`.
+ *   metrics: loss loss0 step budget params laws claimed-fails contrasts
+ *            laws.max-rel laws.max-abs laws.max-rate contrasts.min-rel
+ *            contrasts.max-rel eps-block NAME.rel NAME.abs NAME.value
+ *            NAME.value0 NAME.rate
+ *   expect METRIC OP VALUE      OP: < <= > >= == !=   VALUE: NUMBER | [NUMBER*]METRIC
+ *   expect NAME is law|claimed-fails|contrast */
+#include "cmd_impl.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *role_name(enum qrole r)
+{
+	switch (r) {
+	case QR_LAW: return "law";
+	case QR_CLAIMED_FAILS: return "claimed-fails";
+	case QR_CONTRAST: return "contrast";
+	default: return "unchecked";
+	}
+}
+
+static void law_row(struct cmd_ctx *c, const struct quantity *q)
+{
+	char a[32], b[32], d[32], r[32], rate[32];
+	int scalar = q->ncomp == 1;
+	cmd_fmt(a, sizeof a, scalar ? q->h0[0] : q->norm0);
+	cmd_fmt(b, sizeof b, scalar ? q->hk[0] : q->normk);
+	cmd_fmt(d, sizeof d, q->drift_abs);
+	cmd_fmt(r, sizeof r, q->drift_rel);
+	if (q->role == QR_LAW)
+		snprintf(rate, sizeof rate, "ok %.0e", q->rate);
+	else if (q->role == QR_CLAIMED_FAILS)
+		snprintf(rate, sizeof rate, "FAILS %.1e", q->rate);
+	else
+		snprintf(rate, sizeof rate, "-");
+	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s%s\n", q->name, a, b, d, r, rate, scalar ? "" : "  (norm)");
+}
+
+int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct session *s = c->s;
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	session_update_quantities(s);
+	int all = argc > 1 && !strcmp(argv[1], "all");
+	if (argc > 1 && !all) {
+		struct quantity *q = qset_find(&s->q, argv[1]);
+		if (!q)
+			return cmd_error(c, NT_ENOENT, "laws: no quantity '%s' (subcommands: all; or a name from `laws all`)", argv[1]);
+		char r[32];
+		cmd_fmt(r, sizeof r, q->drift_rel);
+		cmd_printf(c, "%s  [%s]\n  h = %s\n  components %d, rate check %.2e, relative drift %s\n",
+		           q->name, role_name(q->role), q->formula, q->ncomp, q->rate, r);
+		return 0;
+	}
+	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "check");
+	int nl = 0;
+	for (int i = 0; i < s->q.n; i++)
+		if (s->q.q[i]->role == QR_LAW) {
+			law_row(c, s->q.q[i]);
+			nl++;
+		}
+	if (!nl)
+		cmd_printf(c, "(no conservation laws for this model)\n");
+	for (int i = 0; i < s->q.n; i++)
+		if (s->q.q[i]->role == QR_CLAIMED_FAILS)
+			law_row(c, s->q.q[i]);
+	if (all)
+		for (int i = 0; i < s->q.n; i++)
+			if (s->q.q[i]->role == QR_CONTRAST)
+				law_row(c, s->q.q[i]);
+	if (s->wd > 0)
+		cmd_printf(c, "(weight decay %g: values shown are e^{2Λ}h for quadratic laws, Λ = %.6g)\n", s->wd, s->Lambda);
+	for (int b = 0; b < s->model->nblocks; b++) {
+		double e = session_block_drift(s, b);
+		if (e >= 0) {
+			char v[32];
+			cmd_fmt(v, sizeof v, e);
+			cmd_printf(c, "ε_block(%s) = %s\n", s->model->blocks[b].name, v);
+		}
+	}
+	char bud[32];
+	cmd_fmt(bud, sizeof bud, s->budget);
+	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", s->step, bud);
+	return 0;
+}
+
+int cmd_watch(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct session *s = c->s;
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	if (argc < 2) {
+		for (int i = 0; i < s->q.n; i++)
+			if (s->q.q[i]->watched)
+				cmd_printf(c, "%s%s\n", s->q.q[i]->role == QR_LAW ? "law:" : "q:", s->q.q[i]->name);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[2], "="))
+		return cmd_error(c, NT_EINVAL, "watch NAME = EXPR: user-defined expressions are not available in this build");
+	if (!strcmp(argv[1], "all")) {
+		for (int i = 0; i < s->q.n; i++)
+			s->q.q[i]->watched = 1;
+		return 0;
+	}
+	for (int a = 1; a < argc; a++) {
+		struct quantity *q = qset_find(&s->q, argv[a]);
+		if (!q)
+			return cmd_error(c, NT_ENOENT, "watch: no quantity '%s' (see: laws all)", argv[a]);
+		q->watched = 1;
+	}
+	return 0;
+}
+
+int cmd_unwatch(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct session *s = c->s;
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: unwatch NAME... | unwatch all");
+	if (!strcmp(argv[1], "all")) {
+		for (int i = 0; i < s->q.n; i++)
+			s->q.q[i]->watched = 0;
+		return 0;
+	}
+	for (int a = 1; a < argc; a++) {
+		struct quantity *q = qset_find(&s->q, argv[a]);
+		if (!q)
+			return cmd_error(c, NT_ENOENT, "unwatch: no quantity '%s'", argv[a]);
+		q->watched = 0;
+	}
+	return 0;
+}
+
+static double role_extreme(const struct session *s, enum qrole role, int which, int want_max)
+{
+	double v = want_max ? 0 : INFINITY;
+	int any = 0;
+	for (int i = 0; i < s->q.n; i++) {
+		const struct quantity *q = s->q.q[i];
+		if (q->role != role)
+			continue;
+		double x = which == 0 ? q->drift_rel : which == 1 ? q->drift_abs : q->rate;
+		any = 1;
+		if (want_max ? x > v : x < v)
+			v = x;
+	}
+	return any ? v : NAN;
+}
+
+int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t len)
+{
+	struct session *s = c->s;
+	if (session_prepare(s))
+		return nt_err(err, len, NT_ESTATE, "%s", s->err);
+	session_update_quantities(s);
+	if (!strcmp(name, "loss")) { *v = s->loss_val; return 0; }
+	if (!strcmp(name, "loss0")) { *v = s->loss0; return 0; }
+	if (!strcmp(name, "step")) { *v = (double)s->step; return 0; }
+	if (!strcmp(name, "budget")) { *v = s->budget; return 0; }
+	if (!strcmp(name, "params")) { *v = (double)s->D; return 0; }
+	if (!strcmp(name, "laws")) { *v = session_count(s, QR_LAW); return 0; }
+	if (!strcmp(name, "claimed-fails")) { *v = session_count(s, QR_CLAIMED_FAILS); return 0; }
+	if (!strcmp(name, "contrasts")) { *v = session_count(s, QR_CONTRAST); return 0; }
+	if (!strcmp(name, "laws.max-rel")) { *v = role_extreme(s, QR_LAW, 0, 1); return 0; }
+	if (!strcmp(name, "laws.max-abs")) { *v = role_extreme(s, QR_LAW, 1, 1); return 0; }
+	if (!strcmp(name, "laws.max-rate")) { *v = role_extreme(s, QR_LAW, 2, 1); return 0; }
+	if (!strcmp(name, "claimed-fails.min-rate")) { *v = role_extreme(s, QR_CLAIMED_FAILS, 2, 0); return 0; }
+	if (!strcmp(name, "contrasts.min-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 0); return 0; }
+	if (!strcmp(name, "contrasts.max-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 1); return 0; }
+	if (!strcmp(name, "eps-block")) {
+		double mx = NAN;
+		for (int b = 0; b < s->model->nblocks; b++) {
+			double e = session_block_drift(s, b);
+			if (e >= 0 && !(e <= mx))
+				mx = e;
+		}
+		*v = mx;
+		return 0;
+	}
+	const char *dot = strrchr(name, '.');
+	if (dot) {
+		char qn[128];
+		str_copy(qn, name, (size_t)(dot - name) + 1 < sizeof qn ? (size_t)(dot - name) + 1 : sizeof qn);
+		struct quantity *q = qset_find(&s->q, qn);
+		if (q) {
+			const char *f = dot + 1;
+			if (!strcmp(f, "rel")) { *v = q->drift_rel; return 0; }
+			if (!strcmp(f, "abs")) { *v = q->drift_abs; return 0; }
+			if (!strcmp(f, "value")) { *v = q->ncomp == 1 ? q->hk[0] : q->normk; return 0; }
+			if (!strcmp(f, "value0")) { *v = q->ncomp == 1 ? q->h0[0] : q->norm0; return 0; }
+			if (!strcmp(f, "rate")) { *v = q->rate; return 0; }
+			return nt_err(err, len, NT_ENOENT, "unknown field '%s' of %s (rel, abs, value, value0, rate)", f, qn);
+		}
+	}
+	return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (loss, laws, laws.max-rel, contrasts.min-rel, NAME.rel, ...; see help expect)", name);
+}
+
+static int eval_value(struct cmd_ctx *c, const char *text, double *v, char *err, size_t len)
+{
+	if (!parse_double(text, v))
+		return 0;
+	const char *star = strchr(text, '*');
+	if (star) {
+		char num[64];
+		double k, m;
+		str_copy(num, text, (size_t)(star - text) + 1 < sizeof num ? (size_t)(star - text) + 1 : sizeof num);
+		if (parse_double(num, &k))
+			return nt_err(err, len, NT_EINVAL, "'%s' is not a number", num);
+		int rc = cmd_metric(c, star + 1, &m, err, len);
+		*v = k * m;
+		return rc;
+	}
+	return cmd_metric(c, text, v, err, len);
+}
+
+int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
+{
+	char err[512];
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	if (argc == 4 && !strcmp(argv[2], "is")) {
+		struct quantity *q = qset_find(&c->s->q, argv[1]);
+		if (!q)
+			return cmd_error(c, NT_ENOENT, "expect: no quantity '%s'", argv[1]);
+		if (strcmp(argv[3], "law") && strcmp(argv[3], "claimed-fails") && strcmp(argv[3], "contrast"))
+			return cmd_error(c, NT_EINVAL, "expect NAME is law|claimed-fails|contrast");
+		if (!strcmp(role_name(q->role), argv[3])) {
+			cmd_printf(c, "ok: %s is %s\n", argv[1], argv[3]);
+			return 0;
+		}
+		c->expect_failed++;
+		cmd_error(c, 0, "expect failed: %s is %s (rate %.2e), not %s", argv[1], role_name(q->role), q->rate, argv[3]);
+		return 1;
+	}
+	if (argc != 4)
+		return cmd_error(c, NT_EINVAL, "usage: expect METRIC OP VALUE  (OP: < <= > >= == !=; see help expect)");
+	double a, b;
+	if ((rc = cmd_metric(c, argv[1], &a, err, sizeof err)))
+		return cmd_error(c, rc, "expect: %s", err);
+	if ((rc = eval_value(c, argv[3], &b, err, sizeof err)))
+		return cmd_error(c, rc, "expect: %s", err);
+	const char *op = argv[2];
+	int ok;
+	if (!strcmp(op, "<")) ok = a < b;
+	else if (!strcmp(op, "<=")) ok = a <= b;
+	else if (!strcmp(op, ">")) ok = a > b;
+	else if (!strcmp(op, ">=")) ok = a >= b;
+	else if (!strcmp(op, "==")) ok = a == b;
+	else if (!strcmp(op, "!=")) ok = a != b;
+	else return cmd_error(c, NT_EINVAL, "expect: unknown operator '%s' (< <= > >= == !=)", op);
+	char as[32], bs[32];
+	cmd_fmt(as, sizeof as, a);
+	cmd_fmt(bs, sizeof bs, b);
+	if (ok) {
+		cmd_printf(c, "ok: %s = %s %s %s\n", argv[1], as, op, bs);
+		return 0;
+	}
+	c->expect_failed++;
+	cmd_error(c, 0, "expect failed: %s = %s, wanted %s %s", argv[1], as, op, bs);
+	return 1;
+}
+
+int cmd_print(struct cmd_ctx *c, int argc, char **argv)
+{
+	char err[512];
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: print METRIC...");
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	for (int i = 1; i < argc; i++) {
+		double v;
+		if ((rc = cmd_metric(c, argv[i], &v, err, sizeof err)))
+			return cmd_error(c, rc, "print: %s", err);
+		cmd_printf(c, "%s = %.17g\n", argv[i], v);
+	}
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* cmd_model.c — commands that assemble the experiment: data, layer, loss,
+ * init, and `show` (the model summary). Configuration commands are logged as
+ * provenance by the dispatcher when they succeed. */
+#include "cmd_impl.h"
+#include "noether/util.h"
+#include <stdio.h>
+#include <string.h>
+
+int cmd_session_error(struct cmd_ctx *c, int code)
+{
+	return cmd_error(c, code, "%s", c->s->err);
+}
+
+int cmd_need_session(struct cmd_ctx *c)
+{
+	int rc = session_prepare(c->s);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+void cmd_fmt(char *buf, size_t len, double v)
+{
+	double a = v < 0 ? -v : v;
+	if (v != v)
+		snprintf(buf, len, "nan");
+	else if (a != 0 && (a < 1e-3 || a >= 1e5))
+		snprintf(buf, len, "%.3e", v);
+	else
+		snprintf(buf, len, "%.5g", v);
+}
+
+int cmd_data(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: data KIND [key=value ...] (kinds: teacher, blobs, xor, spirals)");
+	int rc = session_set_data(c->s, argv[1], argc - 2, argv + 2);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+int cmd_layer(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: layer KIND [options] | layer pop | layer clear (try: help layer)");
+	if (!strcmp(argv[1], "pop")) {
+		int rc = session_pop_layer(c->s);
+		return rc ? cmd_session_error(c, rc) : 0;
+	}
+	if (!strcmp(argv[1], "clear")) {
+		session_clear_model(c->s);
+		return 0;
+	}
+	int rc = session_add_layer(c->s, argc - 1, argv + 1);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+int cmd_loss(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return cmd_error(c, NT_EINVAL, "usage: loss mse|logistic|exponential|cross-entropy");
+	int rc = session_set_loss(c->s, argv[1]);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+int cmd_init(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: init normal|balanced|uniform [std=S] [seed=N]");
+	int rc = session_set_init(c->s, argc - 1, argv + 1);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+static void shape_str(char *buf, size_t len, struct shape s)
+{
+	if (s.len == 1)
+		snprintf(buf, len, "%d", s.width);
+	else
+		snprintf(buf, len, "%d×%d", s.len, s.width);
+}
+
+static void show_data(struct cmd_ctx *c)
+{
+	const struct dataset *d = c->s->data;
+	if (!d) {
+		cmd_printf(c, "data: none (e.g. data teacher n=64 in=10 out=1)\n");
+		return;
+	}
+	cmd_printf(c, "data: %s  (seed %lu)\n", d->desc, d->seed);
+	cmd_printf(c, "  %d samples, input %s%s", d->n, d->len > 1 ? "" : "", "");
+	if (d->len > 1)
+		cmd_printf(c, "%d positions × %d features", d->len, d->d_in);
+	else
+		cmd_printf(c, "%d features", d->d_in);
+	if (d->n_classes)
+		cmd_printf(c, ", %d classes\n", d->n_classes);
+	else
+		cmd_printf(c, ", targets %d\n", d->d_out);
+	if (d->group[0])
+		cmd_printf(c, "  augmented: group %s (order %d)\n", d->group, d->orbit);
+}
+
+int cmd_show(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct session *s = c->s;
+	if (argc > 1 && !strcmp(argv[1], "data")) {
+		show_data(c);
+		return 0;
+	}
+	if (argc > 1)
+		return cmd_error(c, NT_EINVAL, "usage: show [data]");
+	show_data(c);
+	int rc = session_prepare(s);
+	if (rc) {
+		cmd_printf(c, "model: not built: %s\n", s->err);
+		for (int i = 0; i < s->model->nblocks; i++) {
+			char d[128] = "";
+			const struct block *b = &s->model->blocks[i];
+			if (b->kind->describe)
+				b->kind->describe(b, d, sizeof d);
+			cmd_printf(c, "  layer%d  %s %s\n", i + 1, b->kind->name, d);
+		}
+		return 0;
+	}
+	const struct model *m = s->model;
+	cmd_printf(c, "model: %d layers, %zu parameters%s\n", m->nblocks, m->nparams,
+	           model_tensorizable(m) ? " (tensorizable: polynomial in θ and x)" : "");
+	for (int i = 0; i < m->nblocks; i++) {
+		const struct block *b = &m->blocks[i];
+		char in[32], out[32], d[128] = "";
+		shape_str(in, sizeof in, b->in);
+		shape_str(out, sizeof out, b->out);
+		if (b->kind->describe)
+			b->kind->describe(b, d, sizeof d);
+		cmd_printf(c, "  %-18s %-6s %6s -> %-6s %7zu params %s\n", b->name, b->kind->name, in, out, b->nparam, d);
+		for (int t = 0; t < b->ntensors; t++) {
+			const struct tensor_view *v = &b->tensors[t];
+			if (v->ndim == 1)
+				cmd_printf(c, "      %-24s (%d)\n", v->name, v->dim[0]);
+			else if (v->ndim == 2)
+				cmd_printf(c, "      %-24s (%d, %d)\n", v->name, v->dim[0], v->dim[1]);
+			else
+				cmd_printf(c, "      %-24s (%d, %d, %d)\n", v->name, v->dim[0], v->dim[1], v->dim[2]);
+		}
+	}
+	char tau[32];
+	cmd_fmt(tau, sizeof tau, s->sched.tau0);
+	cmd_printf(c, "loss: %s   opt: %s", loss_names[s->loss], opt_names[s->opt.kind]);
+	if (s->opt.kind == OPT_SGD)
+		cmd_printf(c, " batch=%d seed=%lu", s->opt.batch, s->opt.seed);
+	if (s->opt.kind == OPT_MOMENTUM)
+		cmd_printf(c, " beta=%g", s->opt.beta);
+	cmd_printf(c, "   schedule: %s %s   wd: %g\n", sched_names[s->sched.kind], tau, s->wd);
+	cmd_printf(c, "init: %s std=%s seed=%lu\n",
+	           s->init.kind == INIT_BALANCED ? "balanced" : s->init.kind == INIT_UNIFORM ? "uniform" : "normal",
+	           s->init.std > 0 ? "" : "1/sqrt(fan_in)", s->init.seed);
+	if (s->init.std > 0)
+		cmd_printf(c, "      (std %g)\n", s->init.std);
+	cmd_printf(c, "laws: %d conserved (checked), %d claimed but failing, %d contrasts\n",
+	           session_count(s, QR_LAW), session_count(s, QR_CLAIMED_FAILS), session_count(s, QR_CONTRAST));
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* cmd_train.c — training commands: opt, schedule, wd, step, run/pause/toggle,
+ * reset, reseed. `run` hands control to the front end (the screen steps in time
+ * slices; the REPL steps until Ctrl-C); scripts use `step N`. */
+#include "cmd_impl.h"
+#include "noether/util.h"
+#include <stdio.h>
+#include <string.h>
+
+int cmd_opt(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_error(c, NT_EINVAL, "usage: opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9]");
+	int rc = session_set_opt(c->s, argc - 1, argv + 1);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+int cmd_schedule(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 3)
+		return cmd_error(c, NT_EINVAL, "usage: schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G");
+	int rc = session_set_schedule(c->s, argc - 1, argv + 1);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+int cmd_wd(struct cmd_ctx *c, int argc, char **argv)
+{
+	double v;
+	if (argc != 2)
+		return cmd_error(c, NT_EINVAL, "usage: wd LAMBDA");
+	if (parse_double(argv[1], &v))
+		return cmd_error(c, NT_EINVAL, "wd: '%s' is not a number", argv[1]);
+	int rc = session_set_wd(c->s, v);
+	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+static void status_line(struct cmd_ctx *c)
+{
+	struct session *s = c->s;
+	double mx = 0;
+	for (int i = 0; i < s->q.n; i++)
+		if (s->q.q[i]->role == QR_LAW && s->q.q[i]->drift_rel > mx)
+			mx = s->q.q[i]->drift_rel;
+	char l[32], d[32], t[32];
+	cmd_fmt(l, sizeof l, s->loss_val);
+	cmd_fmt(d, sizeof d, mx);
+	cmd_fmt(t, sizeof t, session_tau(s, s->step));
+	if (session_count(s, QR_LAW))
+		cmd_printf(c, "step %ld  τ %s  loss %s  max law drift (rel) %s\n", s->step, t, l, d);
+	else
+		cmd_printf(c, "step %ld  τ %s  loss %s  (no conservation laws)\n", s->step, t, l);
+}
+
+int cmd_step(struct cmd_ctx *c, int argc, char **argv)
+{
+	long n = 1;
+	if (argc > 2)
+		return cmd_error(c, NT_EINVAL, "usage: step [N]");
+	if (argc == 2 && (parse_long(argv[1], &n) || n < 0 || n > 1000000000L))
+		return cmd_error(c, NT_EINVAL, "step: N must be an integer in 0..1000000000, not '%s'", argv[1]);
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	rc = session_step(c->s, n, c->interrupt);
+	if (rc == NT_EINTR) {
+		session_update_quantities(c->s);
+		if (c->interrupt)
+			*c->interrupt = 0;
+		cmd_printf(c, "%s\n", c->s->err);
+		return 0;
+	}
+	if (rc) {
+		session_update_quantities(c->s);
+		c->running = 0;
+		c->requests |= REQ_PAUSE;
+		return cmd_session_error(c, rc);
+	}
+	if (c->interactive && !c->screen)
+		status_line(c);
+	return 0;
+}
+
+int cmd_run(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return cmd_error(c, NT_EINVAL, "usage: run");
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	if (c->screen) {
+		c->running = 1;
+		c->requests |= REQ_RUN;
+		return 0;
+	}
+	if (!c->interactive)
+		return cmd_error(c, NT_ESTATE, "run needs the screen or the prompt; in scripts use step N");
+	/* REPL: step until Ctrl-C, reporting once a second */
+	double last = now_seconds();
+	for (;;) {
+		rc = session_step(c->s, 100, c->interrupt);
+		if (rc == NT_EINTR) {
+			if (c->interrupt)
+				*c->interrupt = 0;
+			session_update_quantities(c->s);
+			status_line(c);
+			return 0;
+		}
+		if (rc) {
+			session_update_quantities(c->s);
+			return cmd_session_error(c, rc);
+		}
+		if (now_seconds() - last > 1.0) {
+			status_line(c);
+			last = now_seconds();
+		}
+	}
+}
+
+int cmd_pause(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc > 1) /* pause "text": presentation pause, a screen matter */
+		return cmd_screen(c, argc, argv);
+	c->running = 0;
+	c->requests |= REQ_PAUSE;
+	return 0;
+}
+
+int cmd_toggle(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (c->running)
+		return cmd_pause(c, 1, argv);
+	return cmd_run(c, 1, argv);
+}
+
+int cmd_reset(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return cmd_error(c, NT_EINVAL, "usage: reset");
+	int rc = cmd_need_session(c);
+	if (!rc)
+		rc = session_reset(c->s);
+	if (rc)
+		return cmd_session_error(c, rc);
+	c->running = 0;
+	return 0;
+}
+
+int cmd_reseed(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return cmd_error(c, NT_EINVAL, "usage: reseed");
+	int rc = cmd_need_session(c);
+	if (!rc)
+		rc = session_reseed(c->s);
+	if (rc)
+		return cmd_session_error(c, rc);
+	if (c->interactive)
+		cmd_printf(c, "init seed %lu\n", c->s->init.seed);
+	return 0;
+}

@@ -1,0 +1,205 @@
+/* activation.c — elementwise activations: relu, leaky-relu, tanh, sigmoid, gelu
+ * (exact erf form), silu, quadratic (z²). One file for the seven kinds because
+ * they are one concept parameterised by σ and σ'; each is still its own
+ * `const struct block_kind`. x (R, w) -> y (R, w).
+ *
+ * Laws: an activation positively homogeneous of degree p (σ(λz) = λ^p σ(z),
+ * λ > 0: relu and leaky-relu p=1, quadratic p=2) between two dense layers gives,
+ * per hidden neuron j,
+ *     ||W_in[j,:]||² + b_in[j]² - p ||W_out[:,j]||²
+ * (the rescaling w_in → λ w_in, w_out → λ^-p w_out leaves f unchanged). */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const struct block_kind block_dense;
+enum act { A_RELU, A_LEAKY, A_TANH, A_SIGMOID, A_GELU, A_SILU, A_QUAD };
+
+static const char *const no_opts[] = { NULL };
+static const char *const leaky_opts[] = { "slope", NULL };
+
+static enum act act_of(const struct block *b) { return (enum act)b->iopt[0]; }
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+static int act_configure_common(struct block *b, int argc, char **argv, char *err, size_t len, enum act a)
+{
+	int rc = block_check_opts(b, argc, argv, a == A_LEAKY ? leaky_opts : no_opts, 0, err, len);
+	if (rc)
+		return rc;
+	b->iopt[0] = a;
+	b->dopt[0] = 0.01;
+	if (a == A_LEAKY) {
+		const char *s = block_opt(argc, argv, "slope");
+		if (s && (parse_double(s, &b->dopt[0]) || b->dopt[0] < 0 || b->dopt[0] >= 1))
+			return nt_err(err, len, NT_EINVAL, "leaky-relu: slope must be a number in [0, 1), not '%s'", s);
+	}
+	return 0;
+}
+
+static int cfg_relu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_RELU); }
+static int cfg_leaky(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_LEAKY); }
+static int cfg_tanh(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_TANH); }
+static int cfg_sigmoid(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_SIGMOID); }
+static int cfg_gelu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_GELU); }
+static int cfg_silu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_SILU); }
+static int cfg_quad(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_QUAD); }
+
+static int act_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	b->out = in;
+	return 0;
+}
+
+static void act_forward(const struct block *b, const double *theta, int n, const double *x,
+                        double *y, double *act, double *ws)
+{
+	(void)theta; (void)act; (void)ws;
+	size_t N = (size_t)n * b->in.len * b->in.width;
+	double s = b->dopt[0];
+	switch (act_of(b)) {
+	case A_RELU:    for (size_t i = 0; i < N; i++) y[i] = x[i] > 0 ? x[i] : 0.0; break;
+	case A_LEAKY:   for (size_t i = 0; i < N; i++) y[i] = x[i] > 0 ? x[i] : s * x[i]; break;
+	case A_TANH:    for (size_t i = 0; i < N; i++) y[i] = tanh(x[i]); break;
+	case A_SIGMOID: for (size_t i = 0; i < N; i++) y[i] = sigm(x[i]); break;
+	case A_GELU:    for (size_t i = 0; i < N; i++) y[i] = 0.5 * x[i] * (1.0 + erf(x[i] * M_SQRT1_2)); break;
+	case A_SILU:    for (size_t i = 0; i < N; i++) y[i] = x[i] * sigm(x[i]); break;
+	case A_QUAD:    for (size_t i = 0; i < N; i++) y[i] = x[i] * x[i]; break;
+	}
+}
+
+static void act_backward(const struct block *b, const double *theta, int n, const double *x,
+                         const double *y, const double *act, const double *dy, double *dx,
+                         double *dtheta, double *ws)
+{
+	(void)theta; (void)act; (void)dtheta; (void)ws;
+	if (!dx)
+		return;
+	size_t N = (size_t)n * b->in.len * b->in.width;
+	double s = b->dopt[0];
+	switch (act_of(b)) {
+	case A_RELU:    for (size_t i = 0; i < N; i++) dx[i] = x[i] > 0 ? dy[i] : 0.0; break;
+	case A_LEAKY:   for (size_t i = 0; i < N; i++) dx[i] = x[i] > 0 ? dy[i] : s * dy[i]; break;
+	case A_TANH:    for (size_t i = 0; i < N; i++) dx[i] = dy[i] * (1.0 - y[i] * y[i]); break;
+	case A_SIGMOID: for (size_t i = 0; i < N; i++) dx[i] = dy[i] * y[i] * (1.0 - y[i]); break;
+	case A_GELU:
+		for (size_t i = 0; i < N; i++) {
+			double z = x[i];
+			double d = 0.5 * (1.0 + erf(z * M_SQRT1_2)) + z * exp(-0.5 * z * z) * 0.3989422804014327;
+			dx[i] = dy[i] * d;
+		}
+		break;
+	case A_SILU:
+		for (size_t i = 0; i < N; i++) {
+			double sg = sigm(x[i]);
+			dx[i] = dy[i] * sg * (1.0 + x[i] * (1.0 - sg));
+		}
+		break;
+	case A_QUAD:    for (size_t i = 0; i < N; i++) dx[i] = dy[i] * 2.0 * x[i]; break;
+	}
+}
+
+static int act_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	double p = b->kind->positive_homogeneous;
+	if (p <= 0 || idx == 0 || idx + 1 >= m->nblocks)
+		return 0;
+	const struct block *a = &m->blocks[idx - 1], *c = &m->blocks[idx + 1];
+	if (a->kind != &block_dense || c->kind != &block_dense)
+		return 0;
+	const struct tensor_view *W1 = &a->tensors[0], *b1 = a->ntensors > 1 ? &a->tensors[1] : NULL;
+	const struct tensor_view *W2 = &c->tensors[0];
+	int r = a->out.width, in = a->in.width, o2 = c->out.width, nl = 0;
+	char pf[16] = "";
+	if (p != 1)
+		snprintf(pf, sizeof pf, "%g ", p);
+	for (int j = 0; j < r; j++) {
+		char name[96];
+		snprintf(name, sizeof name, "%s.n%d", b->name, j);
+		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+		if (b1)
+			snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 + %s[%d]^2 - %s||%s[:,%d]||^2",
+			         W1->name, j, b1->name, j, pf, W2->name, j);
+		else
+			snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 - %s||%s[:,%d]||^2",
+			         W1->name, j, pf, W2->name, j);
+		q->block = idx;
+		q->sym_p = p;
+		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
+		snprintf(tin->name, sizeof tin->name, "%s.in", name);
+		snprintf(tout->name, sizeof tout->name, "%s.out", name);
+		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2%s (one term of %s)", W1->name, j,
+		         b1 ? " + b^2" : "", name);
+		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", W2->name, j, name);
+		for (int t = 0; t < in; t++) {
+			int i = (int)(W1->off + (size_t)j * in + t);
+			qcomp_add(&q->comp[0], i, i, 1.0);
+			qcomp_add(&tin->comp[0], i, i, 1.0);
+		}
+		if (b1) {
+			qcomp_add(&q->comp[0], (int)(b1->off + j), (int)(b1->off + j), 1.0);
+			qcomp_add(&tin->comp[0], (int)(b1->off + j), (int)(b1->off + j), 1.0);
+		}
+		for (int t = 0; t < o2; t++) {
+			int i = (int)(W2->off + (size_t)t * r + j);
+			qcomp_add(&q->comp[0], i, i, -p);
+			qcomp_add(&tout->comp[0], i, i, 1.0);
+		}
+		tin->role = tout->role = QR_CONTRAST;
+		tin->block = tout->block = idx;
+		tin->watched = tout->watched = j == 0; /* one pair on screen; all in `laws all` */
+		qset_add(out, q);
+		qset_add(out, tin);
+		qset_add(out, tout);
+		nl++;
+	}
+	return nl;
+}
+
+#define ACT_KIND_FIELDS \
+	.setup = act_setup, .forward = act_forward, .backward = act_backward, .laws = act_laws, \
+	.is_activation = 1
+
+const struct block_kind block_relu = {
+	.name = "relu", .usage = "relu", .options = no_opts, .positive_homogeneous = 1,
+	.help = "max(z, 0). Positively homogeneous: between two dense layers each hidden neuron j "
+	        "conserves ||incoming weights||^2 + b_j^2 - ||outgoing weights||^2.",
+	.configure = cfg_relu, ACT_KIND_FIELDS,
+};
+const struct block_kind block_leaky_relu = {
+	.name = "leaky-relu", .usage = "leaky-relu [slope=0.01]", .options = leaky_opts, .positive_homogeneous = 1,
+	.help = "z for z > 0, slope*z otherwise. Positively homogeneous: same per-neuron laws as relu.",
+	.configure = cfg_leaky, ACT_KIND_FIELDS,
+};
+const struct block_kind block_tanh = {
+	.name = "tanh", .usage = "tanh", .options = no_opts,
+	.help = "tanh(z). Not homogeneous: no per-neuron law.",
+	.configure = cfg_tanh, ACT_KIND_FIELDS,
+};
+const struct block_kind block_sigmoid = {
+	.name = "sigmoid", .usage = "sigmoid", .options = no_opts,
+	.help = "1/(1+exp(-z)). No per-neuron law.",
+	.configure = cfg_sigmoid, ACT_KIND_FIELDS,
+};
+const struct block_kind block_gelu = {
+	.name = "gelu", .usage = "gelu", .options = no_opts,
+	.help = "Exact GELU z*Phi(z) = z/2 (1 + erf(z/sqrt 2)). A GELU MLP has no non-trivial "
+	        "conservation laws.",
+	.configure = cfg_gelu, ACT_KIND_FIELDS,
+};
+const struct block_kind block_silu = {
+	.name = "silu", .usage = "silu", .options = no_opts,
+	.help = "SiLU z*sigmoid(z). A SiLU MLP has no non-trivial conservation laws.",
+	.configure = cfg_silu, ACT_KIND_FIELDS,
+};
+const struct block_kind block_quadratic = {
+	.name = "quadratic", .usage = "quadratic", .options = no_opts, .positive_homogeneous = 2,
+	.help = "z^2, a polynomial (tensorizable) activation, homogeneous of degree 2: between two "
+	        "dense layers each neuron conserves ||incoming||^2 + b_j^2 - 2 ||outgoing||^2.",
+	.configure = cfg_quad, ACT_KIND_FIELDS,
+};

@@ -1,0 +1,143 @@
+/* dense.c — fully connected layer y = x W^T + b.
+ *   x (R, in), W (out, in), b (out), y (R, out), R = n*len (applied per row).
+ * Laws: when the next block is also dense (a deep linear net), the matrix law
+ *   W_l W_l^T + b_l b_l^T - W_{l+1}^T W_{l+1}   (out×out, symmetric)
+ * as one quantity whose components are its upper triangle. */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include <stdio.h>
+#include <string.h>
+
+extern const struct block_kind block_dense;
+static const char *const dense_opts[] = { "bias", NULL };
+
+static int dense_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, dense_opts, 1, err, len);
+	if (rc)
+		return rc;
+	long w;
+	if (argc < 1 || strchr(argv[0], '='))
+		return nt_err(err, len, NT_EINVAL, "dense: missing WIDTH (usage: %s)", b->kind->usage);
+	if (parse_long(argv[0], &w))
+		return nt_err(err, len, NT_EINVAL, "dense: WIDTH '%s' is not an integer", argv[0]);
+	if (w < 1 || w > NT_MAX_WIDTH)
+		return nt_err(err, len, NT_ERANGE, "dense: WIDTH %ld out of range 1..%d", w, NT_MAX_WIDTH);
+	b->iopt[0] = w;
+	b->iopt[1] = 1;
+	const char *bias = block_opt(argc, argv, "bias");
+	if (bias) {
+		if (!strcmp(bias, "on") || !strcmp(bias, "1") || !strcmp(bias, "true"))
+			b->iopt[1] = 1;
+		else if (!strcmp(bias, "off") || !strcmp(bias, "0") || !strcmp(bias, "false"))
+			b->iopt[1] = 0;
+		else
+			return nt_err(err, len, NT_EINVAL, "dense: bias must be on or off, not '%s'", bias);
+	}
+	return 0;
+}
+
+static int dense_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	b->out.len = in.len;
+	b->out.width = (int)b->iopt[0];
+	block_add_tensor(b, "W", 2, b->out.width, in.width, 1);
+	if (b->iopt[1])
+		block_add_tensor(b, "b", 1, b->out.width, 1, 1);
+	return 0;
+}
+
+static void dense_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
+	if (b->ntensors > 1)
+		block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
+}
+
+static void dense_forward(const struct block *b, const double *theta, int n, const double *x,
+                          double *y, double *act, double *ws)
+{
+	(void)act; (void)ws;
+	int R = n * b->in.len, in = b->in.width, out = b->out.width;
+	const double *W = theta + b->tensors[0].off;
+	if (b->ntensors > 1) {
+		const double *bias = theta + b->tensors[1].off;
+		for (int r = 0; r < R; r++)
+			memcpy(y + (size_t)r * out, bias, (size_t)out * sizeof *y);
+		mm(0, 1, R, out, in, 1.0, x, W, 1.0, y);
+	} else {
+		mm(0, 1, R, out, in, 1.0, x, W, 0.0, y);
+	}
+}
+
+static void dense_backward(const struct block *b, const double *theta, int n, const double *x,
+                           const double *y, const double *act, const double *dy, double *dx,
+                           double *dtheta, double *ws)
+{
+	(void)y; (void)act; (void)ws;
+	int R = n * b->in.len, in = b->in.width, out = b->out.width;
+	const double *W = theta + b->tensors[0].off;
+	mm(1, 0, out, in, R, 1.0, dy, x, 1.0, dtheta + b->tensors[0].off);   /* dW += dy^T x */
+	if (b->ntensors > 1) {
+		double *db = dtheta + b->tensors[1].off;
+		for (int r = 0; r < R; r++)
+			for (int j = 0; j < out; j++)
+				db[j] += dy[(size_t)r * out + j];
+	}
+	if (dx)
+		mm(0, 0, R, in, out, 1.0, dy, W, 0.0, dx);                      /* dx = dy W */
+}
+
+static int dense_laws(const struct model *m, int idx, struct qset *out)
+{
+	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
+		return 0;
+	const struct block *a = &m->blocks[idx], *c = &m->blocks[idx + 1];
+	const struct tensor_view *W1 = &a->tensors[0], *b1 = a->ntensors > 1 ? &a->tensors[1] : NULL;
+	const struct tensor_view *W2 = &c->tensors[0];
+	int r = a->out.width, in = a->in.width, o2 = c->out.width;
+	char name[96];
+	snprintf(name, sizeof name, "%s.balance", a->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, r * (r + 1) / 2);
+	snprintf(q->formula, sizeof q->formula, "%s %s^T%s - %s^T %s  (%d×%d, upper triangle)",
+	         W1->name, W1->name, b1 ? " + b b^T" : "", W2->name, W2->name, r, r);
+	q->block = idx;
+	int k = 0;
+	for (int i = 0; i < r; i++)
+		for (int j = i; j < r; j++, k++) {
+			struct qcomp *cp = &q->comp[k];
+			cp->weight = i == j ? 1.0 : 2.0;
+			for (int t = 0; t < in; t++)
+				qcomp_add(cp, (int)(W1->off + (size_t)i * in + t), (int)(W1->off + (size_t)j * in + t), 1.0);
+			if (b1)
+				qcomp_add(cp, (int)(b1->off + i), (int)(b1->off + j), 1.0);
+			for (int t = 0; t < o2; t++)
+				qcomp_add(cp, (int)(W2->off + (size_t)t * r + i), (int)(W2->off + (size_t)t * r + j), -1.0);
+		}
+	qset_add(out, q);
+	return 1;
+}
+
+static void dense_describe(const struct block *b, char *buf, size_t len)
+{
+	snprintf(buf, len, "%ld%s", b->iopt[0], b->iopt[1] ? "" : " bias=off");
+}
+
+const struct block_kind block_dense = {
+	.name = "dense",
+	.usage = "dense WIDTH [bias=on|off]",
+	.help = "Fully connected layer y = x W^T + b with W (WIDTH, in) and b (WIDTH); the input "
+	        "width is inferred. Two dense layers in a row form a deep linear net, whose law is "
+	        "the matrix W_l W_l^T + b_l b_l^T - W_{l+1}^T W_{l+1}.",
+	.options = dense_opts,
+	.configure = dense_configure,
+	.setup = dense_setup,
+	.init = dense_init,
+	.forward = dense_forward,
+	.backward = dense_backward,
+	.laws = dense_laws,
+	.describe = dense_describe,
+};
