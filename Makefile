@@ -34,7 +34,7 @@ UI_SRC   := $(wildcard src/cli/*.c src/ui/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libnoether.a
-TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_SRC := $(filter-out tests/unit/test_harness.c,$(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/%.o)

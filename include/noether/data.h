@@ -35,4 +35,8 @@ struct dataset *data_clone(const struct dataset *d);
 /* Names of data kinds (NULL-terminated), for completion and help. */
 extern const char *const data_kinds[];
 const char *data_kind_usage(const char *kind);
+/* Sequence generators (data_seq.c): kinds "seq" and "seqcls"; data_generate
+ * falls through to them. Same contract as data_generate / data_kind_usage. */
+struct dataset *data_seq_generate(const char *kind, int argc, char **argv, char *err, size_t errlen);
+const char *data_seq_usage(const char *kind);
 #endif

@@ -31,6 +31,7 @@ enum qrole {
 };
 
 struct quantity;
+struct model;
 /* Evaluator for QK_EXPR: returns h(θ); if grad != NULL adds scale·∇h into grad (D doubles). */
 typedef double (*quantity_fn)(const struct quantity *q, const double *theta, double *grad, double scale);
 
@@ -44,6 +45,9 @@ struct quantity {
 	int ncomp;
 	struct qcomp *comp;
 	quantity_fn fn; void *fn_ctx; void (*fn_free)(void *);
+	/* QK_EXPR: re-resolves tensor names after the session rebuilt the model
+	 * (may be NULL); on failure the quantity evaluates to NaN. */
+	int (*fn_rebind)(struct quantity *q, const struct model *m);
 	int user;                /* added by `watch NAME = EXPR` */
 	int watched;             /* shown on screen and exported (default: laws, norms, loss) */
 	int slot;                /* column in the trace rows */

@@ -75,6 +75,11 @@ struct session {
 	unsigned long check_seed;
 	struct rng sgd_rng;     /* minibatch sampling stream (opt seed) */
 	int diverged;
+	/* opt flow / flow+momentum (src/core/flow.c): workspace sized in prepare,
+	 * next trial step (0: start from τ), first stage cached at θ (FSAL) */
+	double *flow_ws;
+	double flow_h;
+	int flow_fsal;
 
 	/* provenance: commands that built the session (CSV header, save session) */
 	char **history; int nhistory, caphistory;

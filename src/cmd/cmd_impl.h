@@ -36,6 +36,9 @@ int cmd_quit(struct cmd_ctx *c, int argc, char **argv);
 int cmd_echo(struct cmd_ctx *c, int argc, char **argv);
 int cmd_screen(struct cmd_ctx *c, int argc, char **argv);
 
+/* cmd_exp.c */
+int cmd_sweep(struct cmd_ctx *c, int argc, char **argv);
+
 /* Prepares the session, reporting an error through the context. */
 int cmd_need_session(struct cmd_ctx *c);
 /* Reports the session's error message with the given code. */

@@ -1,7 +1,7 @@
 /* cmd_laws.c — quantities: the `laws` table, watch/unwatch, and the metric
  * grammar shared by `expect` (assertions that make scripts exit 1) and `print`.
  *   metrics: loss loss0 step budget params laws claimed-fails contrasts
- *            laws.max-rel laws.max-abs laws.max-rate contrasts.min-rel
+ *            laws.max-rel laws.max-abs laws.max-rate laws.max-ratio contrasts.min-rel
  *            contrasts.max-rel eps-block NAME.rel NAME.abs NAME.value
  *            NAME.value0 NAME.rate
  *   expect METRIC OP VALUE      OP: < <= > >= == !=   VALUE: NUMBER | [NUMBER*]METRIC
@@ -175,6 +175,27 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 	if (!strcmp(name, "claimed-fails.min-rate")) { *v = role_extreme(s, QR_CLAIMED_FAILS, 2, 0); return 0; }
 	if (!strcmp(name, "contrasts.min-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 0); return 0; }
 	if (!strcmp(name, "contrasts.max-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 1); return 0; }
+	if (!strcmp(name, "laws.max-ratio")) {
+		/* max over laws of: law drift / smallest relative change among its own
+		 * single terms (contrasts named LAW.in, LAW.out, ...) */
+		double mx = NAN;
+		for (int i = 0; i < s->q.n; i++) {
+			const struct quantity *q = s->q.q[i];
+			if (q->role != QR_LAW)
+				continue;
+			size_t L = strlen(q->name);
+			double mn = INFINITY;
+			for (int j = 0; j < s->q.n; j++) {
+				const struct quantity *t = s->q.q[j];
+				if (t->role == QR_CONTRAST && !strncmp(t->name, q->name, L) && t->name[L] == '.' && t->drift_rel < mn)
+					mn = t->drift_rel;
+			}
+			if (isfinite(mn) && mn > 0 && !(q->drift_rel / mn <= mx))
+				mx = q->drift_rel / mn;
+		}
+		*v = mx;
+		return 0;
+	}
 	if (!strcmp(name, "eps-block")) {
 		double mx = NAN;
 		for (int b = 0; b < s->model->nblocks; b++) {

@@ -104,7 +104,7 @@ static const char *const *complete_quantity(struct cmd_ctx *c, int argi, int arg
 static const char *const *complete_metric(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
 	static const char *const metrics[] = { "loss", "loss0", "step", "budget", "params", "laws",
-		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate",
+		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio",
 		"contrasts.min-rel", "contrasts.max-rel", "eps-block", NULL };
 	static const char *const ops[] = { "<", "<=", ">", ">=", "==", "!=", "is", NULL };
 	return argi == 0 ? metrics : argi == 1 ? ops : NULL;
@@ -149,6 +149,10 @@ const struct cmd cmd_table[] = {
 	{ "toggle", "toggle", "Run if paused, pause if running (the space key).", NULL, cmd_toggle, 0 },
 	{ "reset", "reset", "Back to θ0 (same data, same initialisation), step 0.", NULL, cmd_reset, 1 },
 	{ "reseed", "reseed", "New initialisation seed (seed+1), then reset.", NULL, cmd_reseed, 1 },
+	{ "sweep", "sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE]",
+	  "Run each step size from the same θ0 (seeds: init seed + 0..S-1) on a copy of the session, record every law's "
+	  "relative drift at the horizons at= (default K/10 and K), print mean ± sd over seeds of ε (mean law drift) and "
+	  "the max law drift, and the least-squares log-log slope of drift against τ at each horizon.", NULL, cmd_sweep, 0 },
 	{ "laws", "laws [all|NAME]",
 	  "Table of conserved laws (checked numerically: rate <∇h,∇L> at random points), failing claims, and with "
 	  "`all` the contrasts: h(θ0), h(θk), |Δh|, relative drift, check.", complete_laws, cmd_laws, 0 },
@@ -168,7 +172,7 @@ const struct cmd cmd_table[] = {
 	  "one row per step (%.17g).", complete_export, cmd_export, 0 },
 	{ "expect", "expect METRIC OP VALUE | expect NAME is law|claimed-fails|contrast",
 	  "Assertion; a failure makes a script exit 1. METRIC: loss loss0 step budget params laws claimed-fails "
-	  "contrasts laws.max-rel laws.max-abs laws.max-rate contrasts.min-rel contrasts.max-rel eps-block NAME.rel "
+	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) contrasts.min-rel contrasts.max-rel eps-block NAME.rel "
 	  "NAME.abs NAME.value NAME.value0 NAME.rate. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0 },
 	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0 },
 	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0 },

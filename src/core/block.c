@@ -10,11 +10,16 @@
 extern const struct block_kind block_dense;
 extern const struct block_kind block_relu, block_leaky_relu, block_tanh, block_sigmoid,
 	block_gelu, block_silu, block_quadratic;
+extern const struct block_kind block_swiglu, block_ffn, block_head, block_conv1d, block_moe,
+	block_residual;
+extern const struct block_kind block_attn, block_lattn, block_pool;   /* attn.c lattn.c pool.c */
 
 const struct block_kind *const block_kinds[] = {
 	&block_dense,
 	&block_relu, &block_leaky_relu, &block_tanh, &block_sigmoid, &block_gelu, &block_silu,
 	&block_quadratic,
+	&block_swiglu, &block_ffn, &block_head, &block_conv1d, &block_moe, &block_residual,
+	&block_attn, &block_lattn, &block_pool,
 	NULL
 };
 

@@ -131,14 +131,14 @@ static const struct data_gen data_gens[] = {
 };
 #define NGENS (sizeof data_gens / sizeof data_gens[0])
 
-const char *const data_kinds[] = { "teacher", "blobs", "xor", "spirals", NULL };
+const char *const data_kinds[] = { "teacher", "blobs", "xor", "spirals", "seq", "seqcls", NULL };
 
 const char *data_kind_usage(const char *kind)
 {
 	for (size_t i = 0; i < NGENS; i++)
 		if (!strcmp(data_gens[i].name, kind))
 			return data_gens[i].usage;
-	return NULL;
+	return data_seq_usage(kind);
 }
 
 static int opt_long(const char *key, const char *v, long lo, long hi, long *out, char *err, size_t len)
@@ -156,8 +156,10 @@ struct dataset *data_generate(const char *kind, int argc, char **argv, char *err
 	for (size_t i = 0; i < NGENS; i++)
 		if (!strcmp(data_gens[i].name, kind))
 			g = &data_gens[i];
+	if (!g && data_seq_usage(kind))
+		return data_seq_generate(kind, argc, argv, err, errlen);
 	if (!g) {
-		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s' (kinds: teacher, blobs, xor, spirals)", kind);
+		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s' (kinds: teacher, blobs, xor, spirals, seq, seqcls)", kind);
 		return NULL;
 	}
 	struct gen_opts o = g->defaults;

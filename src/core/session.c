@@ -8,6 +8,7 @@
  * (values with weight-decay rescaling e^{2Λ} / e^{Λ} applied). */
 #include "noether/session.h"
 #include "noether/linalg.h"
+#include "flow.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ static void session_free_state(struct session *s)
 	free(s->theta); free(s->theta0); free(s->grad); free(s->mom); free(s->scratch);
 	free(s->targets); free(s->df); free(s->xb); free(s->tb); free(s->lb); free(s->perm);
 	free(s->trace.rows);
+	free(s->flow_ws);
+	s->flow_ws = NULL;
 	s->theta = s->theta0 = s->grad = s->mom = s->scratch = s->targets = s->df = NULL;
 	s->xb = s->tb = NULL;
 	s->lb = s->perm = NULL;
@@ -199,13 +202,13 @@ int session_set_opt(struct session *s, int argc, char **argv)
 {
 	struct optimizer o = s->opt;
 	if (argc < 1)
-		return nt_err(s->err, sizeof s->err, NT_EINVAL, "opt: missing kind (gd, sgd, momentum)");
+		return nt_err(s->err, sizeof s->err, NT_EINVAL, "opt: missing kind (gd, sgd, momentum, flow, flow+momentum)");
 	int k = -1;
 	for (int i = 0; opt_names[i]; i++)
 		if (!strcmp(opt_names[i], argv[0]))
 			k = i;
-	if (k < 0 || k == OPT_FLOW || k == OPT_FLOW_MOMENTUM)
-		return nt_err(s->err, sizeof s->err, NT_ENOENT, "opt: unknown optimizer '%s' (gd, sgd, momentum)", argv[0]);
+	if (k < 0)
+		return nt_err(s->err, sizeof s->err, NT_ENOENT, "opt: unknown optimizer '%s' (gd, sgd, momentum, flow, flow+momentum)", argv[0]);
 	o.kind = (enum opt_kind)k;
 	o.batch = 0;
 	for (int i = 1; i < argc; i++) {
@@ -219,6 +222,9 @@ int session_set_opt(struct session *s, int argc, char **argv)
 		if (hit) { o.seed = (unsigned long)l; continue; }
 		if ((rc = kv_double(s, argv[i], "beta", 0, 0.999999, &o.beta, &hit)))
 			return rc;
+		if (!hit && (k == OPT_FLOW || k == OPT_FLOW_MOMENTUM)
+		    && (rc = kv_double(s, argv[i], "tol", 1e-14, 1e-2, &o.tol, &hit)))
+			return rc;
 		if (!hit)
 			return nt_err(s->err, sizeof s->err, NT_EINVAL, "opt %s: unknown option '%s'", argv[0], argv[i]);
 	}
@@ -227,6 +233,10 @@ int session_set_opt(struct session *s, int argc, char **argv)
 	if (o.kind != OPT_SGD && o.batch)
 		return nt_err(s->err, sizeof s->err, NT_EINVAL, "opt %s: batch= only applies to sgd", argv[0]);
 	int rebuild = (o.kind == OPT_SGD) != (s->opt.kind == OPT_SGD) || o.batch != s->opt.batch;
+	/* the flow integrator's workspace is sized in prepare */
+	if ((o.kind == OPT_FLOW || o.kind == OPT_FLOW_MOMENTUM || s->opt.kind == OPT_FLOW || s->opt.kind == OPT_FLOW_MOMENTUM)
+	    && o.kind != s->opt.kind)
+		rebuild = 1;
 	s->opt = o;
 	if (rebuild)
 		s->dirty = 1;
@@ -468,7 +478,7 @@ void session_check_laws(struct session *s)
 	for (int i = 0; i < s->q.n; i++) {
 		struct quantity *q = s->q.q[i];
 		if (q->role == QR_CANDIDATE)
-			q->role = q->rate <= LAW_RATE_TOL ? QR_LAW : QR_CLAIMED_FAILS;
+			q->role = q->rate <= LAW_RATE_TOL ? QR_LAW : q->user ? QR_CONTRAST : QR_CLAIMED_FAILS;
 	}
 }
 
@@ -520,6 +530,8 @@ int session_prepare(struct session *s)
 		s->lb = xcalloc(B * s->data->out_len + 1, sizeof(int));
 		s->perm = xcalloc((size_t)s->data->n, sizeof(int));
 	}
+	if (flow_workspace_size(s))
+		s->flow_ws = xcalloc(flow_workspace_size(s), sizeof(double));
 	/* quantities: keep user ones (they re-resolve themselves), rebuild the catalogue */
 	struct qset keep = { 0 };
 	for (int i = 0; i < s->q.n; i++)
@@ -530,10 +542,16 @@ int session_prepare(struct session *s)
 	free(s->q.q);
 	memset(&s->q, 0, sizeof s->q);
 	model_laws(s->model, &s->q);
-	session_check_laws(s);
-	for (int i = 0; i < keep.n; i++)
-		qset_add(&s->q, keep.q[i]);
+	/* user quantities re-resolve their tensor names and are checked like laws */
+	for (int i = 0; i < keep.n; i++) {
+		struct quantity *q = keep.q[i];
+		if (q->fn_rebind)
+			q->fn_rebind(q, s->model);
+		q->role = QR_CANDIDATE;
+		qset_add(&s->q, q);
+	}
 	free(keep.q);
+	session_check_laws(s);
 	s->dirty = 0;
 	return session_reset(s);
 }
@@ -560,6 +578,8 @@ int session_reset(struct session *s)
 	rng_seed(&s->sgd_rng, s->opt.seed);
 	s->step = 0;
 	s->t = s->Lambda = s->budget = 0;
+	s->flow_h = 0;
+	s->flow_fsal = 0;
 	s->diverged = 0;
 	for (int i = 0; i < s->q.n; i++)
 		quantity_set_h0(s, s->q.q[i]);
@@ -597,10 +617,22 @@ int session_step(struct session *s, long n, volatile sig_atomic_t *interrupt)
 		return nt_err(s->err, sizeof s->err, NT_ERANGE, "step: N must be in 0..1000000000");
 	size_t D = s->D;
 	double *th = s->theta, *g = s->grad, *mv = s->mom, lam = s->wd;
+	int flow = s->opt.kind == OPT_FLOW || s->opt.kind == OPT_FLOW_MOMENTUM;
+	s->flow_fsal = 0;   /* θ may have been changed since the last call */
 	for (long it = 0; it < n; it++) {
 		if (interrupt && *interrupt)
 			return nt_err(s->err, sizeof s->err, NT_EINTR, "interrupted at step %ld", s->step);
 		double tau = session_tau(s, s->step);
+		if (flow) { /* one accepted step of the adaptive integrator (flow.c) */
+			double Lf;
+			if ((rc = flow_advance(s, tau, &Lf)))
+				return rc;
+			trace_fill_loss(s, Lf);
+			s->loss_val = Lf;
+			s->step++;
+			trace_record(s, NAN);
+			continue;
+		}
 		double L = s->opt.kind == OPT_SGD ? session_batch_grad(s, g) : session_loss_grad(s, th, g);
 		double gn2 = dot((int)D, g, g);
 		if (diverged(s, L, gn2, tau))
@@ -696,8 +728,10 @@ int session_watch(struct session *s, struct quantity *q)
 	}
 	q->user = 1;
 	q->watched = 1;
+	q->role = QR_CANDIDATE;   /* rate-checked: a law for this data and loss, or a contrast */
 	qset_add(&s->q, q);
 	if (!s->dirty && s->theta0) {
+		session_check_laws(s);
 		quantity_set_h0(s, q);
 		/* new column: relayout the trace, keeping only the current row */
 		trace_layout(s);

@@ -1,0 +1,423 @@
+/* attn.c — multi-head softmax self-attention over a sequence, with optional
+ * sinusoidal (additive) or rotary (RoPE) positional encoding and a causal mask.
+ *
+ * Conventions (so an independent implementation, e.g. PyTorch, reproduces it):
+ *  - Input x is (n*T, d) row-major: n samples of T positions (p = 0..T-1 inside
+ *    each sample), d features. Output y is (n*T, d): the block keeps the width.
+ *  - pe=sin: X' = X + E with E[p, 2i] = sin(p / 10000^(2i/d)) and
+ *    E[p, 2i+1] = cos(p / 10000^(2i/d)) (i = 0, 1, ...; an odd d ends with a sin
+ *    column). X' feeds queries, keys AND values. pe=none|rope: X' = X.
+ *  - Per head h, tensors Q_h, K_h (d, dk) and V_h, O_h (d, dv), row-major, named
+ *    head<h>.Q/K/V/O. Row vectors multiply on the left:
+ *        A = X' Q_h (T, dk),  B = X' K_h (T, dk),  U = X' V_h (T, dv)
+ *  - pe=rope: row p of A and of B is rotated in each plane (2j, 2j+1),
+ *    j = 0..dk/2-1 (interleaved pairing, not the "half split"), by the angle
+ *    φ = p · 10000^(-2j/dk):  a'[2j] = a[2j] cos φ - a[2j+1] sin φ,
+ *                             a'[2j+1] = a[2j] sin φ + a[2j+1] cos φ.
+ *  - S = A B^T / sqrt(dk) (T, T); causal: S[i, j] = -inf for j > i.
+ *    P = softmax over each row of S (max subtracted).
+ *  - y = Σ_h (P U) O_h^T  (T, d): no bias, no residual.
+ *
+ * Laws (catalogue; each is a candidate until the session's rate check decides):
+ *  - none/sin: per head Q^TQ - K^TK (dk×dk) and V^TV - O^TO (dv×dv), upper
+ *    triangles with weight 2 off the diagonal. (Scores are invariant under
+ *    Q → QG, K → KG^-T; the output under V → VG, O → OG^-T.)
+ *  - rope: per head and plane j, ||Q[:,2j:2j+2]||² - ||K[:,2j:2j+2]||² (only a
+ *    scaling of one plane commutes with every rotation), V^TV - O^TO, and the
+ *    full Q^TQ - K^TK emitted as a claimed law (name ...qk-full) that the
+ *    check is expected to reject. Contrasts: the single terms of each plane law.
+ *
+ * Invariants: the position tables (priv) are built in setup; forward and
+ * backward never allocate. act holds, for n samples, [X' if sin] then per head
+ * A, B (rotated), U, Z = P U (each n*T rows) and P (n blocks of T×T). */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PE_NONE, PE_SIN, PE_ROPE };
+enum { O_HEADS, O_DK_OPT, O_DV_OPT, O_PE, O_CAUSAL, O_DK, O_DV };
+
+static const char *const attn_opts[] = { "heads", "dk", "dv", "pe", NULL };
+static const char *const pe_names[] = { "none", "sin", "rope" };
+
+#define ATTN_MAX_HEADS 16   /* 4 tensors per head within NT_BLOCK_TENSORS */
+#define ROPE_BASE 10000.0
+
+/* priv: sin PE table E (T, d) or RoPE tables cos/sin (T, dk/2). */
+struct attn_priv { double *pe; double *rc, *rs; };
+
+static int attn_long(const char *key, const char *v, long lo, long hi, long *out, char *err, size_t len)
+{
+	if (parse_long(v, out))
+		return nt_err(err, len, NT_EINVAL, "attn: %s='%s' is not an integer", key, v);
+	if (*out < lo || *out > hi)
+		return nt_err(err, len, NT_ERANGE, "attn: %s=%ld out of range %ld..%ld", key, *out, lo, hi);
+	return 0;
+}
+
+static int attn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, attn_opts, 1, err, len);
+	if (rc)
+		return rc;
+	b->iopt[O_HEADS] = 1;
+	b->iopt[O_DK_OPT] = 0;
+	b->iopt[O_DV_OPT] = 0;
+	b->iopt[O_PE] = PE_NONE;
+	b->iopt[O_CAUSAL] = 0;
+	for (int i = 0; i < argc; i++)
+		if (!strchr(argv[i], '=')) {
+			if (strcmp(argv[i], "causal"))
+				return nt_err(err, len, NT_EINVAL, "attn: unexpected argument '%s' (usage: %s)", argv[i], b->kind->usage);
+			b->iopt[O_CAUSAL] = 1;
+		}
+	const char *v;
+	if ((v = block_opt(argc, argv, "heads")) && (rc = attn_long("heads", v, 1, ATTN_MAX_HEADS, &b->iopt[O_HEADS], err, len)))
+		return rc;
+	if ((v = block_opt(argc, argv, "dk")) && (rc = attn_long("dk", v, 1, NT_MAX_WIDTH, &b->iopt[O_DK_OPT], err, len)))
+		return rc;
+	if ((v = block_opt(argc, argv, "dv")) && (rc = attn_long("dv", v, 1, NT_MAX_WIDTH, &b->iopt[O_DV_OPT], err, len)))
+		return rc;
+	if ((v = block_opt(argc, argv, "pe"))) {
+		int k = -1;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, pe_names[i]))
+				k = i;
+		if (k < 0)
+			return nt_err(err, len, NT_EINVAL, "attn: pe must be none, sin or rope, not '%s'", v);
+		b->iopt[O_PE] = k;
+	}
+	if (b->iopt[O_PE] == PE_ROPE && b->iopt[O_DK_OPT] % 2)
+		return nt_err(err, len, NT_EINVAL, "attn: pe=rope needs an even dk (got dk=%ld)", b->iopt[O_DK_OPT]);
+	return 0;
+}
+
+static void attn_destroy(struct block *b)
+{
+	struct attn_priv *p = b->priv;
+	if (p) {
+		free(p->pe);
+		free(p->rc);
+		free(p->rs);
+		free(p);
+	}
+	b->priv = NULL;
+}
+
+static int attn_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	int H = (int)b->iopt[O_HEADS], T = in.len, d = in.width;
+	int dk = (int)(b->iopt[O_DK_OPT] ? b->iopt[O_DK_OPT] : (d / H > 0 ? d / H : 1));
+	int dv = (int)(b->iopt[O_DV_OPT] ? b->iopt[O_DV_OPT] : dk);
+	int pe = (int)b->iopt[O_PE];
+	if (pe == PE_ROPE && dk % 2)
+		return nt_err(err, len, NT_EINVAL, "attn: pe=rope needs an even dk (got dk=%d; set dk=EVEN)", dk);
+	if (T > NT_MAX_SEQ)
+		return nt_err(err, len, NT_ERANGE, "attn: sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
+	b->iopt[O_DK] = dk;
+	b->iopt[O_DV] = dv;
+	b->out = in;
+	for (int h = 0; h < H; h++) {
+		char nm[24];
+		snprintf(nm, sizeof nm, "head%d.Q", h); block_add_tensor(b, nm, 2, d, dk, 1);
+		snprintf(nm, sizeof nm, "head%d.K", h); block_add_tensor(b, nm, 2, d, dk, 1);
+		snprintf(nm, sizeof nm, "head%d.V", h); block_add_tensor(b, nm, 2, d, dv, 1);
+		snprintf(nm, sizeof nm, "head%d.O", h); block_add_tensor(b, nm, 2, d, dv, 1);
+	}
+	size_t per_head = (size_t)T * (2 * dk + 2 * dv) + (size_t)T * T;
+	b->act_per_sample = (pe == PE_SIN ? (size_t)T * d : 0) + (size_t)H * per_head;
+	b->ws_per_sample = (size_t)T * (2 * dk + 2 * dv);
+	b->ws_fixed = (size_t)T * T;
+
+	attn_destroy(b);
+	struct attn_priv *p = xcalloc(1, sizeof *p);
+	b->priv = p;
+	if (pe == PE_SIN) {
+		p->pe = xmalloc((size_t)T * d * sizeof(double));
+		for (int t = 0; t < T; t++)
+			for (int c = 0; c < d; c++) {
+				double w = pow(10000.0, -(double)(c - c % 2) / d);
+				p->pe[(size_t)t * d + c] = c % 2 ? cos(t * w) : sin(t * w);
+			}
+	} else if (pe == PE_ROPE) {
+		int np = dk / 2;
+		p->rc = xmalloc((size_t)T * np * sizeof(double));
+		p->rs = xmalloc((size_t)T * np * sizeof(double));
+		for (int t = 0; t < T; t++)
+			for (int j = 0; j < np; j++) {
+				double phi = t * pow(ROPE_BASE, -2.0 * j / dk);
+				p->rc[(size_t)t * np + j] = cos(phi);
+				p->rs[(size_t)t * np + j] = sin(phi);
+			}
+	}
+	return 0;
+}
+
+static void attn_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	int d = b->in.width, dv = (int)b->iopt[O_DV];
+	for (int t = 0; t < b->ntensors; t++)
+		block_init_normal(&b->tensors[t], theta, t % 4 == 3 ? dv : d, spec, r);
+}
+
+/* Rotates (inv=0) or un-rotates (inv=1) each row of M (n*T, dk) by its position. */
+static void rope_apply(const struct attn_priv *p, int n, int T, int dk, double *M, int inv)
+{
+	int np = dk / 2;
+	for (int s = 0; s < n; s++)
+		for (int t = 0; t < T; t++) {
+			double *row = M + ((size_t)s * T + t) * dk;
+			const double *c = p->rc + (size_t)t * np, *sn = p->rs + (size_t)t * np;
+			for (int j = 0; j < np; j++) {
+				double a = row[2 * j], b2 = row[2 * j + 1], si = inv ? -sn[j] : sn[j];
+				row[2 * j] = a * c[j] - b2 * si;
+				row[2 * j + 1] = a * si + b2 * c[j];
+			}
+		}
+}
+
+/* Per-head slices of act for n samples. */
+struct head_act { double *A, *B, *U, *Z, *P; };
+
+static struct head_act head_slices(const struct block *b, double *act, int n, int h)
+{
+	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV];
+	size_t R = (size_t)n * T;
+	double *base = act + (b->iopt[O_PE] == PE_SIN ? R * d : 0);
+	base += (size_t)h * (R * (2 * dk + 2 * dv) + (size_t)n * T * T);
+	struct head_act a;
+	a.A = base;
+	a.B = a.A + R * dk;
+	a.U = a.B + R * dk;
+	a.Z = a.U + R * dv;
+	a.P = a.Z + R * dv;
+	return a;
+}
+
+/* x (n*T, d) -> y (n*T, d); per head A,B (n*T, dk), U,Z (n*T, dv), P (n, T, T). */
+static void attn_forward(const struct block *b, const double *theta, int n, const double *x,
+                         double *y, double *act, double *ws)
+{
+	(void)ws;
+	const struct attn_priv *pv = b->priv;
+	int H = (int)b->iopt[O_HEADS], T = b->in.len, d = b->in.width;
+	int dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], pe = (int)b->iopt[O_PE];
+	int causal = (int)b->iopt[O_CAUSAL], R = n * T;
+	double scale = 1.0 / sqrt((double)dk);
+	const double *X = x;
+	if (pe == PE_SIN) {
+		double *Xp = act;
+		for (int s = 0; s < n; s++)
+			for (size_t k = 0; k < (size_t)T * d; k++)
+				Xp[(size_t)s * T * d + k] = x[(size_t)s * T * d + k] + pv->pe[k];
+		X = Xp;
+	}
+	for (int h = 0; h < H; h++) {
+		const double *Q = theta + b->tensors[4 * h].off, *K = theta + b->tensors[4 * h + 1].off;
+		const double *V = theta + b->tensors[4 * h + 2].off, *O = theta + b->tensors[4 * h + 3].off;
+		struct head_act a = head_slices(b, act, n, h);
+		mm(0, 0, R, dk, d, 1.0, X, Q, 0.0, a.A);
+		mm(0, 0, R, dk, d, 1.0, X, K, 0.0, a.B);
+		mm(0, 0, R, dv, d, 1.0, X, V, 0.0, a.U);
+		if (pe == PE_ROPE) {
+			rope_apply(pv, n, T, dk, a.A, 0);
+			rope_apply(pv, n, T, dk, a.B, 0);
+		}
+		for (int s = 0; s < n; s++) {
+			double *P = a.P + (size_t)s * T * T;
+			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
+			mm(0, 1, T, T, dk, scale, As, Bs, 0.0, P);
+			for (int i = 0; i < T; i++) {
+				double *row = P + (size_t)i * T, mx = -INFINITY, sum = 0;
+				int lim = causal ? i + 1 : T;
+				for (int j = 0; j < lim; j++)
+					if (row[j] > mx)
+						mx = row[j];
+				for (int j = 0; j < lim; j++) {
+					row[j] = exp(row[j] - mx);
+					sum += row[j];
+				}
+				for (int j = 0; j < lim; j++)
+					row[j] /= sum;
+				for (int j = lim; j < T; j++)
+					row[j] = 0.0;
+			}
+			mm(0, 0, T, dv, T, 1.0, P, a.U + (size_t)s * T * dv, 0.0, a.Z + (size_t)s * T * dv);
+		}
+		mm(0, 1, R, d, dv, 1.0, a.Z, O, h ? 1.0 : 0.0, y);   /* y += Z O^T */
+	}
+}
+
+static void attn_backward(const struct block *b, const double *theta, int n, const double *x,
+                          const double *y, const double *act, const double *dy, double *dx,
+                          double *dtheta, double *ws)
+{
+	(void)y;
+	const struct attn_priv *pv = b->priv;
+	int H = (int)b->iopt[O_HEADS], T = b->in.len, d = b->in.width;
+	int dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], pe = (int)b->iopt[O_PE], R = n * T;
+	double scale = 1.0 / sqrt((double)dk);
+	const double *X = pe == PE_SIN ? act : x;
+	double *dZ = ws, *dU = dZ + (size_t)R * dv, *dA = dU + (size_t)R * dv, *dB = dA + (size_t)R * dk;
+	double *dP = dB + (size_t)R * dk;
+	for (int h = 0; h < H; h++) {
+		const struct tensor_view *tQ = &b->tensors[4 * h], *tK = &b->tensors[4 * h + 1];
+		const struct tensor_view *tV = &b->tensors[4 * h + 2], *tO = &b->tensors[4 * h + 3];
+		const double *Q = theta + tQ->off, *K = theta + tK->off, *V = theta + tV->off, *O = theta + tO->off;
+		struct head_act a = head_slices(b, (double *)act, n, h);
+		mm(0, 0, R, dv, d, 1.0, dy, O, 0.0, dZ);                          /* dZ = dy O */
+		mm(1, 0, d, dv, R, 1.0, dy, a.Z, 1.0, dtheta + tO->off);          /* dO += dy^T Z */
+		for (int s = 0; s < n; s++) {
+			const double *P = a.P + (size_t)s * T * T, *dZs = dZ + (size_t)s * T * dv;
+			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
+			mm(0, 1, T, T, dv, 1.0, dZs, a.U + (size_t)s * T * dv, 0.0, dP);   /* dP = dZ U^T */
+			mm(1, 0, T, dv, T, 1.0, P, dZs, 0.0, dU + (size_t)s * T * dv);     /* dU = P^T dZ */
+			for (int i = 0; i < T; i++) {                                     /* dS = P∘(dP - rowsum) */
+				const double *pr = P + (size_t)i * T;
+				double *gr = dP + (size_t)i * T, c = 0;
+				for (int j = 0; j < T; j++)
+					c += pr[j] * gr[j];
+				for (int j = 0; j < T; j++)
+					gr[j] = pr[j] * (gr[j] - c);
+			}
+			mm(0, 0, T, dk, T, scale, dP, Bs, 0.0, dA + (size_t)s * T * dk);   /* dA = s dS B */
+			mm(1, 0, T, dk, T, scale, dP, As, 0.0, dB + (size_t)s * T * dk);   /* dB = s dS^T A */
+		}
+		if (pe == PE_ROPE) {
+			rope_apply(pv, n, T, dk, dA, 1);
+			rope_apply(pv, n, T, dk, dB, 1);
+		}
+		mm(1, 0, d, dk, R, 1.0, X, dA, 1.0, dtheta + tQ->off);            /* dQ += X'^T dA */
+		mm(1, 0, d, dk, R, 1.0, X, dB, 1.0, dtheta + tK->off);            /* dK += X'^T dB */
+		mm(1, 0, d, dv, R, 1.0, X, dU, 1.0, dtheta + tV->off);            /* dV += X'^T dU */
+		if (dx) {
+			mm(0, 1, R, d, dk, 1.0, dA, Q, h ? 1.0 : 0.0, dx);             /* dx += dA Q^T */
+			mm(0, 1, R, d, dk, 1.0, dB, K, 1.0, dx);
+			mm(0, 1, R, d, dv, 1.0, dU, V, 1.0, dx);
+		}
+	}
+}
+
+/* Gram difference A[:,c0:c1]^T A[:,c0:c1] - B[:,c0:c1]^T B[:,c0:c1] of two (rows, cols)
+ * tensors as one quantity; upper triangle, weight 2 off the diagonal. */
+static struct quantity *gram_diff(const char *name, const struct tensor_view *A, const struct tensor_view *B)
+{
+	int rows = A->dim[0], k = A->dim[1], c = 0;
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, k * (k + 1) / 2);
+	for (int i = 0; i < k; i++)
+		for (int j = i; j < k; j++, c++) {
+			struct qcomp *cp = &q->comp[c];
+			cp->weight = i == j ? 1.0 : 2.0;
+			for (int t = 0; t < rows; t++) {
+				qcomp_add(cp, (int)(A->off + (size_t)t * k + i), (int)(A->off + (size_t)t * k + j), 1.0);
+				qcomp_add(cp, (int)(B->off + (size_t)t * k + i), (int)(B->off + (size_t)t * k + j), -1.0);
+			}
+		}
+	return q;
+}
+
+/* Adds c·||T[:, col:col+ncol]||² to component 0 of q. */
+static void add_cols_norm(struct quantity *q, const struct tensor_view *t, int col, int ncol, double c)
+{
+	for (int r = 0; r < t->dim[0]; r++)
+		for (int j = col; j < col + ncol; j++) {
+			int i = (int)(t->off + (size_t)r * t->dim[1] + j);
+			qcomp_add(&q->comp[0], i, i, c);
+		}
+}
+
+static int attn_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	int H = (int)b->iopt[O_HEADS], dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], nl = 0;
+	int rope = b->iopt[O_PE] == PE_ROPE;
+	char name[96];
+	for (int h = 0; h < H; h++) {
+		const struct tensor_view *Q = &b->tensors[4 * h], *K = &b->tensors[4 * h + 1];
+		const struct tensor_view *V = &b->tensors[4 * h + 2], *O = &b->tensors[4 * h + 3];
+		struct quantity *q;
+		if (rope) {
+			for (int j = 0; j < dk / 2; j++) {
+				snprintf(name, sizeof name, "%s.head%d.plane%d", b->name, h, j);
+				q = quantity_new(name, QK_QUADRATIC, 1);
+				snprintf(q->formula, sizeof q->formula, "||%s[:,%d:%d]||^2 - ||%s[:,%d:%d]||^2 (RoPE plane %d)",
+				         Q->name, 2 * j, 2 * j + 2, K->name, 2 * j, 2 * j + 2, j);
+				add_cols_norm(q, Q, 2 * j, 2, 1.0);
+				add_cols_norm(q, K, 2 * j, 2, -1.0);
+				q->block = idx;
+				q->sym_p = 1;
+				qset_add(out, q);
+				nl++;
+				for (int side = 0; side < 2; side++) {
+					const struct tensor_view *t = side ? K : Q;
+					char nm2[96];
+					snprintf(nm2, sizeof nm2, "%s.%s", name, side ? "K" : "Q");
+					struct quantity *c = quantity_new(nm2, QK_QUADRATIC, 1);
+					snprintf(c->formula, sizeof c->formula, "||%s[:,%d:%d]||^2 (one term of %s)",
+					         t->name, 2 * j, 2 * j + 2, name);
+					add_cols_norm(c, t, 2 * j, 2, 1.0);
+					c->role = QR_CONTRAST;
+					c->block = idx;
+					c->watched = h == 0 && j == 0;
+					qset_add(out, c);
+				}
+			}
+			snprintf(name, sizeof name, "%s.head%d.qk-full", b->name, h);
+			q = gram_diff(name, Q, K);
+			snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d) under RoPE: claimed, expected to drift",
+			         Q->name, Q->name, K->name, K->name, dk, dk);
+		} else {
+			snprintf(name, sizeof name, "%s.head%d.qk", b->name, h);
+			q = gram_diff(name, Q, K);
+			snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
+			         Q->name, Q->name, K->name, K->name, dk, dk);
+		}
+		q->block = idx;
+		qset_add(out, q);
+		nl++;
+		snprintf(name, sizeof name, "%s.head%d.vo", b->name, h);
+		q = gram_diff(name, V, O);
+		snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
+		         V->name, V->name, O->name, O->name, dv, dv);
+		q->block = idx;
+		qset_add(out, q);
+		nl++;
+	}
+	return nl;
+}
+
+static void attn_describe(const struct block *b, char *buf, size_t len)
+{
+	char dk[24] = "", dv[24] = "";
+	if (b->iopt[O_DK_OPT])
+		snprintf(dk, sizeof dk, " dk=%ld", b->iopt[O_DK_OPT]);
+	if (b->iopt[O_DV_OPT])
+		snprintf(dv, sizeof dv, " dv=%ld", b->iopt[O_DV_OPT]);
+	snprintf(buf, len, "heads=%ld%s%s pe=%s%s", b->iopt[O_HEADS], dk, dv, pe_names[b->iopt[O_PE]],
+	         b->iopt[O_CAUSAL] ? " causal" : "");
+}
+
+const struct block_kind block_attn = {
+	.name = "attn",
+	.usage = "attn [heads=1] [dk=d/heads] [dv=dk] [pe=none|sin|rope] [causal]",
+	.help = "Multi-head softmax self-attention over each sequence: per head, scores "
+	        "(X Q)(X K)^T/sqrt(dk) (causal: j <= i only), row softmax P, output "
+	        "sum_h P X V O^T (width kept). pe=sin adds a sinusoidal encoding to X; pe=rope "
+	        "rotates query/key planes (2j,2j+1) by position. Laws per head: Q^TQ - K^TK and "
+	        "V^TV - O^TO; under RoPE per plane ||Q[:,2j:2j+2]||^2 - ||K[:,2j:2j+2]||^2 while "
+	        "the full Q^TQ - K^TK is a claim that fails its check.",
+	.options = attn_opts,
+	.configure = attn_configure,
+	.setup = attn_setup,
+	.init = attn_init,
+	.forward = attn_forward,
+	.backward = attn_backward,
+	.laws = attn_laws,
+	.destroy = attn_destroy,
+	.describe = attn_describe,
+};

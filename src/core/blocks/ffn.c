@@ -1,0 +1,240 @@
+/* ffn.c — the plain two-layer feed-forward block  y = act(x W1^T + b1) W2^T + b2.
+ *
+ * Conventions (for reproducing it elsewhere, e.g. PyTorch):
+ *   x (R,d) row-major, R = n*len, applied per row.
+ *   Tensors in θ order: W1 (H,d), b1 (H), W2 (o,H), b2 (o); with bias=off only
+ *   W1, W2. o = d unless out=W is given.
+ *   act: gelu = exact erf form z/2 (1 + erf(z/√2)) (PyTorch F.gelu default),
+ *        silu = z σ(z), relu = max(z,0) with relu'(0) = 0.
+ *   In PyTorch: y = F.linear(act(F.linear(x, W1, b1)), W2, b2).
+ *   Init: W1, b1 ~ N(0, 1/d); W2, b2 ~ N(0, 1/H) (or the `init` std).
+ * Laws: act=relu (positively homogeneous) gives, per hidden neuron j,
+ *   ||W1[j,:]||^2 + b1[j]^2 - ||W2[:,j]||^2      (b2 takes no part);
+ * act=gelu|silu: no conservation laws (the count is 0 and the screen says so).
+ * Invariant: act holds z = x W1^T + b1 and a = act(z), 2·H doubles per row;
+ * backward uses H doubles per row of ws. */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum ffn_act { FFN_GELU, FFN_SILU, FFN_RELU };
+static const char *const ffn_act_names[] = { "gelu", "silu", "relu", NULL };
+static const char *const ffn_opts[] = { "hidden", "act", "out", "bias", NULL };
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+static int ffn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, ffn_opts, 0, err, len);
+	if (rc)
+		return rc;
+	const char *h = block_opt(argc, argv, "hidden"), *a = block_opt(argc, argv, "act");
+	const char *o = block_opt(argc, argv, "out"), *bias = block_opt(argc, argv, "bias");
+	long H, W = 0;
+	if (!h)
+		return nt_err(err, len, NT_EINVAL, "ffn: missing hidden=H (usage: %s)", b->kind->usage);
+	if (parse_long(h, &H) || H < 1 || H > NT_MAX_WIDTH)
+		return nt_err(err, len, NT_ERANGE, "ffn: hidden must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, h);
+	if (o && (parse_long(o, &W) || W < 1 || W > NT_MAX_WIDTH))
+		return nt_err(err, len, NT_ERANGE, "ffn: out must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, o);
+	b->iopt[0] = H;
+	b->iopt[1] = W;
+	b->iopt[2] = FFN_GELU;
+	b->iopt[3] = 1;
+	if (a) {
+		int k = -1;
+		for (int i = 0; ffn_act_names[i]; i++)
+			if (!strcmp(a, ffn_act_names[i]))
+				k = i;
+		if (k < 0)
+			return nt_err(err, len, NT_EINVAL, "ffn: act must be gelu, silu or relu, not '%s'", a);
+		b->iopt[2] = k;
+	}
+	if (bias) {
+		if (!strcmp(bias, "on"))
+			b->iopt[3] = 1;
+		else if (!strcmp(bias, "off"))
+			b->iopt[3] = 0;
+		else
+			return nt_err(err, len, NT_EINVAL, "ffn: bias must be on or off, not '%s'", bias);
+	}
+	return 0;
+}
+
+static int ffn_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	int H = (int)b->iopt[0];
+	b->out.len = in.len;
+	b->out.width = b->iopt[1] ? (int)b->iopt[1] : in.width;
+	block_add_tensor(b, "W1", 2, H, in.width, 1);
+	if (b->iopt[3])
+		block_add_tensor(b, "b1", 1, H, 1, 1);
+	block_add_tensor(b, "W2", 2, b->out.width, H, 1);
+	if (b->iopt[3])
+		block_add_tensor(b, "b2", 1, b->out.width, 1, 1);
+	b->act_per_sample = (size_t)in.len * 2 * H;
+	b->ws_per_sample = (size_t)in.len * H;
+	return 0;
+}
+
+static void ffn_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	int bias = (int)b->iopt[3];
+	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
+	if (bias)
+		block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
+	block_init_normal(&b->tensors[bias ? 2 : 1], theta, (int)b->iopt[0], spec, r);
+	if (bias)
+		block_init_normal(&b->tensors[3], theta, (int)b->iopt[0], spec, r);
+}
+
+/* x (R,d), W1 (H,d), b1 (H) -> z (R,H), a (R,H); W2 (o,H), b2 (o) -> y (R,o) */
+static void ffn_forward(const struct block *b, const double *theta, int n, const double *x,
+                        double *y, double *act, double *ws)
+{
+	(void)ws;
+	int R = n * b->in.len, d = b->in.width, H = (int)b->iopt[0], o = b->out.width, bias = (int)b->iopt[3];
+	const double *W1 = theta + b->tensors[0].off, *W2 = theta + b->tensors[bias ? 2 : 1].off;
+	size_t N = (size_t)R * H;
+	double *z = act, *a = act + N;
+	if (bias) {
+		const double *b1 = theta + b->tensors[1].off;
+		for (int r = 0; r < R; r++)
+			memcpy(z + (size_t)r * H, b1, (size_t)H * sizeof *z);
+	}
+	mm(0, 1, R, H, d, 1.0, x, W1, bias ? 1.0 : 0.0, z);
+	switch ((enum ffn_act)b->iopt[2]) {
+	case FFN_GELU: for (size_t i = 0; i < N; i++) a[i] = 0.5 * z[i] * (1.0 + erf(z[i] * M_SQRT1_2)); break;
+	case FFN_SILU: for (size_t i = 0; i < N; i++) a[i] = z[i] * sigm(z[i]); break;
+	case FFN_RELU: for (size_t i = 0; i < N; i++) a[i] = z[i] > 0 ? z[i] : 0.0; break;
+	}
+	if (bias) {
+		const double *b2 = theta + b->tensors[3].off;
+		for (int r = 0; r < R; r++)
+			memcpy(y + (size_t)r * o, b2, (size_t)o * sizeof *y);
+	}
+	mm(0, 1, R, o, H, 1.0, a, W2, bias ? 1.0 : 0.0, y);
+}
+
+static void ffn_backward(const struct block *b, const double *theta, int n, const double *x,
+                         const double *y, const double *act, const double *dy, double *dx,
+                         double *dtheta, double *ws)
+{
+	(void)y;
+	int R = n * b->in.len, d = b->in.width, H = (int)b->iopt[0], o = b->out.width, bias = (int)b->iopt[3];
+	const struct tensor_view *tW1 = &b->tensors[0], *tW2 = &b->tensors[bias ? 2 : 1];
+	size_t N = (size_t)R * H;
+	const double *z = act, *a = act + N;
+	double *dz = ws;
+	mm(1, 0, o, H, R, 1.0, dy, a, 1.0, dtheta + tW2->off);          /* dW2 += dy^T a */
+	if (bias) {
+		double *db2 = dtheta + b->tensors[3].off;
+		for (int r = 0; r < R; r++)
+			for (int j = 0; j < o; j++)
+				db2[j] += dy[(size_t)r * o + j];
+	}
+	mm(0, 0, R, H, o, 1.0, dy, theta + tW2->off, 0.0, dz);          /* da = dy W2 */
+	switch ((enum ffn_act)b->iopt[2]) {
+	case FFN_GELU:
+		for (size_t i = 0; i < N; i++)
+			dz[i] *= 0.5 * (1.0 + erf(z[i] * M_SQRT1_2)) + z[i] * exp(-0.5 * z[i] * z[i]) * 0.3989422804014327;
+		break;
+	case FFN_SILU:
+		for (size_t i = 0; i < N; i++) {
+			double s = sigm(z[i]);
+			dz[i] *= s * (1.0 + z[i] * (1.0 - s));
+		}
+		break;
+	case FFN_RELU:
+		for (size_t i = 0; i < N; i++)
+			if (!(z[i] > 0))
+				dz[i] = 0.0;
+		break;
+	}
+	mm(1, 0, H, d, R, 1.0, dz, x, 1.0, dtheta + tW1->off);          /* dW1 += dz^T x */
+	if (bias) {
+		double *db1 = dtheta + b->tensors[1].off;
+		for (int r = 0; r < R; r++)
+			for (int j = 0; j < H; j++)
+				db1[j] += dz[(size_t)r * H + j];
+	}
+	if (dx)
+		mm(0, 0, R, d, H, 1.0, dz, theta + tW1->off, 0.0, dx);      /* dx = dz W1 */
+}
+
+static int ffn_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	if (b->iopt[2] != FFN_RELU)
+		return 0;
+	int H = (int)b->iopt[0], d = b->in.width, o = b->out.width, bias = (int)b->iopt[3];
+	const struct tensor_view *W1 = &b->tensors[0], *b1 = bias ? &b->tensors[1] : NULL;
+	const struct tensor_view *W2 = &b->tensors[bias ? 2 : 1];
+	for (int j = 0; j < H; j++) {
+		char name[96];
+		snprintf(name, sizeof name, "%s.n%d", b->name, j);
+		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
+		snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2%s - ||%s[:,%d]||^2", W1->name, j,
+		         bias ? " + b1[j]^2" : "", W2->name, j);
+		snprintf(tin->name, sizeof tin->name, "%s.in", name);
+		snprintf(tout->name, sizeof tout->name, "%s.out", name);
+		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2%s (one term of %s)", W1->name, j,
+		         bias ? " + b1[j]^2" : "", name);
+		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", W2->name, j, name);
+		q->block = tin->block = tout->block = idx;
+		q->sym_p = 1;
+		for (int t = 0; t < d; t++) {
+			int k = (int)(W1->off + (size_t)j * d + t);
+			qcomp_add(&q->comp[0], k, k, 1.0);
+			qcomp_add(&tin->comp[0], k, k, 1.0);
+		}
+		if (b1) {
+			int k = (int)(b1->off + j);
+			qcomp_add(&q->comp[0], k, k, 1.0);
+			qcomp_add(&tin->comp[0], k, k, 1.0);
+		}
+		for (int t = 0; t < o; t++) {
+			int k = (int)(W2->off + (size_t)t * H + j);
+			qcomp_add(&q->comp[0], k, k, -1.0);
+			qcomp_add(&tout->comp[0], k, k, 1.0);
+		}
+		tin->role = tout->role = QR_CONTRAST;
+		tin->watched = tout->watched = j == 0;
+		qset_add(out, q);
+		qset_add(out, tin);
+		qset_add(out, tout);
+	}
+	return H;
+}
+
+static void ffn_describe(const struct block *b, char *buf, size_t len)
+{
+	char o[32] = "";
+	if (b->iopt[1])
+		snprintf(o, sizeof o, " out=%ld", b->iopt[1]);
+	snprintf(buf, len, "hidden=%ld act=%s%s%s", b->iopt[0], ffn_act_names[b->iopt[2]], o,
+	         b->iopt[3] ? "" : " bias=off");
+}
+
+const struct block_kind block_ffn = {
+	.name = "ffn",
+	.usage = "ffn hidden=H [act=gelu|silu|relu] [out=W] [bias=on|off]",
+	.help = "Two-layer feed-forward block y = W2 act(W1 x + b1) + b2, W1 (H, d), W2 (W, H); "
+	        "W is the input width unless out= is given; act defaults to gelu (exact erf form). "
+	        "act=relu gives per hidden neuron j the law ||W1[j,:]||^2 + b1[j]^2 - ||W2[:,j]||^2; "
+	        "gelu and silu give no conservation laws.",
+	.options = ffn_opts,
+	.configure = ffn_configure,
+	.setup = ffn_setup,
+	.init = ffn_init,
+	.forward = ffn_forward,
+	.backward = ffn_backward,
+	.laws = ffn_laws,
+	.describe = ffn_describe,
+};

@@ -1,0 +1,29 @@
+/* glu.h — the SwiGLU kernel shared by the swiglu block and the experts of the
+ * moe block (implemented in swiglu.c). Row-major throughout, R rows:
+ *   x (R,d), B (H,d), C (H,d), A (o,H)
+ *   u = x B^T (R,H), v = x C^T (R,H), h = SiLU(u) ⊙ v (R,H), y = h A^T (R,o)
+ * SiLU(z) = z σ(z). Nothing is allocated; the caller supplies every buffer. */
+#ifndef NOETHER_GLU_H
+#define NOETHER_GLU_H
+#include "noether/block.h"
+#include "noether/quantity.h"
+
+/* Forward: writes u, v, h (each (R,H)) and y (R,o) = h A^T + beta·y. */
+void glu_forward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
+                 const double *x, double *u, double *v, double *h, double *y, double beta);
+
+/* Backward given dy (R,o) and the forward's u, v, h: ADDS into dA (o,H), dB (H,d),
+ * dC (H,d); if dx != NULL writes dx (R,d) = beta·dx + ∂/∂x. ws: 2·R·H doubles. */
+void glu_backward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
+                  const double *x, const double *u, const double *v, const double *h,
+                  const double *dy, double *dA, double *dB, double *dC, double *dx, double beta,
+                  double *ws);
+
+/* Appends the rescaling laws of one SwiGLU unit: for each hidden unit i,
+ *   ||C[i,:]||^2 - ||A[:,i]||^2   (C → λC row i, A → A/λ column i leaves y unchanged)
+ * with sym_p = 1 (C is the "in" side), named PREFIX.n<i>, plus the two single terms
+ * as contrasts (only unit 0 watched). A (o,H), C (H,d) are views into θ with
+ * absolute offsets. Returns the number of laws appended. */
+int glu_laws(const struct tensor_view *A, const struct tensor_view *C, int H, int o, int d,
+             const char *prefix, int block, struct qset *out);
+#endif

@@ -1,0 +1,138 @@
+/* head.c — the softmax classification layer  z = x Θ^T + c, fed to cross-entropy.
+ *
+ * Conventions (for reproducing it elsewhere, e.g. PyTorch):
+ *   x (R,d) row-major, R = n*len; Θ (C,d) row-major, c (C); z (R,C) are the
+ *   logits (the softmax itself is inside `loss cross-entropy`).
+ *   In PyTorch: z = F.linear(x, Θ, c); loss = F.cross_entropy(z, labels).
+ *   Init: Θ, c ~ N(0, 1/d) (or the `init` std).
+ * Laws (linear, QK_LINEAR, so weight decay rescales them by e^Λ):
+ *   colsum: Σ_i Θ[i,j] for each input feature j (one quantity, d components);
+ *   bsum:   Σ_i c_i.
+ * They hold because the cross-entropy gradient ∂L/∂z = softmax(z) - onehot sums
+ * to zero over the classes in every row (adding a common vector to every row
+ * of Θ, or a constant to every c_i, shifts all logits alike). They are emitted
+ * as candidates for any loss; with mse the rate check fails them and they are
+ * shown as "claimed — fails", never as conserved. */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *const head_opts[] = { "classes", NULL };
+
+static int head_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, head_opts, 1, err, len);
+	if (rc)
+		return rc;
+	if (argc >= 1 && !strchr(argv[0], '=') && strcmp(argv[0], "softmax"))
+		return nt_err(err, len, NT_EINVAL, "head: only 'softmax' heads exist, not '%s' (usage: %s)",
+		              argv[0], b->kind->usage);
+	const char *c = block_opt(argc, argv, "classes");
+	long C;
+	if (!c)
+		return nt_err(err, len, NT_EINVAL, "head: missing classes=C (usage: %s)", b->kind->usage);
+	if (parse_long(c, &C) || C < 2 || C > NT_MAX_WIDTH)
+		return nt_err(err, len, NT_ERANGE, "head: classes must be an integer in 2..%d, not '%s'", NT_MAX_WIDTH, c);
+	b->iopt[0] = C;
+	return 0;
+}
+
+static int head_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	b->out.len = in.len;
+	b->out.width = (int)b->iopt[0];
+	block_add_tensor(b, "Theta", 2, b->out.width, in.width, 1);
+	block_add_tensor(b, "c", 1, b->out.width, 1, 1);
+	return 0;
+}
+
+static void head_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
+	block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
+}
+
+/* x (R,d), Θ (C,d), c (C) -> z (R,C) */
+static void head_forward(const struct block *b, const double *theta, int n, const double *x,
+                         double *y, double *act, double *ws)
+{
+	(void)act; (void)ws;
+	int R = n * b->in.len, d = b->in.width, C = b->out.width;
+	const double *c = theta + b->tensors[1].off;
+	for (int r = 0; r < R; r++)
+		memcpy(y + (size_t)r * C, c, (size_t)C * sizeof *y);
+	mm(0, 1, R, C, d, 1.0, x, theta + b->tensors[0].off, 1.0, y);
+}
+
+static void head_backward(const struct block *b, const double *theta, int n, const double *x,
+                          const double *y, const double *act, const double *dy, double *dx,
+                          double *dtheta, double *ws)
+{
+	(void)y; (void)act; (void)ws;
+	int R = n * b->in.len, d = b->in.width, C = b->out.width;
+	mm(1, 0, C, d, R, 1.0, dy, x, 1.0, dtheta + b->tensors[0].off);     /* dΘ += dz^T x */
+	double *dc = dtheta + b->tensors[1].off;
+	for (int r = 0; r < R; r++)
+		for (int j = 0; j < C; j++)
+			dc[j] += dy[(size_t)r * C + j];
+	if (dx)
+		mm(0, 0, R, d, C, 1.0, dy, theta + b->tensors[0].off, 0.0, dx); /* dx = dz Θ */
+}
+
+static int head_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	const struct tensor_view *T = &b->tensors[0], *c = &b->tensors[1];
+	int C = b->out.width, d = b->in.width;
+	char name[96];
+	snprintf(name, sizeof name, "%s.colsum", b->name);
+	struct quantity *q = quantity_new(name, QK_LINEAR, d);
+	snprintf(q->formula, sizeof q->formula, "sum_i %s[i,j] for each j (%d-vector; needs cross-entropy)", T->name, d);
+	q->block = idx;
+	for (int j = 0; j < d; j++)
+		for (int i = 0; i < C; i++)
+			qcomp_add(&q->comp[j], (int)(T->off + (size_t)i * d + j), -1, 1.0);
+	qset_add(out, q);
+	snprintf(name, sizeof name, "%s.bsum", b->name);
+	q = quantity_new(name, QK_LINEAR, 1);
+	snprintf(q->formula, sizeof q->formula, "sum_i %s[i] (needs cross-entropy)", c->name);
+	q->block = idx;
+	for (int i = 0; i < C; i++)
+		qcomp_add(&q->comp[0], (int)(c->off + i), -1, 1.0);
+	qset_add(out, q);
+	/* contrast: a single logit's bias, not conserved */
+	snprintf(name, sizeof name, "%s.c0", b->name);
+	q = quantity_new(name, QK_LINEAR, 1);
+	snprintf(q->formula, sizeof q->formula, "%s[0] alone (one term of the bias sum)", c->name);
+	q->block = idx;
+	q->role = QR_CONTRAST;
+	qcomp_add(&q->comp[0], (int)c->off, -1, 1.0);
+	qset_add(out, q);
+	return 2;
+}
+
+static void head_describe(const struct block *b, char *buf, size_t len)
+{
+	snprintf(buf, len, "softmax classes=%ld", b->iopt[0]);
+}
+
+const struct block_kind block_head = {
+	.name = "head",
+	.usage = "head softmax classes=C",
+	.help = "Softmax classification layer z = Theta x + c with Theta (C, d), c (C): the logits "
+	        "for `loss cross-entropy`. Linear laws: each column sum sum_i Theta[i,j] and the bias "
+	        "sum sum_i c_i, because the cross-entropy gradient in z sums to zero over classes. With "
+	        "mse they fail the check and show as claimed - fails.",
+	.options = head_opts,
+	.configure = head_configure,
+	.setup = head_setup,
+	.init = head_init,
+	.forward = head_forward,
+	.backward = head_backward,
+	.laws = head_laws,
+	.describe = head_describe,
+};

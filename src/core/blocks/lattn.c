@@ -1,0 +1,181 @@
+/* lattn.c — unnormalized "lightning" attention, a tensorizable (polynomial)
+ * sequence block:  per sample, with X (T, d) row-major,
+ *     A = X Q (T, dk),  B = X K (T, dk),  U = X V (T, d)
+ *     S = (1/T) · M ∘ (A B^T) (T, T)     M = all ones, or lower-triangular
+ *                                        (j <= i) with `causal`
+ *     y = S U (T, d)
+ * Q, K are (d, dk), V is (d, d); there is no output projection O (the
+ * product is already trilinear in Q, K, V; a following dense layer plays O's
+ * role). The constant 1/T keeps the output O(1); it changes no law.
+ *
+ * Laws (candidates; the rate check decides):
+ *   Q^TQ - K^TK (dk×dk, upper triangle)   — scores invariant under Q→QG, K→KG^-T
+ *   ||Q||² - ||V||²                       — y invariant under Q→λQ, V→V/λ
+ * (||K||² - ||V||² follows from these two, so it is not listed.)
+ * Invariant: act holds A, B, U (n*T rows each) and S (n blocks T×T); no
+ * allocation in forward/backward. */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const lattn_opts[] = { "dk", NULL };
+enum { L_DK_OPT, L_CAUSAL, L_DK };
+
+static int lattn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, lattn_opts, 1, err, len);
+	if (rc)
+		return rc;
+	b->iopt[L_DK_OPT] = 0;
+	b->iopt[L_CAUSAL] = 0;
+	for (int i = 0; i < argc; i++)
+		if (!strchr(argv[i], '=')) {
+			if (strcmp(argv[i], "causal"))
+				return nt_err(err, len, NT_EINVAL, "lattn: unexpected argument '%s' (usage: %s)", argv[i], b->kind->usage);
+			b->iopt[L_CAUSAL] = 1;
+		}
+	const char *v = block_opt(argc, argv, "dk");
+	if (v) {
+		if (parse_long(v, &b->iopt[L_DK_OPT]))
+			return nt_err(err, len, NT_EINVAL, "lattn: dk='%s' is not an integer", v);
+		if (b->iopt[L_DK_OPT] < 1 || b->iopt[L_DK_OPT] > NT_MAX_WIDTH)
+			return nt_err(err, len, NT_ERANGE, "lattn: dk=%ld out of range 1..%d", b->iopt[L_DK_OPT], NT_MAX_WIDTH);
+	}
+	return 0;
+}
+
+static int lattn_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	int T = in.len, d = in.width;
+	if (T > NT_MAX_SEQ)
+		return nt_err(err, len, NT_ERANGE, "lattn: sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
+	int dk = (int)(b->iopt[L_DK_OPT] ? b->iopt[L_DK_OPT] : d);
+	b->iopt[L_DK] = dk;
+	b->out = in;
+	block_add_tensor(b, "Q", 2, d, dk, 1);
+	block_add_tensor(b, "K", 2, d, dk, 1);
+	block_add_tensor(b, "V", 2, d, d, 1);
+	b->act_per_sample = (size_t)T * (2 * dk + d) + (size_t)T * T;
+	b->ws_per_sample = (size_t)T * (2 * dk + d);
+	b->ws_fixed = (size_t)T * T;
+	return 0;
+}
+
+static void lattn_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	for (int t = 0; t < b->ntensors; t++)
+		block_init_normal(&b->tensors[t], theta, b->in.width, spec, r);
+}
+
+/* x (n*T, d) -> y (n*T, d); act: A, B (n*T, dk), U (n*T, d), S (n, T, T). */
+static void lattn_forward(const struct block *b, const double *theta, int n, const double *x,
+                          double *y, double *act, double *ws)
+{
+	(void)ws;
+	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[L_DK], R = n * T;
+	const double *Q = theta + b->tensors[0].off, *K = theta + b->tensors[1].off, *V = theta + b->tensors[2].off;
+	double *A = act, *B = A + (size_t)R * dk, *U = B + (size_t)R * dk, *S = U + (size_t)R * d;
+	mm(0, 0, R, dk, d, 1.0, x, Q, 0.0, A);
+	mm(0, 0, R, dk, d, 1.0, x, K, 0.0, B);
+	mm(0, 0, R, d, d, 1.0, x, V, 0.0, U);
+	for (int s = 0; s < n; s++) {
+		double *Ss = S + (size_t)s * T * T;
+		mm(0, 1, T, T, dk, 1.0 / T, A + (size_t)s * T * dk, B + (size_t)s * T * dk, 0.0, Ss);
+		if (b->iopt[L_CAUSAL])
+			for (int i = 0; i < T; i++)
+				for (int j = i + 1; j < T; j++)
+					Ss[(size_t)i * T + j] = 0.0;
+		mm(0, 0, T, d, T, 1.0, Ss, U + (size_t)s * T * d, 0.0, y + (size_t)s * T * d);
+	}
+}
+
+static void lattn_backward(const struct block *b, const double *theta, int n, const double *x,
+                           const double *y, const double *act, const double *dy, double *dx,
+                           double *dtheta, double *ws)
+{
+	(void)y;
+	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[L_DK], R = n * T;
+	const struct tensor_view *tQ = &b->tensors[0], *tK = &b->tensors[1], *tV = &b->tensors[2];
+	const double *A = act, *B = A + (size_t)R * dk, *U = B + (size_t)R * dk, *S = U + (size_t)R * d;
+	double *dA = ws, *dB = dA + (size_t)R * dk, *dU = dB + (size_t)R * dk, *dS = dU + (size_t)R * d;
+	for (int s = 0; s < n; s++) {
+		const double *dys = dy + (size_t)s * T * d;
+		mm(0, 1, T, T, d, 1.0, dys, U + (size_t)s * T * d, 0.0, dS);              /* dS = dy U^T */
+		mm(1, 0, T, d, T, 1.0, S + (size_t)s * T * T, dys, 0.0, dU + (size_t)s * T * d); /* dU = S^T dy */
+		if (b->iopt[L_CAUSAL])
+			for (int i = 0; i < T; i++)
+				for (int j = i + 1; j < T; j++)
+					dS[(size_t)i * T + j] = 0.0;
+		mm(0, 0, T, dk, T, 1.0 / T, dS, B + (size_t)s * T * dk, 0.0, dA + (size_t)s * T * dk); /* dA = dS B / T */
+		mm(1, 0, T, dk, T, 1.0 / T, dS, A + (size_t)s * T * dk, 0.0, dB + (size_t)s * T * dk); /* dB = dS^T A / T */
+	}
+	mm(1, 0, d, dk, R, 1.0, x, dA, 1.0, dtheta + tQ->off);   /* dQ += x^T dA */
+	mm(1, 0, d, dk, R, 1.0, x, dB, 1.0, dtheta + tK->off);   /* dK += x^T dB */
+	mm(1, 0, d, d, R, 1.0, x, dU, 1.0, dtheta + tV->off);    /* dV += x^T dU */
+	if (dx) {
+		mm(0, 1, R, d, dk, 1.0, dA, theta + tQ->off, 0.0, dx);
+		mm(0, 1, R, d, dk, 1.0, dB, theta + tK->off, 1.0, dx);
+		mm(0, 1, R, d, d, 1.0, dU, theta + tV->off, 1.0, dx);
+	}
+}
+
+static int lattn_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	const struct tensor_view *Q = &b->tensors[0], *K = &b->tensors[1], *V = &b->tensors[2];
+	int d = b->in.width, dk = (int)b->iopt[L_DK], c = 0;
+	char name[96];
+	snprintf(name, sizeof name, "%s.qk", b->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, dk * (dk + 1) / 2);
+	snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
+	         Q->name, Q->name, K->name, K->name, dk, dk);
+	for (int i = 0; i < dk; i++)
+		for (int j = i; j < dk; j++, c++) {
+			q->comp[c].weight = i == j ? 1.0 : 2.0;
+			for (int t = 0; t < d; t++) {
+				qcomp_add(&q->comp[c], (int)(Q->off + (size_t)t * dk + i), (int)(Q->off + (size_t)t * dk + j), 1.0);
+				qcomp_add(&q->comp[c], (int)(K->off + (size_t)t * dk + i), (int)(K->off + (size_t)t * dk + j), -1.0);
+			}
+		}
+	q->block = idx;
+	qset_add(out, q);
+	snprintf(name, sizeof name, "%s.qv", b->name);
+	q = quantity_new(name, QK_QUADRATIC, 1);
+	snprintf(q->formula, sizeof q->formula, "||%s||^2 - ||%s||^2 (trilinear rescaling)", Q->name, V->name);
+	for (size_t k = 0; k < Q->size; k++)
+		qcomp_add(&q->comp[0], (int)(Q->off + k), (int)(Q->off + k), 1.0);
+	for (size_t k = 0; k < V->size; k++)
+		qcomp_add(&q->comp[0], (int)(V->off + k), (int)(V->off + k), -1.0);
+	q->block = idx;
+	q->sym_p = 1;
+	qset_add(out, q);
+	return 2;
+}
+
+static void lattn_describe(const struct block *b, char *buf, size_t len)
+{
+	char dk[24] = "";
+	if (b->iopt[L_DK_OPT])
+		snprintf(dk, sizeof dk, "dk=%ld", b->iopt[L_DK_OPT]);
+	snprintf(buf, len, "%s%s%s", dk, dk[0] && b->iopt[L_CAUSAL] ? " " : "", b->iopt[L_CAUSAL] ? "causal" : "");
+}
+
+const struct block_kind block_lattn = {
+	.name = "lattn",
+	.usage = "lattn [dk=d] [causal]",
+	.help = "Unnormalized (lightning) attention y = (1/T) M∘((X Q)(X K)^T) (X V), Q,K (d,dk), "
+	        "V (d,d), no softmax and no output projection; causal masks j > i. A polynomial "
+	        "(tensorizable) block. Laws: Q^TQ - K^TK and ||Q||^2 - ||V||^2.",
+	.options = lattn_opts,
+	.configure = lattn_configure,
+	.setup = lattn_setup,
+	.init = lattn_init,
+	.forward = lattn_forward,
+	.backward = lattn_backward,
+	.laws = lattn_laws,
+	.describe = lattn_describe,
+};

@@ -1,0 +1,299 @@
+/* moe.c — mixture of SwiGLU experts  y = Σ_e g_e(x) E_e(x), gating logits l = x W^T.
+ *
+ * Conventions (for reproducing it elsewhere, e.g. PyTorch):
+ *   x (R,d) row-major, R = n*len, each row (token) routed on its own.
+ *   Tensors in θ order: W (E,d), then for e = 0..E-1: e<e>.A (o,H), e<e>.B (H,d),
+ *   e<e>.C (H,d). Expert e: E_e(x) = A_e (SiLU(B_e x) ⊙ C_e x), as in swiglu.c
+ *   (PyTorch: F.linear(F.silu(F.linear(x, B)) * F.linear(x, C), A)); o = d unless out=.
+ *   Gates, per row, from l = x W^T (E):
+ *     softmax   g = softmax(l)
+ *     topk:K    S = the K largest logits (1 < K < E); ties go to the LOWER expert
+ *               index (a stable sort by descending logit, like picking the first
+ *               maximum K times); g_e = exp(l_e)/Σ_{p∈S} exp(l_p) for e ∈ S, else 0.
+ *               The selection is piecewise constant: gradients flow only through
+ *               the selected experts and their logits.
+ *     nsigmoid  g_e = σ(l_e) / Σ_p σ(l_p)
+ *   Init: W, B_e, C_e ~ N(0, 1/d), A_e ~ N(0, 1/H) (or the `init` std), in θ order.
+ * Laws (candidates; the program's rate check decides):
+ *   - each expert's SwiGLU laws ||C_e[i,:]||^2 - ||A_e[:,i]||^2 (g_e does not depend
+ *     on A_e, C_e, so the expert's own rescaling symmetry survives);
+ *   - the gating law claimed in the literature, Σ_e W_e (a d-vector, linear): adding
+ *     one vector to every row of W shifts every logit of a row by the same amount,
+ *     which softmax and top-k (softmax over the selected) ignore, so Σ_e ∂L/∂l_e = 0
+ *     per row and the law holds. Normalized sigmoid is NOT shift invariant, so for
+ *     gate=nsigmoid the claim fails the check and is shown as "claimed — fails".
+ * Invariant: act per row holds l, g, mask (E each) and per expert u, v, h (H each)
+ * and E_e(x) (o); ws per row holds dE (o), the SwiGLU scratch (2H), dg and dl (E). */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include "glu.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum gate { GATE_SOFTMAX, GATE_TOPK, GATE_NSIGMOID };
+static const char *const moe_opts[] = { "experts", "hidden", "gate", "out", NULL };
+#define MOE_MAX_EXPERTS 16
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+static int moe_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, moe_opts, 0, err, len);
+	if (rc)
+		return rc;
+	const char *e = block_opt(argc, argv, "experts"), *h = block_opt(argc, argv, "hidden");
+	const char *g = block_opt(argc, argv, "gate"), *o = block_opt(argc, argv, "out");
+	long E, H, K = 0, W = 0;
+	if (!e || !h)
+		return nt_err(err, len, NT_EINVAL, "moe: missing %s (usage: %s)", e ? "hidden=H" : "experts=E", b->kind->usage);
+	if (parse_long(e, &E) || E < 2 || E > MOE_MAX_EXPERTS)
+		return nt_err(err, len, NT_ERANGE, "moe: experts must be an integer in 2..%d, not '%s'", MOE_MAX_EXPERTS, e);
+	if (parse_long(h, &H) || H < 1 || H > NT_MAX_WIDTH)
+		return nt_err(err, len, NT_ERANGE, "moe: hidden must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, h);
+	if (o && (parse_long(o, &W) || W < 1 || W > NT_MAX_WIDTH))
+		return nt_err(err, len, NT_ERANGE, "moe: out must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, o);
+	enum gate gk = GATE_SOFTMAX;
+	if (g) {
+		if (!strcmp(g, "softmax"))
+			gk = GATE_SOFTMAX;
+		else if (!strcmp(g, "nsigmoid"))
+			gk = GATE_NSIGMOID;
+		else if (!strncmp(g, "topk:", 5)) {
+			gk = GATE_TOPK;
+			if (parse_long(g + 5, &K) || K < 2 || K >= E)
+				return nt_err(err, len, NT_ERANGE, "moe: gate=topk:K needs an integer K with 2 <= K < experts (%ld), not '%s'",
+				              E, g + 5);
+		} else
+			return nt_err(err, len, NT_EINVAL, "moe: gate must be softmax, topk:K or nsigmoid, not '%s'", g);
+	}
+	b->iopt[0] = E;
+	b->iopt[1] = H;
+	b->iopt[2] = gk;
+	b->iopt[3] = K;
+	b->iopt[4] = W;
+	return 0;
+}
+
+static int moe_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	int E = (int)b->iopt[0], H = (int)b->iopt[1];
+	b->out.len = in.len;
+	b->out.width = b->iopt[4] ? (int)b->iopt[4] : in.width;
+	int o = b->out.width;
+	block_add_tensor(b, "W", 2, E, in.width, 1);
+	for (int e = 0; e < E; e++) {
+		char nm[24];
+		snprintf(nm, sizeof nm, "e%d.A", e);
+		block_add_tensor(b, nm, 2, o, H, 1);
+		snprintf(nm, sizeof nm, "e%d.B", e);
+		block_add_tensor(b, nm, 2, H, in.width, 1);
+		snprintf(nm, sizeof nm, "e%d.C", e);
+		block_add_tensor(b, nm, 2, H, in.width, 1);
+	}
+	b->act_per_sample = (size_t)in.len * (3 * (size_t)E + (size_t)E * (3 * (size_t)H + o));
+	b->ws_per_sample = (size_t)in.len * ((size_t)o + 2 * (size_t)H + 2 * (size_t)E);
+	return 0;
+}
+
+static void moe_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	int E = (int)b->iopt[0], H = (int)b->iopt[1];
+	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
+	for (int e = 0; e < E; e++) {
+		block_init_normal(&b->tensors[1 + 3 * e], theta, H, spec, r);
+		block_init_normal(&b->tensors[2 + 3 * e], theta, b->in.width, spec, r);
+		block_init_normal(&b->tensors[3 + 3 * e], theta, b->in.width, spec, r);
+	}
+}
+
+/* One row of logits l (E) -> gates g (E) and mask (E: 1 selected / 0). */
+static void gate_row(enum gate gk, int E, int K, const double *l, double *g, double *mask)
+{
+	for (int e = 0; e < E; e++)
+		mask[e] = gk == GATE_TOPK ? 0.0 : 1.0;
+	if (gk == GATE_NSIGMOID) {
+		double S = 0;
+		for (int e = 0; e < E; e++)
+			S += g[e] = sigm(l[e]);
+		for (int e = 0; e < E; e++)
+			g[e] /= S;
+		return;
+	}
+	if (gk == GATE_TOPK)
+		for (int k = 0; k < K; k++) {       /* first maximum among the unselected: lower index wins ties */
+			int best = -1;
+			for (int e = 0; e < E; e++)
+				if (mask[e] == 0.0 && (best < 0 || l[e] > l[best]))
+					best = e;
+			mask[best] = 1.0;
+		}
+	double mx = -INFINITY, S = 0;
+	for (int e = 0; e < E; e++)
+		if (mask[e] != 0.0 && l[e] > mx)
+			mx = l[e];
+	for (int e = 0; e < E; e++)
+		S += g[e] = mask[e] != 0.0 ? exp(l[e] - mx) : 0.0;
+	for (int e = 0; e < E; e++)
+		g[e] /= S;
+}
+
+/* Pointers into act for R rows. */
+struct moe_act { double *l, *g, *mask, *u, *v, *h, *ye; };
+
+static struct moe_act moe_act_of(const struct block *b, int R, double *act)
+{
+	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
+	struct moe_act a;
+	size_t RE = (size_t)R * E, RH = (size_t)R * H;
+	a.l = act;
+	a.g = act + RE;
+	a.mask = act + 2 * RE;
+	a.u = act + 3 * RE;            /* expert e: u + e*3RH, v = u + RH, h = u + 2RH */
+	a.v = a.u + RH;
+	a.h = a.u + 2 * RH;
+	a.ye = a.u + (size_t)E * 3 * RH; /* expert e output: ye + e*R*o */
+	(void)o;
+	return a;
+}
+
+/* x (R,d), W (E,d) -> l (R,E), g (R,E); experts -> ye (E,R,o); y (R,o) = Σ_e g_e ye_e */
+static void moe_forward(const struct block *b, const double *theta, int n, const double *x,
+                        double *y, double *act, double *ws)
+{
+	(void)ws;
+	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
+	enum gate gk = (enum gate)b->iopt[2];
+	struct moe_act a = moe_act_of(b, R, act);
+	size_t RH = (size_t)R * H, Ro = (size_t)R * o;
+	mm(0, 1, R, E, d, 1.0, x, theta + b->tensors[0].off, 0.0, a.l);
+	for (int r = 0; r < R; r++)
+		gate_row(gk, E, (int)b->iopt[3], a.l + (size_t)r * E, a.g + (size_t)r * E, a.mask + (size_t)r * E);
+	memset(y, 0, Ro * sizeof *y);
+	for (int e = 0; e < E; e++) {
+		double *u = a.u + (size_t)e * 3 * RH, *ye = a.ye + (size_t)e * Ro;
+		glu_forward(R, d, H, o, theta + b->tensors[1 + 3 * e].off, theta + b->tensors[2 + 3 * e].off,
+		            theta + b->tensors[3 + 3 * e].off, x, u, u + RH, u + 2 * RH, ye, 0.0);
+		for (int r = 0; r < R; r++) {
+			double ge = a.g[(size_t)r * E + e];
+			if (ge != 0.0)
+				axpy(o, ge, ye + (size_t)r * o, y + (size_t)r * o);
+		}
+	}
+}
+
+static void moe_backward(const struct block *b, const double *theta, int n, const double *x,
+                         const double *y, const double *act, const double *dy, double *dx,
+                         double *dtheta, double *ws)
+{
+	(void)y;
+	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
+	enum gate gk = (enum gate)b->iopt[2];
+	struct moe_act a = moe_act_of(b, R, (double *)act);
+	size_t RH = (size_t)R * H, Ro = (size_t)R * o, RE = (size_t)R * E;
+	double *dE = ws, *gws = ws + Ro, *dg = gws + 2 * RH, *dl = dg + RE;
+	/* dg[r,e] = <dy_r, E_e(x_r)> */
+	for (int e = 0; e < E; e++)
+		for (int r = 0; r < R; r++)
+			dg[(size_t)r * E + e] = dot(o, dy + (size_t)r * o, a.ye + (size_t)e * Ro + (size_t)r * o);
+	for (int r = 0; r < R; r++) {
+		const double *g = a.g + (size_t)r * E, *l = a.l + (size_t)r * E, *dgr = dg + (size_t)r * E;
+		double *dlr = dl + (size_t)r * E, m = 0;
+		for (int e = 0; e < E; e++)
+			m += g[e] * dgr[e];
+		if (gk == GATE_NSIGMOID) {
+			double S = 0;
+			for (int e = 0; e < E; e++)
+				S += sigm(l[e]);
+			for (int e = 0; e < E; e++) {
+				double s = sigm(l[e]);
+				dlr[e] = s * (1.0 - s) / S * (dgr[e] - m);
+			}
+		} else {
+			for (int e = 0; e < E; e++)   /* g_e = 0 off the top-k set: no gradient there */
+				dlr[e] = g[e] * (dgr[e] - m);
+		}
+	}
+	mm(1, 0, E, d, R, 1.0, dl, x, 1.0, dtheta + b->tensors[0].off);      /* dW += dl^T x */
+	if (dx)
+		mm(0, 0, R, d, E, 1.0, dl, theta + b->tensors[0].off, 0.0, dx);  /* dx = dl W */
+	for (int e = 0; e < E; e++) {
+		int any = 0;
+		for (int r = 0; r < R; r++) {
+			double ge = a.g[(size_t)r * E + e];
+			any |= ge != 0.0;
+			for (int j = 0; j < o; j++)
+				dE[(size_t)r * o + j] = ge * dy[(size_t)r * o + j];
+		}
+		if (!any)
+			continue;   /* expert unused by every row (top-k): exact zero contribution */
+		const double *u = a.u + (size_t)e * 3 * RH;
+		const struct tensor_view *tA = &b->tensors[1 + 3 * e], *tB = &b->tensors[2 + 3 * e], *tC = &b->tensors[3 + 3 * e];
+		glu_backward(R, d, H, o, theta + tA->off, theta + tB->off, theta + tC->off, x, u, u + RH, u + 2 * RH,
+		             dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx, 1.0, gws);
+	}
+}
+
+static int moe_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width, d = b->in.width, nl = 0;
+	const struct tensor_view *W = &b->tensors[0];
+	char name[96];
+	for (int e = 0; e < E; e++) {
+		snprintf(name, sizeof name, "%s.e%d", b->name, e);
+		nl += glu_laws(&b->tensors[1 + 3 * e], &b->tensors[3 + 3 * e], H, o, d, name, idx, out);
+	}
+	static const char *const gname[] = { "softmax", "top-k", "normalized-sigmoid" };
+	snprintf(name, sizeof name, "%s.gate", b->name);
+	struct quantity *q = quantity_new(name, QK_LINEAR, d);
+	snprintf(q->formula, sizeof q->formula, "sum_e %s[e,:] (%d-vector; claimed for %s gating)", W->name, d,
+	         gname[b->iopt[2]]);
+	q->block = idx;
+	struct quantity *c = quantity_new("", QK_LINEAR, d);
+	snprintf(c->name, sizeof c->name, "%s.gate.W0", b->name);
+	snprintf(c->formula, sizeof c->formula, "%s[0,:] alone (one term of %s)", W->name, name);
+	c->block = idx;
+	c->role = QR_CONTRAST;
+	for (int j = 0; j < d; j++) {
+		for (int e = 0; e < E; e++)
+			qcomp_add(&q->comp[j], (int)(W->off + (size_t)e * d + j), -1, 1.0);
+		qcomp_add(&c->comp[j], (int)(W->off + j), -1, 1.0);
+	}
+	qset_add(out, q);
+	qset_add(out, c);
+	return nl + 1;
+}
+
+static void moe_describe(const struct block *b, char *buf, size_t len)
+{
+	char g[24], o[24] = "";
+	if (b->iopt[2] == GATE_TOPK)
+		snprintf(g, sizeof g, "topk:%ld", b->iopt[3]);
+	else
+		snprintf(g, sizeof g, "%s", b->iopt[2] == GATE_SOFTMAX ? "softmax" : "nsigmoid");
+	if (b->iopt[4])
+		snprintf(o, sizeof o, " out=%ld", b->iopt[4]);
+	snprintf(buf, len, "experts=%ld hidden=%ld gate=%s%s", b->iopt[0], b->iopt[1], g, o);
+}
+
+const struct block_kind block_moe = {
+	.name = "moe",
+	.usage = "moe experts=E hidden=H [gate=softmax|topk:K|nsigmoid] [out=W]",
+	.help = "Mixture of SwiGLU experts y = sum_e g_e(x) E_e(x), gating logits W x with W (E, d); "
+	        "gate softmax (dense), topk:K (softmax over the K largest logits, 1 < K < E, ties to "
+	        "the lower index, gradients through the selected experts only) or nsigmoid "
+	        "(sigma(W_e x) / sum_p sigma(W_p x)). Laws: each expert's SwiGLU laws, and the claimed "
+	        "gating law sum_e W_e, which holds for softmax and top-k and fails for nsigmoid.",
+	.options = moe_opts,
+	.configure = moe_configure,
+	.setup = moe_setup,
+	.init = moe_init,
+	.forward = moe_forward,
+	.backward = moe_backward,
+	.laws = moe_laws,
+	.describe = moe_describe,
+};

@@ -1,0 +1,202 @@
+/* swiglu.c — the SwiGLU feed-forward block  y = (SiLU(x B^T) ⊙ (x C^T)) A^T.
+ *
+ * Conventions (for reproducing it elsewhere, e.g. PyTorch):
+ *   x (R,d) row-major, R = n*len: the block acts on each row (token) alone.
+ *   Tensors in θ order: A (o,H), B (H,d), C (H,d), all row-major, no biases.
+ *   u = x B^T, v = x C^T, h = SiLU(u) ⊙ v, y = h A^T, SiLU(z) = z/(1+e^{-z}).
+ *   In PyTorch: y = F.linear(F.silu(F.linear(x, B)) * F.linear(x, C), A).
+ *   o = d unless out=W is given. Init: B, C ~ N(0, 1/d), A ~ N(0, 1/H)
+ *   (or the std given by `init`).
+ * Laws: per hidden unit i, ||C[i,:]||^2 - ||A[:,i]||^2 (the gate branch B has
+ * no rescaling symmetry because SiLU is not homogeneous). Contrasts: each term.
+ * Invariant: forward stores u, v, h in act (3·H doubles per row); backward
+ * uses 2·H doubles per row of ws. */
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/linalg.h"
+#include "noether/util.h"
+#include "glu.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const swiglu_opts[] = { "hidden", "out", NULL };
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* x (R,d), B,C (H,d), A (o,H) -> u,v,h (R,H), y (R,o) */
+void glu_forward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
+                 const double *x, double *u, double *v, double *h, double *y, double beta)
+{
+	mm(0, 1, R, H, d, 1.0, x, B, 0.0, u);
+	mm(0, 1, R, H, d, 1.0, x, C, 0.0, v);
+	size_t N = (size_t)R * H;
+	for (size_t i = 0; i < N; i++)
+		h[i] = u[i] * sigm(u[i]) * v[i];
+	mm(0, 1, R, o, H, 1.0, h, A, beta, y);
+}
+
+/* dy (R,o) -> dA (o,H) +=, dB,dC (H,d) +=, dx (R,d) = beta dx + ...; ws 2RH */
+void glu_backward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
+                  const double *x, const double *u, const double *v, const double *h,
+                  const double *dy, double *dA, double *dB, double *dC, double *dx, double beta,
+                  double *ws)
+{
+	size_t N = (size_t)R * H;
+	double *du = ws, *dv = ws + N;
+	mm(1, 0, o, H, R, 1.0, dy, h, 1.0, dA);          /* dA += dy^T h */
+	mm(0, 0, R, H, o, 1.0, dy, A, 0.0, dv);          /* dh = dy A, kept in dv */
+	for (size_t i = 0; i < N; i++) {
+		double s = sigm(u[i]), dh = dv[i];
+		du[i] = dh * v[i] * s * (1.0 + u[i] * (1.0 - s));
+		dv[i] = dh * u[i] * s;
+	}
+	mm(1, 0, H, d, R, 1.0, du, x, 1.0, dB);          /* dB += du^T x */
+	mm(1, 0, H, d, R, 1.0, dv, x, 1.0, dC);          /* dC += dv^T x */
+	if (dx) {
+		mm(0, 0, R, d, H, 1.0, du, B, beta, dx);     /* dx = beta dx + du B + dv C */
+		mm(0, 0, R, d, H, 1.0, dv, C, 1.0, dx);
+	}
+}
+
+int glu_laws(const struct tensor_view *A, const struct tensor_view *C, int H, int o, int d,
+             const char *prefix, int block, struct qset *out)
+{
+	for (int i = 0; i < H; i++) {
+		char name[96];
+		snprintf(name, sizeof name, "%s.n%d", prefix, i);
+		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
+		snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 - ||%s[:,%d]||^2", C->name, i, A->name, i);
+		snprintf(tin->name, sizeof tin->name, "%s.in", name);
+		snprintf(tout->name, sizeof tout->name, "%s.out", name);
+		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2 (one term of %s)", C->name, i, name);
+		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", A->name, i, name);
+		q->block = tin->block = tout->block = block;
+		q->sym_p = 1;
+		for (int t = 0; t < d; t++) {
+			int k = (int)(C->off + (size_t)i * d + t);
+			qcomp_add(&q->comp[0], k, k, 1.0);
+			qcomp_add(&tin->comp[0], k, k, 1.0);
+		}
+		for (int t = 0; t < o; t++) {
+			int k = (int)(A->off + (size_t)t * H + i);
+			qcomp_add(&q->comp[0], k, k, -1.0);
+			qcomp_add(&tout->comp[0], k, k, 1.0);
+		}
+		tin->role = tout->role = QR_CONTRAST;
+		tin->watched = tout->watched = i == 0;
+		qset_add(out, q);
+		qset_add(out, tin);
+		qset_add(out, tout);
+	}
+	return H;
+}
+
+static int int_opt(const struct block *b, int argc, char **argv, const char *key, long lo, long hi,
+                   long *v, char *err, size_t len)
+{
+	const char *s = block_opt(argc, argv, key);
+	if (!s)
+		return 1;
+	if (parse_long(s, v))
+		return nt_err(err, len, NT_EINVAL, "%s: %s must be an integer, not '%s'", b->kind->name, key, s);
+	if (*v < lo || *v > hi)
+		return nt_err(err, len, NT_ERANGE, "%s: %s=%ld out of range %ld..%ld", b->kind->name, key, *v, lo, hi);
+	return 0;
+}
+
+static int swiglu_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+{
+	int rc = block_check_opts(b, argc, argv, swiglu_opts, 0, err, len);
+	if (rc)
+		return rc;
+	long H = 0, o = 0;
+	rc = int_opt(b, argc, argv, "hidden", 1, NT_MAX_WIDTH, &H, err, len);
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		return nt_err(err, len, NT_EINVAL, "swiglu: missing hidden=H (usage: %s)", b->kind->usage);
+	rc = int_opt(b, argc, argv, "out", 1, NT_MAX_WIDTH, &o, err, len);
+	if (rc < 0)
+		return rc;
+	b->iopt[0] = H;
+	b->iopt[1] = rc > 0 ? 0 : o;   /* 0: same as the input width */
+	return 0;
+}
+
+static int swiglu_setup(struct block *b, struct shape in, char *err, size_t len)
+{
+	(void)err; (void)len;
+	int H = (int)b->iopt[0];
+	b->out.len = in.len;
+	b->out.width = b->iopt[1] ? (int)b->iopt[1] : in.width;
+	block_add_tensor(b, "A", 2, b->out.width, H, 1);
+	block_add_tensor(b, "B", 2, H, in.width, 1);
+	block_add_tensor(b, "C", 2, H, in.width, 1);
+	b->act_per_sample = (size_t)in.len * 3 * H;
+	b->ws_per_sample = (size_t)in.len * 2 * H;
+	return 0;
+}
+
+static void swiglu_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
+{
+	block_init_normal(&b->tensors[0], theta, (int)b->iopt[0], spec, r);
+	block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
+	block_init_normal(&b->tensors[2], theta, b->in.width, spec, r);
+}
+
+static void swiglu_forward(const struct block *b, const double *theta, int n, const double *x,
+                           double *y, double *act, double *ws)
+{
+	(void)ws;
+	int R = n * b->in.len, H = (int)b->iopt[0];
+	size_t N = (size_t)R * H;
+	glu_forward(R, b->in.width, H, b->out.width, theta + b->tensors[0].off, theta + b->tensors[1].off,
+	            theta + b->tensors[2].off, x, act, act + N, act + 2 * N, y, 0.0);
+}
+
+static void swiglu_backward(const struct block *b, const double *theta, int n, const double *x,
+                            const double *y, const double *act, const double *dy, double *dx,
+                            double *dtheta, double *ws)
+{
+	(void)y;
+	int R = n * b->in.len, H = (int)b->iopt[0];
+	size_t N = (size_t)R * H;
+	glu_backward(R, b->in.width, H, b->out.width, theta + b->tensors[0].off, theta + b->tensors[1].off,
+	             theta + b->tensors[2].off, x, act, act + N, act + 2 * N, dy,
+	             dtheta + b->tensors[0].off, dtheta + b->tensors[1].off, dtheta + b->tensors[2].off,
+	             dx, 0.0, ws);
+}
+
+static int swiglu_laws(const struct model *m, int idx, struct qset *out)
+{
+	const struct block *b = &m->blocks[idx];
+	return glu_laws(&b->tensors[0], &b->tensors[2], (int)b->iopt[0], b->out.width, b->in.width,
+	                b->name, idx, out);
+}
+
+static void swiglu_describe(const struct block *b, char *buf, size_t len)
+{
+	if (b->iopt[1])
+		snprintf(buf, len, "hidden=%ld out=%ld", b->iopt[0], b->iopt[1]);
+	else
+		snprintf(buf, len, "hidden=%ld", b->iopt[0]);
+}
+
+const struct block_kind block_swiglu = {
+	.name = "swiglu",
+	.usage = "swiglu hidden=H [out=W]",
+	.help = "SwiGLU feed-forward block y = A (SiLU(B x) * C x) with B, C (H, d), A (W, H), no "
+	        "biases; the output width W is the input width d unless out= is given. Laws: per "
+	        "hidden unit i, ||C[i,:]||^2 - ||A[:,i]||^2 (rescale row i of C by t and column i "
+	        "of A by 1/t). The SiLU branch B has none.",
+	.options = swiglu_opts,
+	.configure = swiglu_configure,
+	.setup = swiglu_setup,
+	.init = swiglu_init,
+	.forward = swiglu_forward,
+	.backward = swiglu_backward,
+	.laws = swiglu_laws,
+	.describe = swiglu_describe,
+};

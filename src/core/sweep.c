@@ -1,0 +1,347 @@
+/* sweep.c — step-size sweeps on twins of the session (see sweep.h).
+ *
+ * A twin shares the model (its workspace is only used by one run at a time),
+ * the data set and the targets of the user's session, and owns everything a
+ * run writes: θ, θ0, gradient, momentum, scratch, integrator workspace,
+ * quantities, trace and counters. The user's session is untouched apart from
+ * being prepared. Every run starts from the same θ0 for a given seed
+ * (init.seed + seed index), so runs at different τ differ only in τ. */
+#include "noether/sweep.h"
+#include "noether/util.h"
+#include "flow.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef NT_VERSION
+#define NT_VERSION "0.0"
+#endif
+
+struct session *sweep_twin_new(struct session *s)
+{
+	struct session *t = xcalloc(1, sizeof *t);
+	t->model = s->model;
+	t->data = s->data;
+	t->targets = s->targets;
+	t->loss = s->loss;
+	t->opt = s->opt;
+	t->sched = s->sched;
+	t->wd = s->wd;
+	t->init = s->init;
+	t->threads = s->threads;
+	t->check_seed = s->check_seed;
+	size_t D = t->D = s->D;
+	size_t R = (size_t)s->data->n * s->model->out.len * s->model->out.width;
+	t->theta = xcalloc(D + 1, sizeof(double));
+	t->theta0 = xcalloc(D + 1, sizeof(double));
+	t->grad = xcalloc(D + 1, sizeof(double));
+	t->mom = xcalloc(D + 1, sizeof(double));
+	t->scratch = xcalloc(2 * D + 2, sizeof(double));
+	t->df = xcalloc(R + 1, sizeof(double));
+	if (t->opt.kind == OPT_SGD) {
+		size_t B = (size_t)(t->opt.batch < s->data->n ? t->opt.batch : s->data->n);
+		t->xb = xcalloc(B * s->data->len * s->data->d_in, sizeof(double));
+		t->tb = xcalloc(B * s->model->out.len * s->model->out.width + 1, sizeof(double));
+		t->lb = xcalloc(B * s->data->out_len + 1, sizeof(int));
+		t->perm = xcalloc((size_t)s->data->n, sizeof(int));
+	}
+	if (flow_workspace_size(t))
+		t->flow_ws = xcalloc(flow_workspace_size(t), sizeof(double));
+	/* catalogue quantities; roles copied from the user's session (same model,
+	 * same checks), anything new is checked here */
+	model_laws(t->model, &t->q);
+	for (int i = 0; i < t->q.n; i++) {
+		struct quantity *q = t->q.q[i], *o = qset_find(&s->q, q->name);
+		if (o && o->role != QR_CANDIDATE) {
+			q->role = o->role;
+			q->rate = o->rate;
+		}
+	}
+	session_check_laws(t);
+	t->dirty = 0;
+	return t;
+}
+
+void sweep_twin_free(struct session *t)
+{
+	if (!t)
+		return;
+	t->model = NULL;   /* shared, owned by the user's session */
+	t->data = NULL;
+	t->targets = NULL;
+	session_free(t);
+}
+
+static int parse_list_long(const char *v, long *out, int max, int *n)
+{
+	char buf[256];
+	str_copy(buf, v, sizeof buf);
+	*n = 0;
+	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+		if (*n >= max || parse_long(tok, &out[*n]))
+			return -1;
+		(*n)++;
+	}
+	return *n ? 0 : -1;
+}
+
+int sweep_parse(int argc, char **argv, struct sweep_spec *sp, char *err, size_t len)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->seeds = 1;
+	sp->sched = SCHED_CONST;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		long l;
+		if (!strncmp(a, "steps=", 6)) {
+			if (parse_long(a + 6, &l) || l < 1 || l > 100000000L)
+				return nt_err(err, len, NT_EINVAL, "sweep: steps= must be an integer in 1..100000000, not '%s'", a + 6);
+			sp->steps = l;
+		} else if (!strncmp(a, "seeds=", 6)) {
+			if (parse_long(a + 6, &l) || l < 1 || l > SWEEP_MAX_SEEDS)
+				return nt_err(err, len, NT_ERANGE, "sweep: seeds= must be an integer in 1..%d, not '%s'", SWEEP_MAX_SEEDS, a + 6);
+			sp->seeds = (int)l;
+		} else if (!strncmp(a, "at=", 3)) {
+			if (parse_list_long(a + 3, sp->at, SWEEP_MAX_AT, &sp->nat))
+				return nt_err(err, len, NT_EINVAL, "sweep: at= must be up to %d comma-separated step counts, not '%s'", SWEEP_MAX_AT, a + 3);
+		} else if (!strncmp(a, "schedule=", 9)) {
+			if (!strcmp(a + 9, "const")) sp->sched = SCHED_CONST;
+			else if (!strcmp(a + 9, "decay")) sp->sched = SCHED_DECAY;
+			else return nt_err(err, len, NT_EINVAL, "sweep: schedule= must be const or decay, not '%s'", a + 9);
+		} else if (strchr(a, '=')) {
+			return nt_err(err, len, NT_EINVAL, "sweep: unknown option '%s' (steps= seeds= at= schedule= csv=)", a);
+		} else {
+			double v;
+			if (parse_double(a, &v) || !(v > 0) || v > 1e3)
+				return nt_err(err, len, NT_EINVAL, "sweep: step size '%s' must be a number in (0, 1000]", a);
+			if (sp->ntau >= SWEEP_MAX_TAU)
+				return nt_err(err, len, NT_ERANGE, "sweep: at most %d step sizes", SWEEP_MAX_TAU);
+			sp->tau[sp->ntau++] = v;
+		}
+	}
+	if (sp->ntau < 1)
+		return nt_err(err, len, NT_EINVAL, "sweep: give at least one step size (e.g. sweep tau 1e-3 2e-3 5e-3 steps=1000)");
+	if (sp->steps < 1) {
+		long mx = 0;
+		for (int i = 0; i < sp->nat; i++)
+			mx = sp->at[i] > mx ? sp->at[i] : mx;
+		if (mx < 1)
+			return nt_err(err, len, NT_EINVAL, "sweep: steps=K is required");
+		sp->steps = mx;
+	}
+	if (!sp->nat) {
+		sp->at[0] = sp->steps / 10 > 0 ? sp->steps / 10 : 1;
+		sp->at[1] = sp->steps;
+		sp->nat = sp->at[0] < sp->steps ? 2 : 1;
+		if (sp->nat == 1)
+			sp->at[0] = sp->steps;
+	}
+	for (int i = 0; i < sp->nat; i++) {
+		if (sp->at[i] < 1 || sp->at[i] > sp->steps || (i && sp->at[i] <= sp->at[i - 1]))
+			return nt_err(err, len, NT_EINVAL, "sweep: at= horizons must be ascending, in 1..steps (%ld)", sp->steps);
+	}
+	if (sp->at[sp->nat - 1] != sp->steps) {
+		if (sp->nat >= SWEEP_MAX_AT)
+			return nt_err(err, len, NT_ERANGE, "sweep: at most %d horizons", SWEEP_MAX_AT);
+		sp->at[sp->nat++] = sp->steps;
+	}
+	return 0;
+}
+
+int sweep_fit_loglog(const double *x, const double *y, int n, double *slope)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		if (!(x[i] > 0) || !(y[i] > 0) || !isfinite(x[i]) || !isfinite(y[i]))
+			continue;
+		double a = log(x[i]), b = log(y[i]);
+		sx += a; sy += b; sxx += a * a; sxy += a * b;
+		m++;
+	}
+	if (m < 2)
+		return -1;
+	double den = m * sxx - sx * sx;
+	if (!(fabs(den) > 0))
+		return -1;
+	*slope = (m * sxy - sx * sy) / den;
+	return 0;
+}
+
+int sweep_stat(const struct sweep_result *r, int which, int tau, int at, double *mean, double *sd)
+{
+	const double *v = which ? r->maxd : r->eps;
+	double s1 = 0, s2 = 0;
+	int m = 0;
+	for (int k = 0; k < r->nseeds; k++) {
+		int run = tau * r->nseeds + k;
+		if (r->diverged[run])
+			continue;
+		double x = v[(size_t)run * r->nat + at];
+		s1 += x; s2 += x * x;
+		m++;
+	}
+	*mean = m ? s1 / m : NAN;
+	*sd = m > 1 ? sqrt(fmax(0.0, (s2 - s1 * s1 / m) / (m - 1))) : 0.0;
+	return m;
+}
+
+/* records drift of every law of twin t at horizon index a of run `run` */
+static void sweep_record(struct session *t, struct sweep_result *r, int run, int a)
+{
+	session_update_quantities(t);
+	double sum = 0, mx = 0;
+	int n = 0;
+	size_t cell = (size_t)run * r->nat + a;
+	for (int i = 0; i < t->q.n; i++) {
+		const struct quantity *q = t->q.q[i];
+		if (q->role != QR_LAW)
+			continue;
+		double d = q->drift_rel;
+		if (n < r->nlaws)
+			r->law[cell * r->nlaws + n] = d;
+		sum += d;
+		mx = d > mx ? d : mx;
+		n++;
+	}
+	r->eps[cell] = n ? sum / n : NAN;
+	r->maxd[cell] = n ? mx : NAN;
+}
+
+int sweep_run(struct session *s, const struct sweep_spec *sp, struct sweep_result *r,
+              volatile sig_atomic_t *interrupt)
+{
+	memset(r, 0, sizeof *r);
+	int rc = session_prepare(s);
+	if (rc)
+		return rc;
+	int nl = session_count(s, QR_LAW);
+	if (!nl)
+		return nt_err(s->err, sizeof s->err, NT_ESTATE, "sweep: this model has no conservation laws to measure");
+	if ((double)sp->steps * sp->ntau * sp->seeds > 1e9)
+		return nt_err(s->err, sizeof s->err, NT_ERANGE, "sweep: steps × step sizes × seeds exceeds 1e9 steps");
+	r->ntau = sp->ntau;
+	r->nseeds = sp->seeds;
+	r->nat = sp->nat;
+	r->nlaws = nl;
+	size_t runs = (size_t)sp->ntau * sp->seeds, cells = runs * sp->nat;
+	r->law_names = xcalloc((size_t)nl, sizeof *r->law_names);
+	r->eps = xcalloc(cells, sizeof(double));
+	r->maxd = xcalloc(cells, sizeof(double));
+	r->law = xcalloc(cells * nl, sizeof(double));
+	r->diverged = xcalloc(runs, sizeof(int));
+	for (int i = 0, n = 0; i < s->q.n; i++)
+		if (s->q.q[i]->role == QR_LAW)
+			str_copy(r->law_names[n++], s->q.q[i]->name, sizeof r->law_names[0]);
+
+	struct session *t = sweep_twin_new(s);
+	rc = 0;
+	for (int k = 0; k < sp->seeds && !rc; k++) {
+		for (int j = 0; j < sp->ntau && !rc; j++) {
+			int run = j * sp->seeds + k;
+			t->init.seed = s->init.seed + (unsigned long)k;
+			t->sched.kind = sp->sched;
+			t->sched.tau0 = sp->tau[j];
+			session_reset(t);
+			long done = 0;
+			for (int a = 0; a < sp->nat; a++) {
+				int src = session_step(t, sp->at[a] - done, interrupt);
+				if (src == NT_EINTR) {
+					rc = nt_err(s->err, sizeof s->err, NT_EINTR, "sweep interrupted (τ=%g, seed %d)", sp->tau[j], k);
+					break;
+				}
+				if (src == NT_EDIVERGED || src == NT_ERANGE) {
+					r->diverged[run] = 1;
+					for (int b = a; b < sp->nat; b++) {
+						size_t cell = (size_t)run * sp->nat + b;
+						r->eps[cell] = r->maxd[cell] = NAN;
+					}
+					break;
+				}
+				if (src) {
+					rc = nt_err(s->err, sizeof s->err, src, "sweep: %s", t->err);
+					break;
+				}
+				done = sp->at[a];
+				sweep_record(t, r, run, a);
+			}
+		}
+	}
+	sweep_twin_free(t);
+	if (rc) {
+		sweep_result_free(r);
+		return rc;
+	}
+	double x[SWEEP_MAX_TAU], ye[SWEEP_MAX_TAU], ym[SWEEP_MAX_TAU], sd;
+	for (int a = 0; a < sp->nat; a++) {
+		for (int j = 0; j < sp->ntau; j++) {
+			x[j] = sp->tau[j];
+			sweep_stat(r, 0, j, a, &ye[j], &sd);
+			sweep_stat(r, 1, j, a, &ym[j], &sd);
+		}
+		if (sweep_fit_loglog(x, ye, sp->ntau, &r->slope_eps[a]))
+			r->slope_eps[a] = NAN;
+		if (sweep_fit_loglog(x, ym, sp->ntau, &r->slope_max[a]))
+			r->slope_max[a] = NAN;
+	}
+	return 0;
+}
+
+void sweep_result_free(struct sweep_result *r)
+{
+	free(r->law_names);
+	free(r->eps);
+	free(r->maxd);
+	free(r->law);
+	free(r->diverged);
+	memset(r, 0, sizeof *r);
+}
+
+int sweep_export_csv(struct session *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return nt_err(s->err, sizeof s->err, NT_EINVAL, "sweep: path too long");
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: cannot write '%s': %s", path, strerror(errno));
+	fprintf(f, "# noether %s\n", NT_VERSION);
+	fprintf(f, "# data_seed=%lu init_seed=%lu opt_seed=%lu check_seed=%lu\n", s->data->seed, s->init.seed,
+	        s->opt.seed, s->check_seed);
+	fprintf(f, "# parameters=%zu laws=%d claimed_fails=%d contrasts=%d\n", s->D, session_count(s, QR_LAW),
+	        session_count(s, QR_CLAIMED_FAILS), session_count(s, QR_CONTRAST));
+	for (int i = 0; i < s->nhistory; i++)
+		fprintf(f, "# command: %s\n", s->history[i]);
+	fprintf(f, "# sweep: schedule=%s steps=%ld seeds=%d (init seeds %lu..%lu) optimizer=%s\n",
+	        sched_names[sp->sched], sp->steps, sp->seeds, s->init.seed, s->init.seed + (unsigned long)sp->seeds - 1,
+	        opt_names[s->opt.kind]);
+	for (int a = 0; a < r->nat; a++)
+		fprintf(f, "# slope k=%ld eps=%.17g max=%.17g\n", sp->at[a], r->slope_eps[a], r->slope_max[a]);
+	fprintf(f, "tau,seed,k,eps,max");
+	for (int i = 0; i < r->nlaws; i++)
+		fprintf(f, ",law:%s", r->law_names[i]);
+	fputc('\n', f);
+	for (int j = 0; j < r->ntau; j++)
+		for (int k = 0; k < r->nseeds; k++)
+			for (int a = 0; a < r->nat; a++) {
+				size_t cell = ((size_t)j * r->nseeds + k) * r->nat + a;
+				fprintf(f, "%.17g,%lu,%ld,%.17g,%.17g", sp->tau[j], s->init.seed + (unsigned long)k, sp->at[a],
+				        r->eps[cell], r->maxd[cell]);
+				for (int i = 0; i < r->nlaws; i++)
+					fprintf(f, ",%.17g", r->diverged[j * r->nseeds + k] ? NAN : r->law[cell * r->nlaws + i]);
+				fputc('\n', f);
+			}
+	int bad = ferror(f);
+	if (fclose(f) || bad) {
+		remove(tmp);
+		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: write to '%s' failed", path);
+	}
+	if (rename(tmp, path)) {
+		int e = errno;
+		remove(tmp);
+		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: cannot create '%s': %s", path, strerror(e));
+	}
+	return 0;
+}

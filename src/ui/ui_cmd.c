@@ -1,0 +1,373 @@
+/* ui_cmd.c — commands that only make sense while the screen is up (theme,
+ * caption, panels, speed, the τ ladder, overlays, ...).
+ *
+ * The command layer's table has an entry for each name here whose exec
+ * forwards to ctx->ui_cmd; until it does, ui_exec dispatches these names
+ * directly. Invariant: every key binding resolves to a command in either
+ * table, so keys, typed lines, scripts and recordings behave the same. A
+ * command that changes the session builds an ordinary command line (e.g.
+ * `schedule const 0.03`) and runs it through cmd_exec_line. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <readline/readline.h>
+#include "noether/util.h"
+#include "ui_screen.h"
+
+struct ui_command {
+	const char *name, *usage, *help;
+	int (*exec)(struct ui *u, int argc, char **argv);
+};
+
+static int bad(struct ui *u, const char *usage)
+{
+	return cmd_error(u->ctx, NT_EINVAL, "usage: %s", usage);
+}
+
+static void join(char *buf, size_t len, int argc, char **argv)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 1; i < argc && o + 1 < len; i++) {
+		int n = snprintf(buf + o, len - o, "%s%s", i > 1 ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static int x_toggle(struct ui *u, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	u->running = !u->running;
+	u->ctx->running = u->running;
+	ui_message(u, 0, "%s", u->running ? "running (space pauses)" : "paused");
+	return 0;
+}
+
+static const long speeds[] = { 1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 0 };
+enum { NSPEEDS = sizeof speeds / sizeof speeds[0] };
+
+static int speed_index(long spf)
+{
+	if (spf <= 0)
+		return NSPEEDS - 1;
+	for (int i = 0; i < NSPEEDS - 1; i++)
+		if (speeds[i] >= spf)
+			return i;
+	return NSPEEDS - 2;
+}
+
+static int x_speed(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "speed faster|slower|max|N";
+	long n;
+	if (argc != 2)
+		return bad(u, usage);
+	if (strcmp(argv[1], "faster") == 0 || strcmp(argv[1], "+") == 0) {
+		int i = speed_index(u->spf);
+		u->spf = speeds[i < NSPEEDS - 1 ? i + 1 : i];
+	} else if (strcmp(argv[1], "slower") == 0 || strcmp(argv[1], "-") == 0) {
+		int i = speed_index(u->spf);
+		u->spf = speeds[i > 0 ? i - 1 : 0];
+	} else if (strcmp(argv[1], "max") == 0) {
+		u->spf = 0;
+	} else if (parse_long(argv[1], &n) == 0 && n >= 0 && n <= 100000000) {
+		u->spf = n;
+	} else {
+		return bad(u, usage);
+	}
+	u->ctx->steps_per_frame = u->spf;
+	if (u->spf > 0)
+		ui_message(u, 0, "%ld step%s per frame (at most 30 frames/s)", u->spf, u->spf == 1 ? "" : "s");
+	else
+		ui_message(u, 0, "as many steps per frame as fit (max speed)");
+	return 0;
+}
+
+/* Next value on the 1-3-10 ladder strictly above (up) or below x. */
+static double ladder(double x, int up)
+{
+	if (!(x > 0) || !isfinite(x))
+		return up ? 0.01 : 0.001;
+	double e = floor(log10(x));
+	double best = up ? INFINITY : 0;
+	for (int k = -1; k <= 1; k++)
+		for (int m = 0; m < 2; m++) {
+			double v = (m ? 3.0 : 1.0) * pow(10, e + k);
+			if (up && v > x * (1 + 1e-9) && v < best)
+				best = v;
+			if (!up && v < x * (1 - 1e-9) && v > best)
+				best = v;
+		}
+	return best;
+}
+
+static int x_tau(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "tau up|down";
+	struct session *s = u->ctx->s;
+	if (argc != 2 || (strcmp(argv[1], "up") != 0 && strcmp(argv[1], "down") != 0))
+		return bad(u, usage);
+	double t = ladder(s->sched.tau0, argv[1][0] == 'u');
+	char line[256];
+	switch (s->sched.kind) {
+	case SCHED_DECAY:
+		snprintf(line, sizeof line, "schedule decay %.6g", t);
+		break;
+	case SCHED_COSINE:
+		snprintf(line, sizeof line, "schedule cosine %.6g K=%ld", t, s->sched.K);
+		break;
+	case SCHED_STEP:
+		snprintf(line, sizeof line, "schedule step %.6g every=%ld gamma=%.6g", t, s->sched.every,
+		         s->sched.gamma);
+		break;
+	default:
+		snprintf(line, sizeof line, "schedule const %.6g", t);
+		break;
+	}
+	int rc = cmd_exec_line(u->ctx, line);
+	if (rc == 0)
+		ui_message(u, 0, "%s", line);
+	return rc;
+}
+
+static int x_panel(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "panel N|NAME [on|off|toggle]   (names: summary laws contrast drift loss spark hints big values)";
+	if (argc < 2 || argc > 3)
+		return bad(u, usage);
+	int p = ui_panel_find(argv[1]);
+	if (p < 0)
+		return bad(u, usage);
+	unsigned bit = 1u << p;
+	if (argc == 2 || strcmp(argv[2], "toggle") == 0)
+		u->visible ^= bit;
+	else if (strcmp(argv[2], "on") == 0)
+		u->visible |= bit;
+	else if (strcmp(argv[2], "off") == 0)
+		u->visible &= ~bit;
+	else
+		return bad(u, usage);
+	ui_message(u, 0, "panel %d %s: %s", p + 1, ui_panel_names[p], (u->visible & bit) ? "shown" : "hidden");
+	return 0;
+}
+
+static int x_cycle(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "cycle next|prev";
+	if (argc != 2 || (strcmp(argv[1], "next") != 0 && strcmp(argv[1], "prev") != 0))
+		return bad(u, usage);
+	const char *const *names = cmd_preset_names();
+	int n = 0;
+	while (names && names[n])
+		n++;
+	if (n == 0)
+		return cmd_error(u->ctx, NT_ENOENT, "no presets found (set NOETHER_PRESETS or run from the source tree)");
+	if (u->preset_idx < 0) {
+		/* start from the preset the session was built by, if any */
+		const struct session *s = u->ctx->s;
+		for (int h = s->nhistory - 1; h >= 0 && u->preset_idx < 0; h--)
+			for (int i = 0; i < n; i++) {
+				char want[160];
+				snprintf(want, sizeof want, "preset %s", names[i]);
+				if (strcmp(s->history[h], want) == 0)
+					u->preset_idx = i;
+			}
+	}
+	int dir = argv[1][0] == 'n' ? 1 : -1;
+	int i = u->preset_idx < 0 ? (dir > 0 ? 0 : n - 1) : ((u->preset_idx + dir) % n + n) % n;
+	char line[256];
+	snprintf(line, sizeof line, "preset %s", names[i]);
+	u->running = 0;
+	u->ctx->running = 0;
+	int rc = cmd_exec_line(u->ctx, line);
+	if (rc == 0) {
+		u->preset_idx = i;
+		ui_message(u, 0, "preset %s (%d of %d; p next, P previous)", names[i], i + 1, n);
+	}
+	return rc;
+}
+
+static int x_focus(struct ui *u, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	u->focus = 1;
+	u->overlay = UI_O_NONE;
+	return 0;
+}
+
+static int x_overlay(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "overlay help|output|close";
+	if (argc != 2)
+		return bad(u, usage);
+	if (strcmp(argv[1], "help") == 0)
+		u->overlay = u->overlay == UI_O_HELP ? UI_O_NONE : UI_O_HELP;
+	else if (strcmp(argv[1], "output") == 0)
+		u->overlay = UI_O_OUTPUT;
+	else if (strcmp(argv[1], "close") == 0)
+		u->overlay = UI_O_NONE;
+	else
+		return bad(u, usage);
+	u->overlay_scroll = 0;
+	return 0;
+}
+
+static int x_redraw(struct ui *u, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	u->full_redraw = 1;
+	return 0;
+}
+
+static int x_repeat(struct ui *u, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	if (!u->last_cmd[0])
+		return cmd_error(u->ctx, NT_ESTATE, "nothing to repeat yet: type a command after :");
+	char line[1024];
+	str_copy(line, u->last_cmd, sizeof line);
+	return ui_exec(u, line, NULL);
+}
+
+static int x_theme(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "theme dark|light|mono|contrast";
+	if (argc != 2)
+		return bad(u, usage);
+	for (int i = 0; i < UI_THEME_COUNT; i++)
+		if (strcmp(argv[1], ui_theme_names[i]) == 0) {
+			u->theme = i;
+			ui_theme_apply(u);
+			if (!u->can_color && i != UI_THEME_MONO)
+				ui_message(u, 0, "theme %s: no colours here (NO_COLOR, --no-color or the terminal), using attributes", argv[1]);
+			return 0;
+		}
+	return bad(u, usage);
+}
+
+static int x_caption(struct ui *u, int argc, char **argv)
+{
+	join(u->caption, sizeof u->caption, argc, argv);
+	return 0;
+}
+
+static int x_pause(struct ui *u, int argc, char **argv)
+{
+	u->running = 0;
+	u->ctx->running = 0;
+	if (argc < 2)
+		return 0;
+	join(u->wait_text, sizeof u->wait_text, argc, argv);
+	ui_wait_key(u);
+	return 0;
+}
+
+static int x_plot(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "plot braille|block|ascii";
+	if (argc != 2)
+		return bad(u, usage);
+	int g = strcmp(argv[1], "braille") == 0 ? UI_G_BRAILLE
+	      : strcmp(argv[1], "block") == 0 ? UI_G_BLOCK
+	      : strcmp(argv[1], "ascii") == 0 ? UI_G_ASCII : -1;
+	if (g < 0)
+		return bad(u, usage);
+	if (g != UI_G_ASCII && u->ascii)
+		return cmd_error(u->ctx, NT_ESTATE, "plot %s needs a UTF-8 terminal (started with --no-unicode or a non-UTF-8 locale)", argv[1]);
+	u->glyphs = g;
+	return 0;
+}
+
+static int x_present(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "present on|off";
+	if (argc > 2)
+		return bad(u, usage);
+	int on = argc == 1 ? !u->present : strcmp(argv[1], "on") == 0 ? 1 : strcmp(argv[1], "off") == 0 ? 0 : -1;
+	if (on < 0)
+		return bad(u, usage);
+	u->present = on;
+	if (on) {
+		u->visible |= 1u << UI_P_BIG;
+		u->theme = UI_THEME_CONTRAST;
+	} else {
+		u->visible &= ~(1u << UI_P_BIG);
+		u->theme = u->can_color ? UI_THEME_DARK : UI_THEME_MONO;
+	}
+	ui_theme_apply(u);
+	return 0;
+}
+
+static int x_stats(struct ui *u, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	double wall = now_seconds() - u->t_start;
+	cmd_printf(u->ctx, "screen: %ld frames in %.1f s, %.2f ms per frame\n", u->frames, wall,
+	           u->frames ? 1e3 * u->t_draw / u->frames : 0.0);
+	cmd_printf(u->ctx, "time drawing: %.1f%% of wall, %.1f%% of drawing+stepping\n",
+	           wall > 0 ? 100 * u->t_draw / wall : 0.0,
+	           u->t_draw + u->t_step > 0 ? 100 * u->t_draw / (u->t_draw + u->t_step) : 0.0);
+	cmd_printf(u->ctx, "steps run by the loop: %ld (%.3g steps/s now), worst slice %.1f ms\n",
+	           u->steps_run, u->rate, 1e3 * u->max_slice);
+	cmd_printf(u->ctx, "worst input-to-frame latency: %.1f ms\n", 1e3 * u->max_latency);
+	return 0;
+}
+
+static const struct ui_command commands[] = {
+	{ "toggle", "toggle", "run or pause training (key: space)", x_toggle },
+	{ "speed", "speed faster|slower|max|N", "steps per frame while running (keys: + -)", x_speed },
+	{ "tau", "tau up|down", "move the step size along the 1-3-10 ladder, keeping the schedule kind (keys: [ ])", x_tau },
+	{ "panel", "panel N|NAME [on|off|toggle]", "show or hide a panel: 1 summary 2 laws 3 contrast 4 drift 5 loss 6 spark 7 hints 8 big 9 values", x_panel },
+	{ "cycle", "cycle next|prev", "load the next or previous preset (keys: p P)", x_cycle },
+	{ "focus", "focus", "move the keys to the command line (keys: : /)", x_focus },
+	{ "overlay", "overlay help|output|close", "show the help or the last command's output; close it (keys: ? F1 Esc)", x_overlay },
+	{ "redraw", "redraw", "repaint the whole screen (key: Ctrl-L)", x_redraw },
+	{ "repeat", "repeat", "run the last typed command again (key: Enter)", x_repeat },
+	{ "theme", "theme dark|light|mono|contrast", "colour theme; mono uses attributes only", x_theme },
+	{ "caption", "caption [TEXT]", "set the caption line (presentation); without TEXT clears it", x_caption },
+	{ "pause", "pause [\"TEXT\"]", "pause training; with TEXT show it and wait for a key (scripts)", x_pause },
+	{ "plot", "plot braille|block|ascii", "plot glyphs: braille 2x4 dots, half blocks, or ASCII marks", x_plot },
+	{ "present", "present [on|off]", "presentation mode: big digits, high-contrast theme", x_present },
+	{ "stats", "stats", "screen timing: frame cost, share of run time, key latency", x_stats },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct ui_command *find(const char *name)
+{
+	for (const struct ui_command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int ui_cmd_handles(const char *name)
+{
+	return find(name) != NULL;
+}
+
+int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct ui *u = c->ui;
+	if (argc < 1)
+		return 0;
+	const struct ui_command *k = find(argv[0]);
+	if (!u || !k)
+		return cmd_error(c, NT_ENOENT, "%s: not a screen command", argv[0]);
+	int rc = k->exec(u, argc, argv);
+	c->running = u->running;
+	u->dirty = 1;
+	return rc;
+}
+
+int ui_cmd_info(int i, const char **name, const char **usage, const char **help)
+{
+	if (i < 0 || i >= (int)(sizeof commands / sizeof commands[0]) - 1)
+		return 0;
+	*name = commands[i].name;
+	*usage = commands[i].usage;
+	*help = commands[i].help;
+	return 1;
+}

@@ -1,0 +1,911 @@
+/* ui_main.c — the screen's event loop: input, training slices, frames,
+ * readline in callback mode, signals, record and replay.
+ *
+ * One loop, no threads. Each turn: act on signal flags, wait for input (not at
+ * all while training runs), feed keys to the key table or to readline, run a
+ * slice of training (at most ~15 ms, so a key answers fast), and compose a
+ * frame at most 30 times a second (one wnoutrefresh + doupdate).
+ *
+ * Signal handlers only set volatile sig_atomic_t flags — except the crash
+ * handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT), which write the
+ * terminal's saved reset string and settings with async-signal-safe calls
+ * and re-raise. SIGWINCH belongs to curses (it turns into KEY_RESIZE).
+ * Invariants: curses is active exactly while u->curses_on; ctx fields
+ * replaced at entry are put back before ui_main returns. */
+#include <curses.h>
+#include <term.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <readline/readline.h>
+#include <readline/history.h>
+#include "noether/util.h"
+#include "ui_keys.h"
+#include "ui_screen.h"
+
+static volatile sig_atomic_t sig_int, sig_quit, sig_tstp, sig_cont;
+static volatile sig_atomic_t ui_interrupt;
+static struct ui *g_ui;                /* for readline callbacks and atexit */
+static struct termios saved_tty;
+static int have_saved_tty;
+static char reset_seq[256];
+static size_t reset_len;
+static int atexit_done;
+
+enum { SLICE_US = 15000, FRAME_US = 33333 };
+
+/* ---- terminal restoration ------------------------------------------------- */
+
+static void on_crash(int sig)
+{
+	if (have_saved_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	if (reset_len) {
+		ssize_t w = write(STDOUT_FILENO, reset_seq, reset_len);
+		(void)w;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void on_int(int sig) { (void)sig; sig_int = 1; ui_interrupt = 1; }
+static void on_quit(int sig) { sig_quit = sig; ui_interrupt = 1; }
+static void on_tstp(int sig) { (void)sig; sig_tstp = 1; }
+static void on_cont(int sig) { (void)sig; sig_cont = 1; }
+
+static void ui_atexit(void)
+{
+	if (g_ui && g_ui->curses_on) {
+		endwin();
+		g_ui->curses_on = 0;
+	}
+}
+
+struct saved_sig { int sig; struct sigaction old; };
+static struct saved_sig saved_sigs[] = {
+	{ .sig = SIGINT }, { .sig = SIGTERM }, { .sig = SIGHUP }, { .sig = SIGTSTP },
+	{ .sig = SIGCONT }, { .sig = SIGSEGV }, { .sig = SIGBUS }, { .sig = SIGFPE },
+	{ .sig = SIGILL }, { .sig = SIGABRT },
+};
+
+static void handler_for(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static void signals_install(void)
+{
+	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++) {
+		int sig = saved_sigs[i].sig;
+		void (*fn)(int) = sig == SIGINT ? on_int
+		                : (sig == SIGTERM || sig == SIGHUP) ? on_quit
+		                : sig == SIGTSTP ? on_tstp
+		                : sig == SIGCONT ? on_cont : on_crash;
+		sigaction(sig, NULL, &saved_sigs[i].old);
+		handler_for(sig, fn);
+	}
+}
+
+static void signals_restore(void)
+{
+	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++)
+		sigaction(saved_sigs[i].sig, &saved_sigs[i].old, NULL);
+}
+
+static void add_cap(const char *name)
+{
+	char *s = tigetstr(name);
+	if (!s || s == (char *)-1)
+		return;
+	size_t n = strlen(s);
+	if (reset_len + n < sizeof reset_seq) {
+		memcpy(reset_seq + reset_len, s, n);
+		reset_len += n;
+	}
+}
+
+/* ---- messages and sinks --------------------------------------------------- */
+
+void ui_message(struct ui *u, int error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+	va_end(ap);
+	u->msg_error = error;
+	u->dirty = 1;
+}
+
+static void out_append(struct ui *u, const char *text)
+{
+	size_t n = strlen(text);
+	if (u->out_len + n + 1 > u->out_cap) {
+		size_t cap = u->out_cap ? u->out_cap : 4096;
+		while (cap < u->out_len + n + 1)
+			cap *= 2;
+		if (cap > (1u << 22))
+			return;                 /* 4 MiB of output is enough to read */
+		u->out = xrealloc(u->out, cap);
+		u->out_cap = cap;
+	}
+	memcpy(u->out + u->out_len, text, n + 1);
+	u->out_len += n;
+}
+
+static void sink_out(void *user, const char *text)
+{
+	out_append(user, text);
+}
+
+static void sink_msg(void *user, const char *text)
+{
+	struct ui *u = user;
+	const char *nl = strchr(text, '\n');
+	size_t n = nl ? (size_t)(nl - text) : strlen(text);
+	if (n >= sizeof u->msg)
+		n = sizeof u->msg - 1;
+	memcpy(u->msg, text, n);
+	u->msg[n] = '\0';
+	if (nl && nl[1])                /* more than one line: keep all for the overlay */
+		out_append(u, text);
+	u->dirty = 1;
+}
+
+/* ---- record and replay ---------------------------------------------------- */
+
+static int word_is(const char *line, const char *w)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = strlen(w);
+	return strncmp(line, w, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '\t');
+}
+
+static void record_flush(struct ui *u)
+{
+	if (u->rec && u->rec_pending > 0) {
+		fprintf(u->rec, "step %ld\n", u->rec_pending);
+		u->rec_pending = 0;
+	}
+}
+
+/* Writes one event. Run/pause toggles become comments: the steps the loop
+ * ran are written as `step N` before the next event, so the file replays the
+ * same steps and also runs headless. */
+static void record_event(struct ui *u, const char *line, const char *key)
+{
+	if (!u->rec || word_is(line, "repeat") || word_is(line, "focus") || word_is(line, "redraw"))
+		return;
+	record_flush(u);
+	if (key)
+		fprintf(u->rec, "# key %s\n", key);
+	if (word_is(line, "toggle") || word_is(line, "run") || word_is(line, "quit") ||
+	    (word_is(line, "pause") && !strchr(line, '"')))
+		fprintf(u->rec, "# %s\n", line);
+	else
+		fprintf(u->rec, "%s\n", line);
+	fflush(u->rec);
+}
+
+static int replay_load(struct ui *u, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char line[4096];
+	int cap = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (u->nreplay == cap) {
+			cap = cap ? cap * 2 : 64;
+			u->replay = xrealloc(u->replay, (size_t)cap * sizeof *u->replay);
+		}
+		u->replay[u->nreplay++] = xstrdup(p);
+	}
+	fclose(f);
+	return 0;
+}
+
+static void replay_free(struct ui *u)
+{
+	for (int i = 0; i < u->nreplay; i++)
+		free(u->replay[i]);
+	free(u->replay);
+	u->replay = NULL;
+	u->nreplay = u->replay_pos = 0;
+	u->replay_until = -1;
+}
+
+/* Advances the replay by at most one command per call, so each is seen. A
+ * `step N` line is animated: the loop's slices run it up to replay_until. */
+static void replay_tick(struct ui *u)
+{
+	struct session *s = u->ctx->s;
+	if (!u->nreplay || u->overlay == UI_O_WAIT)
+		return;
+	if (u->replay_until >= 0) {
+		if (s->step < u->replay_until)
+			return;
+		u->replay_until = -1;
+	}
+	if (u->replay_pos >= u->nreplay) {
+		replay_free(u);
+		ui_message(u, 0, "replay finished at step %ld", s->step);
+		return;
+	}
+	const char *line = u->replay[u->replay_pos++];
+	long n;
+	char num[64];
+	if (sscanf(line, "step %63s", num) == 1 && parse_long(num, &n) == 0 && n > 0 &&
+	    strspn(line + 4, " 0123456789") == strlen(line + 4)) {
+		u->replay_until = s->step + n;
+		return;
+	}
+	ui_exec(u, line, NULL);
+}
+
+/* ---- command execution ---------------------------------------------------- */
+
+int ui_exec(struct ui *u, const char *line, const char *key_label)
+{
+	struct cmd_ctx *c = u->ctx;
+	record_event(u, line, key_label);
+	u->out_len = 0;
+	if (u->out)
+		u->out[0] = '\0';
+	u->msg[0] = '\0';
+	u->msg_error = 0;
+	c->requests = 0;
+	c->running = u->running;
+	c->steps_per_frame = u->spf;
+
+	char word[64];
+	size_t k = strspn(line, " \t"), n = strcspn(line + k, " \t;#");
+	if (n >= sizeof word)
+		n = sizeof word - 1;
+	memcpy(word, line + k, n);
+	word[n] = '\0';
+	int rc;
+	if (ui_cmd_handles(word) && !cmd_find(word) && !strchr(line, ';')) {
+		/* the command layer has no entry (yet): dispatch directly */
+		char buf[1024], *argv[64];
+		str_copy(buf, line, sizeof buf);
+		int argc = cmd_split(buf, argv, 64);
+		rc = argc > 0 ? ui_cmd_exec(c, argc, argv) : 0;
+	} else {
+		rc = cmd_exec_line(c, line);
+	}
+
+	if (c->requests & REQ_QUIT)
+		u->quit = 1;
+	if (c->requests & REQ_RUN)
+		u->running = 1;
+	else if (c->requests & REQ_PAUSE)
+		u->running = 0;
+	else
+		u->running = c->running;
+	if (c->requests & REQ_REDRAW)
+		u->full_redraw = 1;
+	c->requests = 0;
+	c->running = u->running;
+	if (rc < 0 || rc == 1) {
+		u->msg_error = 1;
+		if (!u->msg[0])
+			ui_message(u, 1, "%s", c->last_error[0] ? c->last_error : "command failed");
+	}
+	if (u->out_len > 0 && !u->quit) {
+		/* one short line fits the message line; more opens the overlay */
+		const char *nl = strchr(u->out, '\n');
+		if ((!nl || !nl[1]) && u->out_len < (size_t)COLS && !u->msg[0]) {
+			sink_msg(u, u->out);
+		} else {
+			u->overlay = UI_O_OUTPUT;
+			u->overlay_scroll = 0;
+		}
+	}
+	u->need_q = 1;
+	u->dirty = 1;
+	u->next_frame = 0;
+	return rc;
+}
+
+/* ---- readline in callback mode -------------------------------------------- */
+
+static unsigned char rlq[256];
+static int rlq_head, rlq_tail;
+static char **comp_list;
+static int comp_idx;
+static char comp_prefix[1024];
+
+static int rl_getc_cb(FILE *f)
+{
+	(void)f;
+	if (rlq_head == rlq_tail)
+		return EOF;
+	int ch = rlq[rlq_head];
+	rlq_head = (rlq_head + 1) % (int)sizeof rlq;
+	return ch;
+}
+
+static int rl_avail_cb(void) { return rlq_head != rlq_tail; }
+static void rl_redisplay_cb(void) { if (g_ui) g_ui->dirty = 1; }
+static void rl_prep_cb(int meta) { (void)meta; }
+static void rl_deprep_cb(void) { }
+
+static void rlq_push(const char *bytes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int next = (rlq_tail + 1) % (int)sizeof rlq;
+		if (next == rlq_head)
+			return;
+		rlq[rlq_tail] = (unsigned char)bytes[i];
+		rlq_tail = next;
+	}
+}
+
+static void on_line(char *line)
+{
+	struct ui *u = g_ui;
+	u->focus = 0;
+	if (line) {
+		str_copy(u->pending, line, sizeof u->pending);
+		u->have_pending = 1;
+		free(line);
+	}
+}
+
+static void comp_free(void)
+{
+	for (int i = 0; comp_list && comp_list[i]; i++)
+		free(comp_list[i]);
+	free(comp_list);
+	comp_list = NULL;
+}
+
+static char *comp_gen(const char *text, int state)
+{
+	if (state == 0) {
+		comp_free();
+		comp_list = cmd_complete(g_ui->ctx, comp_prefix, text);
+		comp_idx = 0;
+	}
+	if (!comp_list || !comp_list[comp_idx])
+		return NULL;
+	return xstrdup(comp_list[comp_idx++]);
+}
+
+static char **complete_cb(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;
+	size_t n = (size_t)start < sizeof comp_prefix ? (size_t)start : sizeof comp_prefix - 1;
+	memcpy(comp_prefix, rl_line_buffer, n);
+	comp_prefix[n] = '\0';
+	char **m = rl_completion_matches(text, comp_gen);
+	comp_free();
+	return m;
+}
+
+/* Candidates go to the message line, inside the screen. */
+static void show_matches(char **matches, int num, int max)
+{
+	(void)max;
+	struct ui *u = g_ui;
+	size_t o = 0;
+	o += (size_t)snprintf(u->msg, sizeof u->msg, "%d candidates:", num);
+	for (int i = 1; i <= num && o + 2 < sizeof u->msg; i++)
+		o += (size_t)snprintf(u->msg + o, sizeof u->msg - o, " %s", matches[i]);
+	u->msg_error = 0;
+	u->dirty = 1;
+}
+
+static FILE *rl_null;
+
+static void readline_setup(void)
+{
+	rl_readline_name = "noether";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_null = fopen("/dev/null", "w");
+	rl_outstream = rl_null ? rl_null : stderr;
+	rl_instream = stdin;
+	rl_getc_function = rl_getc_cb;
+	rl_input_available_hook = rl_avail_cb;
+	rl_redisplay_function = rl_redisplay_cb;
+	rl_prep_term_function = rl_prep_cb;
+	rl_deprep_term_function = rl_deprep_cb;
+	rl_attempted_completion_function = complete_cb;
+	rl_completion_display_matches_hook = show_matches;
+	rl_callback_handler_install("", on_line);
+}
+
+static void readline_teardown(void)
+{
+	rl_callback_handler_remove();
+	if (rl_null) {
+		fclose(rl_null);
+		rl_null = NULL;
+	}
+	rl_outstream = stdout;
+	comp_free();
+}
+
+static void readline_clear(void)
+{
+	rl_callback_sigcleanup();
+	rl_replace_line("", 0);
+	rl_point = rl_end = 0;
+	rlq_head = rlq_tail = 0;
+}
+
+/* Keys while the command line has focus go to readline as the byte
+ * sequences a VT100 sends, so its keymaps (history, editing) apply. */
+static void feed_readline(struct ui *u, int ch)
+{
+	static const struct { int key; const char *seq; } map[] = {
+		{ KEY_UP, "\033[A" }, { KEY_DOWN, "\033[B" }, { KEY_RIGHT, "\033[C" },
+		{ KEY_LEFT, "\033[D" }, { KEY_HOME, "\033[H" }, { KEY_END, "\033[F" },
+		{ KEY_DC, "\033[3~" }, { KEY_BACKSPACE, "\177" }, { KEY_ENTER, "\n" },
+	};
+	if (ch == 12) {
+		u->full_redraw = 1;
+		return;
+	}
+	if (ch == 27) {                         /* lone Esc leaves; Esc+key is Meta */
+		int next = getch();
+		if (next == ERR) {
+			readline_clear();
+			u->focus = 0;
+			u->msg[0] = '\0';
+			return;
+		}
+		char b[2] = { 27, (char)next };
+		if (next >= 0 && next < 256)
+			rlq_push(b, 2);
+	} else if (ch >= 0 && ch < 256) {
+		char b = (char)ch;
+		rlq_push(&b, 1);
+	} else {
+		for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+			if (map[i].key == ch)
+				rlq_push(map[i].seq, strlen(map[i].seq));
+	}
+	while (rlq_head != rlq_tail && u->focus)
+		rl_callback_read_char();
+	rlq_head = rlq_tail = 0;
+	u->dirty = 1;
+	if (u->have_pending) {
+		u->have_pending = 0;
+		char line[1024];
+		str_copy(line, u->pending, sizeof line);
+		size_t k = strspn(line, " \t");
+		if (line[k] == '\0') {
+			if (u->last_cmd[0])
+				ui_exec(u, u->last_cmd, NULL);
+		} else {
+			add_history(line);
+			str_copy(u->last_cmd, line, sizeof u->last_cmd);
+			ui_exec(u, line, NULL);
+		}
+	}
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+static void key_overlay(struct ui *u, int ch)
+{
+	int page = u->lay.overlay.h > 4 ? u->lay.overlay.h - 4 : 1;
+	switch (ch) {
+	case KEY_UP: case 'k': u->overlay_scroll--; break;
+	case KEY_DOWN: case 'j': u->overlay_scroll++; break;
+	case KEY_PPAGE: case 'b': u->overlay_scroll -= page; break;
+	case KEY_NPAGE: case ' ': u->overlay_scroll += page; break;
+	case KEY_HOME: case 'g': u->overlay_scroll = 0; break;
+	case KEY_END: case 'G': u->overlay_scroll = INT_MAX / 2; break;
+	case 27: case 'q': case '?': case KEY_F(1): case '\n': case KEY_ENTER:
+		ui_exec(u, "overlay close", ch == 27 ? "Esc" : NULL);
+		break;
+	default:
+		break;
+	}
+	u->dirty = 1;
+}
+
+static void handle_key(struct ui *u, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		u->full_redraw = 1;
+		u->dirty = 1;
+		return;
+	}
+	if (u->nreplay) {                        /* replaying: only quitting */
+		if (ch == 'q' || ch == KEY_F(10))
+			ui_exec(u, "quit", "q");
+		return;
+	}
+	if (u->focus) {
+		feed_readline(u, ch);
+		return;
+	}
+	if (u->overlay == UI_O_HELP || u->overlay == UI_O_OUTPUT) {
+		key_overlay(u, ch);
+		return;
+	}
+	if (u->lay.too_small && ch != 'q' && ch != KEY_F(10))
+		return;
+	const struct ui_key *k = ui_key_find(ch);
+	if (k) {
+		ui_exec(u, k->command, k->label);
+		return;
+	}
+	if (ch > ' ' && ch < 127)
+		ui_message(u, 0, "key '%c' is not bound: ? lists the keys, : types a command", ch);
+}
+
+static void read_keys(struct ui *u)
+{
+	int ch, any = 0;
+	while (!u->quit && (ch = getch()) != ERR) {
+		handle_key(u, ch);
+		any = 1;
+	}
+	if (any && u->key_t == 0)
+		u->key_t = now_seconds();
+}
+
+/* ---- signals in the loop -------------------------------------------------- */
+
+static void handle_signals(struct ui *u)
+{
+	if (sig_quit) {
+		u->quit = 1;
+		u->exit_status = 128 + sig_quit;
+		return;
+	}
+	if (sig_int) {
+		double t = now_seconds();
+		sig_int = 0;
+		ui_interrupt = 0;
+		if (u->focus) {
+			readline_clear();
+			u->focus = 0;
+		}
+		if (u->running || u->replay_until >= 0 || u->nreplay) {
+			u->running = 0;
+			if (u->nreplay) {
+				replay_free(u);
+				ui_message(u, 0, "replay stopped at step %ld (Ctrl-C again quits)", u->ctx->s->step);
+			} else {
+				ui_message(u, 0, "paused (Ctrl-C again quits)");
+			}
+			u->last_sigint = t;
+		} else if (u->last_sigint > 0 && t - u->last_sigint < 2.0) {
+			u->quit = 1;
+		} else {
+			ui_message(u, 0, "press Ctrl-C again to quit (or q)");
+			u->last_sigint = t;
+		}
+		u->dirty = 1;
+	}
+	if (sig_tstp) {
+		sig_tstp = 0;
+		endwin();
+		handler_for(SIGTSTP, SIG_DFL);
+		raise(SIGTSTP);                 /* stops here until SIGCONT */
+		handler_for(SIGTSTP, on_tstp);
+		sig_cont = 1;
+	}
+	if (sig_cont) {
+		sig_cont = 0;
+		refresh();                      /* back to program mode */
+		u->full_redraw = 1;
+		u->dirty = 1;
+		u->next_frame = 0;
+	}
+}
+
+/* ---- training slices and frames ------------------------------------------ */
+
+static int stepping(const struct ui *u)
+{
+	return u->running || u->replay_until >= 0;
+}
+
+static void run_slice(struct ui *u)
+{
+	struct session *s = u->ctx->s;
+	long room = u->spf > 0 ? u->spf - u->frame_steps : LONG_MAX;
+	if (u->replay_until >= 0 && u->replay_until - s->step < room)
+		room = u->replay_until - s->step;
+	if (room <= 0)
+		return;
+	long chunk = u->step_cost > 0 ? (long)(SLICE_US * 1e-6 / u->step_cost) : 1;
+	if (chunk < 1)
+		chunk = 1;
+	if (chunk > room)
+		chunk = room;
+	long before = s->step;
+	double t0 = now_seconds();
+	int rc = session_step(s, chunk, &ui_interrupt);
+	double dt = now_seconds() - t0;
+	long done = s->step - before;
+	u->t_step += dt;
+	if (dt > u->max_slice)
+		u->max_slice = dt;
+	if (done > 0) {
+		double c = dt / (double)done;
+		u->step_cost = u->step_cost > 0 ? 0.7 * u->step_cost + 0.3 * c : c;
+		u->frame_steps += done;
+		u->steps_run += done;
+		u->rate_steps += done;
+		if (u->rec && u->replay_until < 0)
+			u->rec_pending += done;
+	}
+	u->need_q = 1;
+	u->dirty = 1;
+	if (rc == NT_EINTR)
+		return;
+	if (rc < 0) {
+		u->running = 0;
+		if (u->replay_until >= 0)
+			replay_free(u);
+		ui_message(u, 1, "%s", s->err[0] ? s->err : "training stopped");
+	}
+}
+
+void ui_frame(struct ui *u)
+{
+	struct session *s = u->ctx->s;
+	double t0 = now_seconds();
+	if (u->need_q && !s->dirty) {
+		session_update_quantities(s);
+		u->need_q = 0;
+	}
+	ui_view_update(&u->view, s, u->ascii);
+	struct ui_layout_in in = {
+		.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
+		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
+		.contrast_rows = u->view.ncontrast,
+	};
+	ui_layout_compute(&in, &u->lay);
+	ui_draw_frame(u);
+	double t1 = now_seconds();
+	u->t_draw += t1 - t0;
+	u->frames++;
+	if (u->key_t > 0) {
+		if (t1 - u->key_t > u->max_latency)
+			u->max_latency = t1 - u->key_t;
+		u->key_t = 0;
+	}
+	if (t1 - u->rate_t0 >= 0.5) {
+		u->rate = u->rate_steps / (t1 - u->rate_t0);
+		u->rate_steps = 0;
+		u->rate_t0 = t1;
+	}
+	u->frame_steps = 0;
+	u->dirty = 0;
+	u->next_frame = t1 + FRAME_US * 1e-6;
+}
+
+int ui_wait_key(struct ui *u)
+{
+	int ch = -1;
+	u->overlay = UI_O_WAIT;
+	while (!u->quit) {
+		ui_frame(u);
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		poll(&pfd, 1, 200);
+		int was_int = sig_int;
+		handle_signals(u);
+		if (was_int)
+			break;
+		ch = getch();
+		if (ch == ERR || ch == KEY_RESIZE)
+			continue;
+		break;
+	}
+	u->overlay = UI_O_NONE;
+	u->dirty = 1;
+	return ch;
+}
+
+static void loop(struct ui *u)
+{
+	while (!u->quit) {
+		handle_signals(u);
+		if (u->quit)
+			break;
+		double now = now_seconds();
+		int timeout;
+		int quota_left = u->spf <= 0 || u->frame_steps < u->spf;
+		if ((stepping(u) && quota_left) || (u->nreplay && u->replay_until < 0))
+			timeout = 0;
+		else if (stepping(u) || u->dirty)
+			timeout = u->next_frame > now ? (int)((u->next_frame - now) * 1000) + 1 : 0;
+		else
+			timeout = -1;
+		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+		int pr = poll(&pfd, 1, timeout);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr < 0) {
+			/* a signal: flags first, then read (SIGWINCH is KEY_RESIZE) */
+			handle_signals(u);
+			pfd.revents = 0;
+		}
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			u->quit = 1;
+			u->exit_status = 128 + SIGHUP;
+			break;
+		}
+		read_keys(u);
+		if (u->quit)
+			break;
+		replay_tick(u);
+		if (stepping(u) && quota_left)
+			run_slice(u);
+		if (now_seconds() >= u->next_frame && (u->dirty || stepping(u)))
+			ui_frame(u);
+	}
+}
+
+/* ---- entry ---------------------------------------------------------------- */
+
+int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
+{
+	struct ui *u = xcalloc(1, sizeof *u);
+	struct cmd_ctx saved = *ctx;
+	u->ctx = ctx;
+	u->opt = *opt;
+	u->replay_until = -1;
+	u->preset_idx = -1;
+	u->spf = 10;            /* slow enough to watch; + and - change it */
+	u->visible = (1u << UI_P_COUNT) - 1;
+	u->visible &= ~(1u << UI_P_BIG);
+	ui_view_init(&u->view);
+
+	setlocale(LC_CTYPE, "");
+	int utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	u->ascii = opt->no_unicode || !utf8;
+	u->glyphs = u->ascii ? UI_G_ASCII : UI_G_BRAILLE;
+	const char *nc = getenv("NO_COLOR");
+	int no_color = opt->no_color || (nc && nc[0]);
+
+	if (opt->record) {
+		u->rec = fopen(opt->record, "w");
+		if (!u->rec) {
+			fprintf(stderr, "noether: %s: cannot write the recording\n", opt->record);
+			free(u);
+			return 2;
+		}
+		fprintf(u->rec, "# noether recording: replay with  noether --replay FILE  (or run it headless with -b)\n");
+		fprintf(u->rec, "# starts from the session the screen opened on, at step %ld\n", ctx->s->step);
+	}
+	if (opt->replay && replay_load(u, opt->replay) < 0) {
+		fprintf(stderr, "noether: %s: cannot read the recording\n", opt->replay);
+		if (u->rec)
+			fclose(u->rec);
+		free(u);
+		return 2;
+	}
+
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tty) == 0)
+		have_saved_tty = 1;
+	g_ui = u;
+	if (!atexit_done) {
+		atexit(ui_atexit);
+		atexit_done = 1;
+	}
+	signals_install();
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		signals_restore();
+		fprintf(stderr, "noether: cannot start the screen (TERM=%s)\n",
+		        getenv("TERM") ? getenv("TERM") : "unset");
+		g_ui = NULL;
+		if (u->rec)
+			fclose(u->rec);
+		replay_free(u);
+		free(u);
+		return 1;
+	}
+	set_term(scr);
+	u->curses_on = 1;
+	add_cap("sgr0");
+	add_cap("cnorm");
+	add_cap("rmcup");
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (has_colors() && !no_color) {
+		start_color();
+		use_default_colors();
+		u->can_color = 1;
+	}
+	u->present = opt->present;
+	u->theme = opt->present ? UI_THEME_CONTRAST : u->can_color ? UI_THEME_DARK : UI_THEME_MONO;
+	if (opt->present)
+		u->visible |= 1u << UI_P_BIG;
+	ui_theme_apply(u);
+
+	ctx->out = sink_out;
+	ctx->msg = sink_msg;
+	ctx->user = u;
+	ctx->interrupt = &ui_interrupt;
+	ctx->ui = u;
+	ctx->ui_cmd = ui_cmd_exec;
+	ctx->screen = 1;
+	ctx->interactive = 1;
+	ctx->running = 0;
+	ctx->file = NULL;
+
+	readline_setup();
+	u->t_start = u->rate_t0 = now_seconds();
+	u->need_q = 1;
+	if (u->nreplay)
+		ui_message(u, 0, "replaying %s (%d commands)", opt->replay, u->nreplay);
+	else if (ctx->s->err[0] && ctx->s->dirty)
+		ui_message(u, 1, "%s", ctx->s->err);
+	ui_frame(u);
+	loop(u);
+
+	record_flush(u);
+	if (u->rec) {
+		fprintf(u->rec, "# end at step %ld\n", ctx->s->step);
+		fclose(u->rec);
+		u->rec = NULL;
+	}
+	readline_teardown();
+	endwin();
+	u->curses_on = 0;
+	delscreen(scr);
+	signals_restore();
+	g_ui = NULL;
+
+	int status = u->exit_status;
+	if (getenv("NOETHER_UI_STATS")) {
+		double wall = now_seconds() - u->t_start;
+		fprintf(stderr, "noether screen: %ld frames, %.2f ms/frame, draw %.1f%% of wall, "
+		        "step %.1f%% of wall, %ld steps, worst slice %.1f ms, worst key-to-frame %.1f ms\n",
+		        u->frames, u->frames ? 1e3 * u->t_draw / u->frames : 0, 100 * u->t_draw / wall,
+		        100 * u->t_step / wall, u->steps_run, 1e3 * u->max_slice, 1e3 * u->max_latency);
+	}
+	ctx->out = saved.out;
+	ctx->msg = saved.msg;
+	ctx->user = saved.user;
+	ctx->interrupt = saved.interrupt;
+	ctx->ui = saved.ui;
+	ctx->ui_cmd = saved.ui_cmd;
+	ctx->screen = saved.screen;
+	ctx->interactive = saved.interactive;
+	ctx->file = saved.file;
+	ctx->running = 0;
+	ui_view_free(&u->view);
+	ui_canvas_free(&u->canvas);
+	replay_free(u);
+	free(u->out);
+	free(u);
+	return status;
+}

@@ -1,0 +1,115 @@
+/* ui_screen.h — the state of the running screen, shared by the loop
+ * (ui_main.c), the drawing (ui_draw.c) and the screen-only commands
+ * (ui_cmd.c). One instance lives for one ui_main call.
+ *
+ * Invariants: `view` and `lay` are recomputed before every frame from the
+ * session and the terminal size; nothing in the frame path allocates unless
+ * the terminal or the set of quantities grew; the terminal is in curses mode
+ * exactly while `curses_on` is set. */
+#ifndef NOETHER_UI_SCREEN_H
+#define NOETHER_UI_SCREEN_H
+#include <stdio.h>
+#include "noether/cmd.h"
+#include "ui.h"
+#include "ui_layout.h"
+#include "ui_view.h"
+#include "ui_canvas.h"
+
+enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_MONO, UI_THEME_CONTRAST, UI_THEME_COUNT };
+extern const char *const ui_theme_names[UI_THEME_COUNT];
+
+/* Colour/attribute roles; a theme maps each role to curses attributes. */
+enum ui_role {
+	UI_R_NORMAL, UI_R_TITLE, UI_R_LAW, UI_R_CLAIM, UI_R_CONTRAST, UI_R_BUDGET, UI_R_LOSS,
+	UI_R_ERROR, UI_R_STATUS, UI_R_DIM, UI_R_KEY, UI_R_CAPTION, UI_R_BIG, UI_R_COUNT
+};
+
+enum ui_overlay { UI_O_NONE, UI_O_HELP, UI_O_OUTPUT, UI_O_WAIT };
+
+enum { UI_SERIES_MAX = 512, UI_SPARK_MAX = 32 };
+
+struct ui {
+	struct cmd_ctx *ctx;
+	struct ui_options opt;
+
+	/* display settings */
+	int ascii;              /* 7-bit only: --no-unicode or a non-UTF-8 locale */
+	int glyphs;             /* enum ui_glyphs for plots */
+	int can_color;          /* terminal has colours and NO_COLOR/--no-color not set */
+	int theme;
+	int present;
+	unsigned visible;       /* bit per enum ui_panel */
+	char caption[256];
+	unsigned long attr[UI_R_COUNT];
+
+	/* interaction */
+	int focus;              /* the command line has the keys */
+	int overlay;            /* enum ui_overlay */
+	int overlay_scroll;
+	char wait_text[256];    /* `pause "text"`: shown until a key */
+	int running;
+	long spf;               /* steps per frame; 0 = as many as fit a slice */
+	int quit;
+	int full_redraw;
+	char msg[512];
+	int msg_error;
+	char last_cmd[1024];
+	char *out;              /* output of the last command, for the overlay */
+	size_t out_len, out_cap;
+	int out_lines;
+
+	/* frame state */
+	struct ui_layout lay;
+	struct ui_view view;
+	struct ui_canvas canvas;
+	double sx[UI_SERIES_MAX], s1[UI_SERIES_MAX], s2[UI_SERIES_MAX], s3[UI_SERIES_MAX];
+	double spark[UI_SPARK_MAX];
+
+	/* measurements */
+	double t_start, t_draw, t_step, max_slice, step_cost;
+	long frames, steps_run;
+	double rate;            /* steps per second, smoothed */
+	long rate_steps; double rate_t0;
+
+	/* record / replay */
+	FILE *rec;
+	long rec_pending;       /* steps run by the loop not yet written */
+	char **replay;
+	int nreplay, replay_pos;
+	long replay_until;      /* step the current replayed `step N` ends at, or -1 */
+	int curses_on;
+
+	/* loop bookkeeping */
+	int dirty;              /* something changed: compose a frame soon */
+	int need_q;             /* recompute quantity values before the next frame */
+	long frame_steps;       /* steps run since the last frame */
+	double next_frame;
+	double last_sigint;
+	double key_t;           /* when unanswered input arrived (0: none) */
+	double max_latency;     /* worst input → flushed frame time seen */
+	int exit_status;
+	int preset_idx;
+	char pending[1024];     /* line accepted by readline, not yet run */
+	int have_pending;
+};
+
+/* ui_main.c: composes and flushes one frame (update, layout, draw). */
+void ui_frame(struct ui *u);
+/* Shows the wait overlay (`pause "text"`) until a key; returns the key or -1. */
+int ui_wait_key(struct ui *u);
+
+/* ui_draw.c */
+void ui_theme_apply(struct ui *u);
+void ui_draw_frame(struct ui *u);
+
+/* ui_cmd.c: screen-only commands. ui_cmd_handles says whether name is one. */
+int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv);
+int ui_cmd_handles(const char *name);
+/* i-th screen command's name, usage and help; 0 past the end. */
+int ui_cmd_info(int i, const char **name, const char **usage, const char **help);
+
+/* ui_main.c: runs one command line as if typed (records it); key_label names
+ * the key that produced it, or NULL. Returns cmd_exec_line's status. */
+int ui_exec(struct ui *u, const char *line, const char *key_label);
+void ui_message(struct ui *u, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#endif

@@ -1,0 +1,66 @@
+/* ui_view.h — what the screen shows, computed from the session (the "update"
+ * half of update/draw).
+ *
+ * Pure: reads a session, writes plain data (rows of numbers, short strings,
+ * sampled series); never touches curses, never changes the session. Buffers
+ * grow only when the set of quantities grows, so a frame does not allocate.
+ * Rows point at the session's quantities and are valid until the next
+ * configuration change; the view is refreshed before every draw. */
+#ifndef NOETHER_UI_VIEW_H
+#define NOETHER_UI_VIEW_H
+#include <stddef.h>
+#include "noether/session.h"
+
+struct ui_qrow {
+	const struct quantity *q;
+	double h0, hk;          /* scalar value, or the norm for vector laws */
+	double rel;             /* relative drift */
+	int vector;             /* 1: h0/hk are norms */
+};
+
+struct ui_view {
+	int nlaw, nclaim, ncontrast, cap;
+	struct ui_qrow *law, *claim, *contrast;
+	double max_law_rel;     /* worst relative drift over conserved laws (-1: none) */
+	double eps_laws;        /* mean relative drift over conserved laws (-1: none) */
+	double max_contrast_rel;
+	long step;
+	double tau, loss, budget, t;
+	char model[256];        /* "teacher n=64 in=10 → dense 32 → relu → dense 1" */
+	char loss_name[24];
+	char sched[96];         /* "const τ=0.05" */
+	char opt[96];           /* "gd", "sgd batch=16", with wd */
+	char seeds[64];         /* "seeds data 1 init 2" */
+	size_t params;
+};
+
+void ui_view_init(struct ui_view *v);
+void ui_view_free(struct ui_view *v);
+/* Refreshes v from s. ascii != 0 writes only 7-bit characters into strings. */
+void ui_view_update(struct ui_view *v, const struct session *s, int ascii);
+
+/* Relative drift of quantity q given its trace value x (guarded when h0 ≈ 0). */
+double ui_rel_drift(const struct quantity *q, double x);
+
+/* Series sampled at n points spread over the recorded trace (n >= 2).
+ * Returns the number of points written (<= n; 0 when the trace is empty).
+ * Any output pointer may be NULL. eps_* are mean relative drifts over the
+ * conserved laws / the norm contrasts (NaN when the set is empty). */
+int ui_series_sample(const struct session *s, int n, double *step, double *eps_law,
+                     double *eps_con, double *budget, double *loss);
+/* Relative drift history of one quantity at n points (NaN when unknown). */
+int ui_quantity_history(const struct session *s, const struct quantity *q, int n, double *out);
+
+/* Number formats that fit a fixed width (always NUL-terminated):
+ * sci "1.23e-05" (9 chars max), value "3.1416" or sci, count "12,345". */
+void ui_fmt_sci(char *buf, size_t len, double x);
+void ui_fmt_value(char *buf, size_t len, double x);
+void ui_fmt_count(char *buf, size_t len, long n);
+/* Human descriptions of the schedule and optimizer. */
+void ui_fmt_schedule(char *buf, size_t len, const struct schedule *sc, int ascii);
+void ui_fmt_opt(char *buf, size_t len, const struct session *s, int ascii);
+
+/* 7-bit transliteration of UTF-8 text (θ→theta, τ→tau, ²→^2, ‖→||, →→->,
+ * others '?') for --no-unicode and non-UTF-8 locales. Always NUL-terminated. */
+void ui_to_ascii(const char *in, char *out, size_t len);
+#endif

@@ -1,0 +1,254 @@
+#!/bin/sh
+# test_screen.sh — the live screen driven through tmux: start, run, pause,
+# step, panels, help overlay, command line, errors, resize while running,
+# monochrome and ASCII modes, signals, record/replay, and the terminal left
+# clean after quitting. Each check prints `ok - ...` or `not ok - ...`; the
+# last line is `N passed, N failed`; the exit status is non-zero on failure.
+# Skips cleanly (0 passed, 0 failed) when tmux is not installed.
+# Run from the repository root; the binary is $NOETHER_BIN (default ./noether).
+
+BIN=${NOETHER_BIN:-./noether}
+pass=0
+fail=0
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "# skip: tmux is not installed"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+case $BIN in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
+if [ ! -x "$BIN" ]; then
+	echo "not ok - binary $BIN is missing (run make first)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+SOCK="noether-test-$$"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/noether-screen.XXXXXX")
+T() { tmux -L "$SOCK" "$@"; }
+cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1"; fi; }
+
+cap() { T capture-pane -p -t "$1" 2>/dev/null; }
+# wait_for SESSION REGEX [TENTHS]: polls the pane until it matches
+wait_for() {
+	n=0
+	while [ "$n" -lt "${3:-50}" ]; do
+		cap "$1" | grep -q -- "$2" && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+wait_gone() {
+	n=0
+	while [ "$n" -lt "${3:-50}" ]; do
+		cap "$1" | grep -q -- "$2" || return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+# step shown in the status bar (digits only)
+step_of() { cap "$1" | sed -n 's/.*│ step \([0-9,]*\) .*/\1/p; s/.*| step \([0-9,]*\) .*/\1/p' | head -n 1 | tr -d ,; }
+
+# start SESSION COLS ROWS [ENV...] -- [ARGS...]: a shell in a pane that runs
+# noether and then prints DONE-<status>, so quitting shows the shell again.
+start() {
+	name=$1 w=$2 h=$3
+	shift 3
+	envs=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	[ "$1" = "--" ] && shift
+	T new-session -d -s "$name" -x "$w" -y "$h" "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh" || return 1
+	T set-option -t "$name" status off >/dev/null
+	T send-keys -t "$name" "clear; env$envs '$BIN' $*; echo DONE-\$?" Enter
+	wait_for "$name" "CONSERVED" 80 || wait_for "$name" "too small" 10
+}
+
+# quit_clean SESSION LABEL [KEYS]: quits and checks the shell is back
+quit_clean() {
+	T send-keys -t "$1" "${3:-q}"
+	if wait_for "$1" "DONE-0" 50; then ok "$2: quit returns to the shell (status 0)"; else nok "$2: quit returns to the shell (status 0)"; fi
+	if cap "$1" | grep -q -e "CONSERVED" -e "CONTRAST" -e "PAUSED" -e "RUNNING"; then
+		nok "$2: no screen content left after quitting"
+	else
+		ok "$2: no screen content left after quitting"
+	fi
+	T kill-session -t "$1" >/dev/null 2>&1
+}
+
+# ---- 80x24: the full tour ------------------------------------------------
+S=s80
+if start $S 80 24; then ok "80x24: starts and shows the conserved panel"; else nok "80x24: starts and shows the conserved panel"; fi
+cap $S | grep -q "CONTRAST"; check "80x24: contrast panel beside it" $?
+cap $S | grep -q "DRIFT"; check "80x24: drift plot shown" $?
+cap $S | grep -q "PAUSED"; check "80x24: starts paused" $?
+s0=$(step_of $S)
+[ "$s0" = 0 ]; check "80x24: status bar shows step 0 (got '$s0')" $?
+
+T send-keys -t $S ' '
+wait_for $S "RUNNING" 20; check "80x24: space runs" $?
+sleep 1
+s1=$(step_of $S)
+[ -n "$s1" ] && [ "$s1" -gt 0 ]; check "80x24: step counter advances while running ($s1)" $?
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20; check "80x24: space pauses" $?
+sleep 0.2
+s2=$(step_of $S); sleep 0.5; s3=$(step_of $S)
+[ -n "$s2" ] && [ "$s2" = "$s3" ]; check "80x24: paused step stays put ($s2 = $s3)" $?
+T send-keys -t $S n
+sleep 0.4
+s4=$(step_of $S)
+[ -n "$s4" ] && [ "$s4" -eq $((s3 + 1)) ]; check "80x24: n takes one step ($s3 -> $s4)" $?
+
+# laws flat, contrasts moving: worst law drift far below the largest contrast change
+lmax=$(cap $S | sed -n "s/.*│max \([0-9.e+-]*\)  ε.*/\1/p" | head -n 1)
+cmax=$(cap $S | sed -n 's/.*max change \([0-9.e+-]*\).*/\1/p' | head -n 1)
+awk -v l="$lmax" -v c="$cmax" 'BEGIN { exit !(l != "" && c != "" && l + 0 < (c + 0) / 100) }'
+check "80x24: laws flat, contrasts moving (law max $lmax, contrast max $cmax)" $?
+
+T send-keys -t $S '?'
+wait_for $S "HELP" 20; check "80x24: ? opens the help overlay" $?
+cap $S | grep -q "toggle"; check "80x24: help lists key commands" $?
+T send-keys -t $S Escape
+wait_gone $S "HELP" 20; check "80x24: Esc closes the help overlay" $?
+
+T send-keys -t $S 3
+wait_gone $S "CONTRAST" 20; check "80x24: key 3 hides the contrast panel" $?
+T send-keys -t $S 3
+wait_for $S "CONTRAST" 20; check "80x24: key 3 shows it again" $?
+
+T send-keys -t $S ':'
+sleep 0.2
+T send-keys -t $S 'step 5' Enter
+sleep 0.5
+s5=$(step_of $S)
+[ -n "$s5" ] && [ "$s5" -eq $((s4 + 5)) ]; check "80x24: typed command 'step 5' ($s4 -> $s5)" $?
+T send-keys -t $S Enter
+sleep 0.5
+s6=$(step_of $S)
+[ -n "$s6" ] && [ "$s6" -eq $((s5 + 5)) ]; check "80x24: Enter repeats the last command ($s5 -> $s6)" $?
+T send-keys -t $S ':'
+sleep 0.2
+T send-keys -t $S 'frobnicate 3' Enter
+wait_for $S "error" 20; check "80x24: a bad command shows an error line" $?
+cap $S | grep -q "CONSERVED"; check "80x24: panels intact after the error" $?
+
+T send-keys -t $S ']'
+wait_for $S "schedule" 20; check "80x24: ] moves tau up the ladder" $?
+
+T send-keys -t $S ' '
+wait_for $S "RUNNING" 20
+T resize-window -t $S -x 120 -y 40
+sleep 0.5
+wait_for $S "CONSERVED" 20; check "80x24: resized to 120x40 while running" $?
+T resize-window -t $S -x 50 -y 15
+wait_for $S "terminal too small: need 60" 20; check "resize to 50x15: says terminal too small" $?
+T resize-window -t $S -x 80 -y 24
+wait_for $S "CONSERVED" 20; check "resize back to 80x24: panels again" $?
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20
+quit_clean $S "80x24"
+
+# ---- 60x20: the minimum --------------------------------------------------
+S=s60
+if start $S 60 20; then ok "60x20: starts"; else nok "60x20: starts"; fi
+cap $S | grep -q "CONTRAST"; check "60x20: both panels fit" $?
+cap $S | grep -q "too small"; [ $? != 0 ]; check "60x20: not reported too small" $?
+T send-keys -t $S n
+sleep 0.4
+[ "$(step_of $S)" = 1 ]; check "60x20: n steps" $?
+quit_clean $S "60x20"
+
+# ---- 200x60: big terminal -------------------------------------------------
+S=s200
+if start $S 200 60; then ok "200x60: starts"; else nok "200x60: starts"; fi
+cap $S | grep -q "log10 drift"; check "200x60: sparklines shown" $?
+cap $S | grep -q "h(θ0)"; check "200x60: h(θ0) and h(θk) columns shown" $?
+T send-keys -t $S ' '
+sleep 1
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20
+s=$(step_of $S)
+[ -n "$s" ] && [ "$s" -gt 0 ]; check "200x60: run and pause ($s steps)" $?
+T resize-window -t $S -x 60 -y 20
+wait_for $S "CONSERVED" 20; check "200x60: shrink to 60x20" $?
+quit_clean $S "200x60" F10
+
+# ---- NO_COLOR and --no-unicode -------------------------------------------
+S=snc
+start $S 80 24 NO_COLOR=1 -- ; check "NO_COLOR=1: starts" $?
+T capture-pane -e -p -t $S > "$TMP/nc.txt"
+grep -q "$(printf '\033')\[[0-9;]*3[0-7]m" "$TMP/nc.txt"; [ $? != 0 ]; check "NO_COLOR=1: no colour escapes on screen" $?
+grep -q "CONSERVED" "$TMP/nc.txt"; check "NO_COLOR=1: readable (titles, no colour needed)" $?
+grep -q "PAUSED" "$TMP/nc.txt"; check "NO_COLOR=1: run state spelled out" $?
+quit_clean $S "NO_COLOR"
+
+S=sasc
+start $S 80 24 -- --no-unicode; check "--no-unicode: starts" $?
+T send-keys -t $S ' '
+sleep 0.8
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20
+cap $S > "$TMP/asc.txt"
+LC_ALL=C grep -q "$(printf '[\200-\377]')" "$TMP/asc.txt"; [ $? != 0 ]; check "--no-unicode: only ASCII on screen" $?
+grep -q "CONSERVED" "$TMP/asc.txt" && grep -q "tau" "$TMP/asc.txt"; check "--no-unicode: readable (tau spelled out)" $?
+quit_clean $S "--no-unicode"
+
+# ---- signals -------------------------------------------------------------
+S=ssig
+start $S 80 24
+T send-keys -t $S ' '
+wait_for $S "RUNNING" 20
+T send-keys -t $S C-c
+wait_for $S "PAUSED" 20; check "Ctrl-C pauses a run" $?
+T send-keys -t $S C-c
+wait_for $S "DONE-0" 30; check "Ctrl-C twice quits" $?
+T kill-session -t $S
+
+S=sterm
+start $S 80 24
+sh_pid=$(T display -p -t $S '#{pane_pid}')
+nt_pid=$(ps -o pid= --ppid "$sh_pid" 2>/dev/null | tr -d ' ' | head -n 1)
+if [ -n "$nt_pid" ]; then
+	T send-keys -t $S ' '
+	sleep 0.3
+	kill -TERM "$nt_pid"
+	wait_for $S "DONE-143" 30; check "SIGTERM ends the screen (status 143)" $?
+	cap $S | grep -q "CONSERVED"; [ $? != 0 ]; check "SIGTERM leaves the terminal clean" $?
+else
+	nok "SIGTERM: could not find the process"
+fi
+T kill-session -t $S >/dev/null 2>&1
+
+# ---- record and replay ---------------------------------------------------
+S=srec
+start $S 80 24 -- --record "$TMP/rec.nt"
+T send-keys -t $S n
+T send-keys -t $S n
+sleep 0.3
+T send-keys -t $S ':'
+sleep 0.2
+T send-keys -t $S 'step 7' Enter
+sleep 0.4
+T send-keys -t $S ' '
+sleep 0.7
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20
+want=$(step_of $S)
+quit_clean $S "record"
+grep -q "^step 7" "$TMP/rec.nt" && grep -q "^# key n" "$TMP/rec.nt"; check "record: keys and commands written" $?
+S=srep
+start $S 80 24 -- --replay "$TMP/rec.nt"
+wait_for $S "replay finished" 100; check "replay: runs to the end" $?
+got=$(step_of $S)
+[ -n "$want" ] && [ "$got" = "$want" ]; check "replay: same step count ($got = $want)" $?
+quit_clean $S "replay"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
