@@ -41,6 +41,33 @@ static void msg_stderr(void *u, const char *t)
 	fprintf(stderr, "%s\n", t);
 }
 
+/* Writes the command table as man-page entries (used by scripts/gen_man.sh and
+ * checked by tests/cli/test_docs.sh so the man page never drifts). */
+static void roff_text(const char *t)
+{
+	if (*t == '.' || *t == '\'')
+		fputs("\\&", stdout);
+	for (; *t; t++) {
+		if (*t == '\\')
+			fputs("\\e", stdout);
+		else if (*t == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*t);
+	}
+}
+
+static void list_commands_roff(void)
+{
+	for (int i = 0; cmd_table[i].name; i++) {
+		fputs(".TP\n.B ", stdout);
+		roff_text(cmd_table[i].usage);
+		putchar('\n');
+		roff_text(cmd_table[i].help);
+		putchar('\n');
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -77,6 +104,7 @@ int main(int argc, char **argv)
 			execs[nexec++] = argv[++i];
 		}
 		else if (!strcmp(a, "--repl")) repl = 1;
+		else if (!strcmp(a, "--commands-roff")) { list_commands_roff(); return 0; }
 		else if (!strcmp(a, "--threads") && more) {
 			long t;
 			if (parse_long(argv[++i], &t) || t < 1 || t > 256) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_WORDS 128
 #define MAX_LINE 4096
@@ -217,8 +218,11 @@ static int is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static const char *preset_dirs[4];
+static const char *preset_dirs[5];
+static char exe_presets[1024];
 
+/* Search order: $NOETHER_PRESETS, ./presets, presets/ beside the executable
+ * (a build tree run from elsewhere), the installed share directory. */
 static void preset_dir_list(void)
 {
 	int k = 0;
@@ -226,6 +230,20 @@ static void preset_dir_list(void)
 	if (env && *env)
 		preset_dirs[k++] = env;
 	preset_dirs[k++] = "presets";
+	if (!exe_presets[0]) {
+		char exe[900];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n > 0) {
+			exe[n] = 0;
+			char *slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = 0;
+				snprintf(exe_presets, sizeof exe_presets, "%s/presets", exe);
+			}
+		}
+	}
+	if (exe_presets[0])
+		preset_dirs[k++] = exe_presets;
 	preset_dirs[k++] = NT_PRESET_DIR;
 	preset_dirs[k] = NULL;
 }
