@@ -38,6 +38,8 @@ TEST_SRC := $(filter-out tests/unit/test_harness.c,$(wildcard tests/unit/test_*.
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/%.o)
+# keep them: make would delete these chained intermediates after each run
+.SECONDARY: $(TEST_LIB_OBJ)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -63,7 +65,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
@@ -103,4 +105,4 @@ install: all
 clean:
 	rm -rf build build-asan noether noether-asan
 
--include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -67,6 +67,10 @@ struct block_kind {
 	void (*destroy)(struct block *b);   /* frees priv; may be NULL */
 	/* Describe the options for `show` and `save session` (re-parsable). */
 	void (*describe)(const struct block *b, char *buf, size_t len);
+	/* Optional: FLOPs per sample of forward+backward beyond the parameter
+	 * matmuls the model already counts (6·nparam·len), e.g. attention's T×T
+	 * score products. May be NULL. */
+	double (*flops)(const struct block *b);
 };
 
 struct block {

@@ -34,6 +34,9 @@ struct cmd_ctx {
 	int running;             /* the screen's run state, for `run`/`pause` toggles */
 	long steps_per_frame;
 	char last_error[1024];
+	/* result of the last `laws count` (metrics count.lower/upper/complete); count_step < 0: none */
+	int count_lower, count_upper, count_status; /* status: 1 complete, 0 open, -1 uncertain */
+	long count_step;
 	void *ui;                /* screen state for screen-only commands, or NULL */
 	/* Screen-only commands (theme, caption, compare, portrait, panel ...) are
 	 * table entries whose exec forwards here; NULL when headless, in which case

@@ -32,6 +32,14 @@ struct dataset {
 struct dataset *data_generate(const char *kind, int argc, char **argv, char *err, size_t errlen);
 void data_free(struct dataset *d);
 struct dataset *data_clone(const struct dataset *d);
+/* CSV data sets (data_csv.c). Layout: optional '#' lines (save writes
+ * "# noether data: len=T out_len=O classes=C"), a header x0..x{d-1} then
+ * y0..y{m-1} (regression) or label (class index), one line per sample row;
+ * T consecutive lines make one sample. argv: FILE [len=T]. Returns NULL and a
+ * message naming the file and line on bad input. */
+struct dataset *data_csv_read(int argc, char **argv, char *err, size_t errlen);
+/* Writes d as CSV (temp file + rename). Returns 0 or NT_EIO/NT_EINVAL. */
+int data_csv_write(const struct dataset *d, const char *path, char *err, size_t errlen);
 /* Names of data kinds (NULL-terminated), for completion and help. */
 extern const char *const data_kinds[];
 const char *data_kind_usage(const char *kind);

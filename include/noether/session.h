@@ -119,6 +119,8 @@ int session_step(struct session *s, long n, volatile sig_atomic_t *interrupt);
 
 /* θ ← θ0, step 0, trace cleared (same data, same initialisation). */
 int session_reset(struct session *s);
+/* θ0 ← th0 (D doubles, e.g. loaded parameters), then reset as above. */
+int session_reset_at(struct session *s, const double *th0);
 /* New initialisation seed (seed+1) and reset. */
 int session_reseed(struct session *s);
 

@@ -9,6 +9,7 @@
 #include "repl.h"
 #include "../ui/ui.h"
 #include <locale.h>
+#include <readline/history.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,18 @@ static void list_commands_roff(void)
 		roff_text(cmd_table[i].help);
 		putchar('\n');
 	}
+}
+
+/* Collects what a command prints before the screen is up (one line kept). */
+static char startup_msg[512];
+
+static void sink_startup(void *u, const char *t)
+{
+	(void)u;
+	str_copy(startup_msg, t, sizeof startup_msg);
+	char *nl = strchr(startup_msg, '\n');
+	if (nl)
+		*nl = 0;
 }
 
 static void usage(FILE *f)
@@ -187,14 +200,25 @@ int main(int argc, char **argv)
 		}
 		status = repl_main(&c);
 	} else {
-		char line[300];
+		char line[300], hist[1024];
 		c.interactive = 1;
 		snprintf(line, sizeof line, "preset %s", preset ? preset : "relu2");
+		c.out = c.msg = sink_startup;
 		if (cmd_exec_line(&c, line) < 0 && preset) {
+			fprintf(stderr, "noether: %s\n", c.last_error);
 			session_free(s);
 			return 2;
 		}
+		c.out = out_stdout;
+		c.msg = msg_stderr;
+		uo.startup = startup_msg;
+		repl_history_path(hist, sizeof hist);
+		using_history();
+		if (hist[0])
+			read_history(hist);
 		status = ui_main(&c, &uo);
+		if (hist[0] && !write_history(hist))
+			history_truncate_file(hist, 2000);
 	}
 	session_free(s);
 	return status;

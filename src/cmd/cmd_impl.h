@@ -14,6 +14,7 @@ int cmd_show(struct cmd_ctx *c, int argc, char **argv);
 int cmd_opt(struct cmd_ctx *c, int argc, char **argv);
 int cmd_schedule(struct cmd_ctx *c, int argc, char **argv);
 int cmd_wd(struct cmd_ctx *c, int argc, char **argv);
+int cmd_tau(struct cmd_ctx *c, int argc, char **argv);
 int cmd_step(struct cmd_ctx *c, int argc, char **argv);
 int cmd_run(struct cmd_ctx *c, int argc, char **argv);
 int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
@@ -26,6 +27,12 @@ int cmd_watch(struct cmd_ctx *c, int argc, char **argv);
 int cmd_unwatch(struct cmd_ctx *c, int argc, char **argv);
 int cmd_expect(struct cmd_ctx *c, int argc, char **argv);
 int cmd_print(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_lie.c: `laws count ...` and `laws find ...` (argv[0] = "count"/"find") */
+int cmd_laws_count(struct cmd_ctx *c, int argc, char **argv);
+int cmd_laws_find(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_sym.c */
+int cmd_augment(struct cmd_ctx *c, int argc, char **argv);
+int cmd_watch_expr(struct cmd_ctx *c, int argc, char **argv);
 /* cmd_io.c */
 int cmd_export(struct cmd_ctx *c, int argc, char **argv);
 int cmd_preset(struct cmd_ctx *c, int argc, char **argv);
@@ -38,6 +45,11 @@ int cmd_screen(struct cmd_ctx *c, int argc, char **argv);
 
 /* cmd_exp.c */
 int cmd_sweep(struct cmd_ctx *c, int argc, char **argv);
+int cmd_save(struct cmd_ctx *c, int argc, char **argv);
+int cmd_load(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_session.c: `save session FILE` (called by cmd_save) */
+int cmd_save_session(struct cmd_ctx *c, const char *path);
+int cmd_laws_checkpoints(struct cmd_ctx *c, int argc, char **argv);  /* laws checkpoints ... */
 
 /* Prepares the session, reporting an error through the context. */
 int cmd_need_session(struct cmd_ctx *c);

@@ -92,13 +92,13 @@ int cmd_screen(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (c->ui_cmd)
 		return c->ui_cmd(c, argc, argv);
-	/* headless: captions and pauses are presentation only; say what they are */
-	if (!strcmp(argv[0], "caption") || !strcmp(argv[0], "pause")) {
-		if (c->interactive && argc > 1)
-			cmd_printf(c, "%s\n", argv[1]);
-		return 0;
-	}
-	return cmd_error(c, NT_ESTATE, "%s needs the screen", argv[0]);
+	/* headless: presentation and screen layout are no-ops, so recordings and
+	 * presentation scripts also run with -b; captions are echoed at a prompt */
+	if ((!strcmp(argv[0], "caption") || !strcmp(argv[0], "pause")) && c->interactive && argc > 1)
+		cmd_printf(c, "%s\n", argv[1]);
+	else if (c->interactive)
+		cmd_printf(c, "(%s: the screen is not open)\n", argv[0]);
+	return 0;
 }
 
 int cmd_help(struct cmd_ctx *c, int argc, char **argv)

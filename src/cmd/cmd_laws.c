@@ -42,6 +42,12 @@ static void law_row(struct cmd_ctx *c, const struct quantity *q)
 int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct session *s = c->s;
+	if (argc > 1 && !strcmp(argv[1], "count"))
+		return cmd_laws_count(c, argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "find"))
+		return cmd_laws_find(c, argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "checkpoints"))   /* the bridge (cmd_exp.c) needs no session */
+		return cmd_laws_checkpoints(c, argc, argv);
 	int rc = cmd_need_session(c);
 	if (rc)
 		return rc;
@@ -101,8 +107,8 @@ int cmd_watch(struct cmd_ctx *c, int argc, char **argv)
 				cmd_printf(c, "%s%s\n", s->q.q[i]->role == QR_LAW ? "law:" : "q:", s->q.q[i]->name);
 		return 0;
 	}
-	if (argc > 2 && !strcmp(argv[2], "="))
-		return cmd_error(c, NT_EINVAL, "watch NAME = EXPR: user-defined expressions are not available in this build");
+	if (strchr(argv[1], '=') || (argc > 2 && argv[2][0] == '='))
+		return cmd_watch_expr(c, argc, argv);   /* cmd_sym.c */
 	if (!strcmp(argv[1], "all")) {
 		for (int i = 0; i < s->q.n; i++)
 			s->q.q[i]->watched = 1;
@@ -166,6 +172,8 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 	if (!strcmp(name, "step")) { *v = (double)s->step; return 0; }
 	if (!strcmp(name, "budget")) { *v = s->budget; return 0; }
 	if (!strcmp(name, "params")) { *v = (double)s->D; return 0; }
+	if (!strcmp(name, "data.n")) { *v = s->data->n; return 0; }          /* samples (after augmentation) */
+	if (!strcmp(name, "data.orbit")) { *v = s->data->orbit; return 0; }  /* augmentation group order */
 	if (!strcmp(name, "laws")) { *v = session_count(s, QR_LAW); return 0; }
 	if (!strcmp(name, "claimed-fails")) { *v = session_count(s, QR_CLAIMED_FAILS); return 0; }
 	if (!strcmp(name, "contrasts")) { *v = session_count(s, QR_CONTRAST); return 0; }
@@ -175,6 +183,14 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 	if (!strcmp(name, "claimed-fails.min-rate")) { *v = role_extreme(s, QR_CLAIMED_FAILS, 2, 0); return 0; }
 	if (!strcmp(name, "contrasts.min-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 0); return 0; }
 	if (!strcmp(name, "contrasts.max-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 1); return 0; }
+	if (!strncmp(name, "count.", 6)) {
+		if (c->count_step <= 0)
+			return nt_err(err, len, NT_ESTATE, "%s: run `laws count` first", name);
+		if (!strcmp(name + 6, "lower")) { *v = c->count_lower; return 0; }
+		if (!strcmp(name + 6, "upper")) { *v = c->count_upper; return 0; }
+		if (!strcmp(name + 6, "complete")) { *v = c->count_status == 1; return 0; }
+		return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (count.lower, count.upper, count.complete)", name);
+	}
 	if (!strcmp(name, "laws.max-ratio")) {
 		/* max over laws of: law drift / smallest relative change among its own
 		 * single terms (contrasts named LAW.in, LAW.out, ...) */

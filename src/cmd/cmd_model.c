@@ -2,6 +2,7 @@
  * init, and `show` (the model summary). Configuration commands are logged as
  * provenance by the dispatcher when they succeed. */
 #include "cmd_impl.h"
+#include "noether/augment.h"
 #include "noether/util.h"
 #include <stdio.h>
 #include <string.h>
@@ -93,8 +94,12 @@ static void show_data(struct cmd_ctx *c)
 		cmd_printf(c, ", %d classes\n", d->n_classes);
 	else
 		cmd_printf(c, ", targets %d\n", d->d_out);
-	if (d->group[0])
-		cmd_printf(c, "  augmented: group %s (order %d)\n", d->group, d->orbit);
+	if (d->group[0]) {
+		int lo, hi;
+		aug_orbit_sizes(d, &lo, &hi);
+		cmd_printf(c, "  augmented: group %s (order %d), %d base samples x %d; distinct points per orbit %d%s%.0d\n",
+		           d->group, d->orbit, d->n / d->orbit, d->orbit, lo, hi != lo ? ".." : "", hi != lo ? hi : 0);
+	}
 }
 
 int cmd_show(struct cmd_ctx *c, int argc, char **argv)
@@ -121,7 +126,7 @@ int cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	}
 	const struct model *m = s->model;
 	cmd_printf(c, "model: %d layers, %zu parameters%s\n", m->nblocks, m->nparams,
-	           model_tensorizable(m) ? " (tensorizable: polynomial in θ and x)" : "");
+	           model_tensorizable(m) ? " (tensorizable: polynomial in θ and x)" : " (not tensorizable)");
 	for (int i = 0; i < m->nblocks; i++) {
 		const struct block *b = &m->blocks[i];
 		char in[32], out[32], d[128] = "";

@@ -3,6 +3,7 @@
  * list (checked by a test) all come from here. Adding a command = one entry. */
 #include "cmd_impl.h"
 #include "noether/util.h"
+#include "noether/augment.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -44,8 +45,8 @@ static const char *const *complete_loss(struct cmd_ctx *c, int argi, int argc, c
 
 static const char *const *complete_opt(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	static const char *const kinds[] = { "gd", "sgd", "momentum", NULL };
-	static const char *const opts[] = { "batch=", "seed=", "beta=", NULL };
+	static const char *const kinds[] = { "gd", "sgd", "momentum", "flow", "flow+momentum", NULL };
+	static const char *const opts[] = { "batch=", "seed=", "beta=", "tol=", NULL };
 	return argi == 0 ? kinds : opts;
 }
 
@@ -104,7 +105,7 @@ static const char *const *complete_quantity(struct cmd_ctx *c, int argi, int arg
 static const char *const *complete_metric(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
 	static const char *const metrics[] = { "loss", "loss0", "step", "budget", "params", "laws",
-		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio",
+		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio", "count.lower", "count.upper", "count.complete",
 		"contrasts.min-rel", "contrasts.max-rel", "eps-block", NULL };
 	static const char *const ops[] = { "<", "<=", ">", ">=", "==", "!=", "is", NULL };
 	return argi == 0 ? metrics : argi == 1 ? ops : NULL;
@@ -118,12 +119,54 @@ static const char *const *complete_export(struct cmd_ctx *c, int argi, int argc,
 
 static const char *const *complete_laws(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	return argi == 0 ? complete_quantity(c, argi, argc, argv) : NULL;
+	static const char *const count_opts[] = { "over=all", "over=augmented", "find=on", "find=off", "degree=1",
+		"degree=2", "levels=", "points=", "seed=", NULL };
+	static const char *const find_opts[] = { "over=all", "over=augmented", "degree=1", "degree=2", "points=",
+		"seed=", NULL };
+	static const char **list;
+	static int cap;
+	if (argi > 0)
+		return argc > 1 && !strcmp(argv[1], "count") ? count_opts : argc > 1 && !strcmp(argv[1], "find") ? find_opts : NULL;
+	const char *const *q = complete_quantity(c, argi, argc, argv);
+	int n = 0;
+	while (q && q[n])
+		n++;
+	if (cap < n + 4) {
+		cap = n + 4;
+		list = xrealloc(list, (size_t)cap * sizeof *list);
+	}
+	list[0] = "count";
+	list[1] = "find";
+	for (int i = 0; i < n; i++)
+		list[i + 2] = q[i];
+	if (!q)
+		list[n++ + 2] = "all";
+	list[n + 2] = NULL;
+	return list;
+}
+
+static const char *const *complete_augment(struct cmd_ctx *c, int argi, int argc, char **argv)
+{
+	return argi == 0 ? aug_kinds : NULL;
+}
+
+static const char *const *complete_compare(struct cmd_ctx *c, int argi, int argc, char **argv)
+{
+	static const char *const what[] = { "schedule", "opt", "wd", "momentum", "off", NULL };
+	static const char *const opts[] = { "gd", "sgd", "momentum", "flow", "flow+momentum", NULL };
+	if (argi == 0)
+		return what;
+	if (argc > 1 && !strcmp(argv[1], "schedule"))
+		return sched_names;
+	if (argc > 1 && !strcmp(argv[1], "opt"))
+		return opts;
+	return NULL;
 }
 
 const struct cmd cmd_table[] = {
 	{ "data", "data KIND [key=value ...]",
-	  "Make the data set (own seed): teacher (regression from a random ReLU teacher), blobs, xor, spirals. "
+	  "Make the data set (own seed): teacher (regression from a random ReLU teacher), blobs, xor, spirals, "
+	  "seq (token sequences, attention-teacher target per position), seqcls (one label per sequence). "
 	  "Example: data teacher n=64 in=10 out=1 seed=1.", complete_data, cmd_data, 1 },
 	{ "layer", "layer KIND [options] | layer pop | layer clear",
 	  "Append a block; input widths are inferred from the data and the previous layer. "
@@ -133,8 +176,11 @@ const struct cmd cmd_table[] = {
 	{ "init", "init normal|balanced|uniform [std=S] [seed=N]",
 	  "Initialisation of θ0 (own seed). std defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
 	  "law is 0 at θ0 (same function).", complete_init, cmd_init, 1 },
-	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9]",
-	  "Optimizer: full-batch gradient descent, minibatch SGD, or heavy-ball momentum (breaks the laws: a contrast).",
+	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
+	  "Optimizer: full-batch gradient descent, minibatch SGD, or heavy-ball momentum (breaks the laws: a contrast). "
+	  "flow integrates gradient flow dθ/dt = -∇L - λθ with adaptive Dormand-Prince 5(4); step N takes N accepted "
+	  "steps, each at most the schedule's τ_k; time t is continuous and Λ = λt. flow+momentum integrates "
+	  "θ'' + γθ' + ∇L + λθ = 0 with γ = (1-β)/√τ0 (breaks the laws).",
 	  complete_opt, cmd_opt, 1 },
 	{ "schedule", "schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G",
 	  "Step size τ_k: constant, τ0/(k+1), cosine over K steps, or multiplied by G every N steps. "
@@ -153,12 +199,29 @@ const struct cmd cmd_table[] = {
 	  "Run each step size from the same θ0 (seeds: init seed + 0..S-1) on a copy of the session, record every law's "
 	  "relative drift at the horizons at= (default K/10 and K), print mean ± sd over seeds of ε (mean law drift) and "
 	  "the max law drift, and the least-squares log-log slope of drift against τ at each horizon.", NULL, cmd_sweep, 0 },
-	{ "laws", "laws [all|NAME]",
+	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] | laws find [degree=1|2] [over=...] "
+	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
 	  "Table of conserved laws (checked numerically: rate <∇h,∇L> at random points), failing claims, and with "
-	  "`all` the contrasts: h(θ0), h(θk), |Δh|, relative drift, check.", complete_laws, cmd_laws, 0 },
-	{ "watch", "watch [NAME...|all]", "Show/export a quantity (list watched ones without argument).",
-	  complete_quantity, cmd_watch, 0 },
+	  "`all` the contrasts: h(θ0), h(θk), |Δh|, relative drift, check. `laws count`: number of independent laws near θ, "
+	  "upper bound D − dim Lie(W)(θ) from rank decisions on the gradient fields and their brackets, lower bound the rank "
+	  "of the laws in hand; last line `laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
+	  "linear and axis-Gram quadratic laws, matched against the catalogue. over=augmented: fields ∇L_Z over sampled "
+	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws (per-head attention, RoPE planes, SwiGLU) and contrasts on a series of safetensors checkpoints from another tool, tensors named by a map file (see FILES); drift from the first checkpoint per block; laws a declared feature breaks are listed as not applicable; flat=/drifts= fail like expect unless the largest law drift is <= / >= TOL.", complete_laws, cmd_laws, 0 },
+	{ "watch", "watch [NAME...|all] | watch NAME = EXPR",
+	  "Show/export a quantity (list watched ones without argument). `watch NAME = EXPR` defines a quantity over "
+	  "named tensors, rate-checked like a law (conserved for this data and loss, or a contrast), with drift, CSV "
+	  "column q:NAME and expect NAME.rel. EXPR: numbers pi + - * / ^ ( ), a·b or dot(a,b), atan2 sqrt exp log abs "
+	  "sum norm2 norm; tensors by full name (layer1.dense.W), layerN.W, unique short name, W1/W2 (K-th W), "
+	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). "
+	  "Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0 },
 	{ "unwatch", "unwatch NAME...|all", "Hide a quantity from the panels and CSV columns.", complete_quantity, cmd_unwatch, 0 },
+	{ "augment", "augment GROUP [COORDS] [equivariant] | augment none",
+	  "Close the data set under a finite group acting on the inputs (labels kept: invariant): signs I,J (flip "
+	  "any subset), cyclic [I,J,..] (cyclic shifts, default all), c4 I,J (90° rotations of a plane), perm [I,J,..] "
+	  "(all permutations, default all), reflect I (x_I -> -x_I) or reflect I,J (swap), seq-reverse, seq-cyclic "
+	  "(positions; per-position targets move along). `equivariant` makes a coordinate group act on regression "
+	  "targets too. n samples become n·|G|. `augment none` restores the base set; without GROUP: status.",
+	  complete_augment, cmd_augment, 1 },
 	{ "show", "show [data]", "Model summary: layers, shapes, tensors, parameter count, loss, optimizer, schedule, seeds.",
 	  NULL, cmd_show, 0 },
 	{ "preset", "preset [NAME]", "Load a preset experiment (a script in presets/); without NAME list them.",
@@ -170,13 +233,54 @@ const struct cmd cmd_table[] = {
 	{ "export", "export csv FILE [every=N]",
 	  "Write the trace as CSV: # metadata (version, seeds, commands), header step,tau,loss,law:NAME...,q:NAME..., "
 	  "one row per step (%.17g).", complete_export, cmd_export, 0 },
+	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
+	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
+	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
+	  "session: the current state as a runnable script (the provenance commands in order, resets and steps "
+	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE reproduces θ.",
+	  NULL, cmd_save, 0 },
+	{ "load", "load params FILE.safetensors",
+	  "Read every model tensor from a safetensors file (F64/F32/F16/BF16; shapes checked, a mismatch names the tensor) "
+	  "and make it θ0 and θ (step 0). Nothing changes if the file is bad.", NULL, cmd_load, 1 },
 	{ "expect", "expect METRIC OP VALUE | expect NAME is law|claimed-fails|contrast",
 	  "Assertion; a failure makes a script exit 1. METRIC: loss loss0 step budget params laws claimed-fails "
-	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) contrasts.min-rel contrasts.max-rel eps-block NAME.rel "
+	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) contrasts.min-rel contrasts.max-rel eps-block count.lower count.upper count.complete (of the last laws count) NAME.rel "
 	  "NAME.abs NAME.value NAME.value0 NAME.rate. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0 },
 	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0 },
 	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0 },
-	{ "caption", "caption \"TEXT\"", "Set the caption line (presentation mode).", NULL, cmd_screen, 0 },
+	{ "tau", "tau up|down", "Move the step size τ0 along the 1-3-10 ladder, keeping the schedule kind (keys: [ ]).",
+	  NULL, cmd_tau, 1 },
+	{ "caption", "caption [\"TEXT\"]", "Set the caption line (presentation mode); without TEXT clear it. "
+	  "Headless: ignored.", NULL, cmd_screen, 0 },
+	{ "speed", "speed faster|slower|max|N", "Screen: steps per frame while running (keys: + -).", NULL, cmd_screen, 0 },
+	{ "panel", "panel N|NAME [on|off|toggle]", "Screen: show or hide a panel: 1 summary, 2 laws, 3 contrast, "
+	  "4 drift, 5 loss, 6 sparklines, 7 hints, 8 big digits, 9 values (keys: 1-9).", NULL, cmd_screen, 0 },
+	{ "cycle", "cycle next|prev", "Screen: load the next or previous preset (keys: p P).", NULL, cmd_screen, 0 },
+	{ "focus", "focus", "Screen: move the keys to the command line (keys: : /).", NULL, cmd_screen, 0 },
+	{ "overlay", "overlay help|output|close", "Screen: show the help or the last command's output, or close it "
+	  "(keys: ? F1 Esc).", NULL, cmd_screen, 0 },
+	{ "redraw", "redraw", "Screen: repaint everything (key: Ctrl-L).", NULL, cmd_screen, 0 },
+	{ "repeat", "repeat", "Screen: run the last typed command again (key: Enter on an empty line).", NULL, cmd_screen, 0 },
+	{ "theme", "theme dark|light|mono|contrast", "Screen: colour theme; mono uses attributes only.", NULL, cmd_screen, 0 },
+	{ "plot", "plot braille|block|ascii", "Screen: plot glyphs: braille 2x4 dots, half blocks, or ASCII marks.",
+	  NULL, cmd_screen, 0 },
+	{ "present", "present [on|off]", "Screen: presentation mode (big digits, caption line, high-contrast theme).",
+	  NULL, cmd_screen, 0 },
+	{ "stats", "stats", "Screen: frame cost, share of run time and key latency.", NULL, cmd_screen, 0 },
+	{ "compare", "compare schedule KIND TAU KIND TAU | compare opt KIND KIND | compare wd L1 L2 | compare momentum B1 B2 | compare off",
+	  "Screen: twin runs A and B from the same θ0, step-locked, side by side (two conserved panels titled A and B "
+	  "with their setting; drift and loss plots with both curves, tagged A/B, budgets a/b). B is rebuilt from A's "
+	  "provenance with the other setting; A takes the first setting and is reset. A new model, data or preset "
+	  "ends it. Example: compare schedule const 0.05 decay 0.05.", complete_compare, cmd_screen, 0 },
+	{ "portrait", "portrait X Y | portrait off",
+	  "Screen: phase portrait of two scalar coordinates of θ (|SLICE| a norm, |A, B| the norm of both, an entry "
+	  "W[i,j], or any watch expression): the trajectory and the level set x²−y² = c0 through θ0, rate-checked and "
+	  "labelled a law or not. Replaces the loss plot. Examples: portrait layer1.dense.W[0,0] layer2.dense.W[0,0] "
+	  "(f = a·b·x); portrait |layer1.dense.W[3,:], layer1.dense.b[3]| |layer3.dense.W[:,3]| (a ReLU neuron).",
+	  NULL, cmd_screen, 0 },
+	{ "scroll", "scroll up|down|top|end [laws|contrast]",
+	  "Screen: scroll the quantity panels by a page when they hold more rows than fit (keys: PgUp PgDn Home End).",
+	  NULL, cmd_screen, 0 },
 	{ "help", "help [CMD | layer KIND]", "This list, or the help of one command or layer kind.", complete_help, cmd_help, 0 },
 	{ "quit", "quit", "Leave noether (the terminal is restored).", NULL, cmd_quit, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },

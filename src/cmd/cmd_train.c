@@ -3,13 +3,14 @@
  * slices; the REPL steps until Ctrl-C); scripts use `step N`. */
 #include "cmd_impl.h"
 #include "noether/util.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 int cmd_opt(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cmd_error(c, NT_EINVAL, "usage: opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9]");
+		return cmd_error(c, NT_EINVAL, "usage: opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | flow [tol=T] | flow+momentum [beta=B] [tol=T]");
 	int rc = session_set_opt(c->s, argc - 1, argv + 1);
 	return rc ? cmd_session_error(c, rc) : 0;
 }
@@ -20,6 +21,44 @@ int cmd_schedule(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_error(c, NT_EINVAL, "usage: schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G");
 	int rc = session_set_schedule(c->s, argc - 1, argv + 1);
 	return rc ? cmd_session_error(c, rc) : 0;
+}
+
+/* Next value on the 1-3-10 ladder strictly above (up) or below x. */
+static double ladder(double x, int up)
+{
+	if (!(x > 0) || !isfinite(x))
+		return up ? 0.01 : 0.001;
+	double e = floor(log10(x)), best = up ? INFINITY : 0;
+	for (int k = -1; k <= 1; k++)
+		for (int m = 0; m < 2; m++) {
+			double v = (m ? 3.0 : 1.0) * pow(10, e + k);
+			if (up && v > x * (1 + 1e-9) && v < best)
+				best = v;
+			if (!up && v < x * (1 - 1e-9) && v > best)
+				best = v;
+		}
+	return best;
+}
+
+int cmd_tau(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct session *s = c->s;
+	if (argc != 2 || (strcmp(argv[1], "up") && strcmp(argv[1], "down")))
+		return cmd_error(c, NT_EINVAL, "usage: tau up|down");
+	struct schedule sc = s->sched;
+	sc.tau0 = ladder(sc.tau0, argv[1][0] == 'u');
+	if (sc.tau0 > 1e3 || sc.tau0 < 1e-12)
+		return cmd_error(c, NT_ERANGE, "tau: %g is outside (1e-12, 1000]", sc.tau0);
+	s->sched = sc;
+	char line[128];
+	switch (sc.kind) { /* say it as the command that sets it */
+	case SCHED_COSINE: snprintf(line, sizeof line, "schedule cosine %g %ld", sc.tau0, sc.K); break;
+	case SCHED_STEP: snprintf(line, sizeof line, "schedule step %g every=%ld gamma=%g", sc.tau0, sc.every, sc.gamma); break;
+	default: snprintf(line, sizeof line, "schedule %s %g", sched_names[sc.kind], sc.tau0); break;
+	}
+	if (c->msg && c->interactive)
+		c->msg(c->user, line);
+	return 0;
 }
 
 int cmd_wd(struct cmd_ctx *c, int argc, char **argv)

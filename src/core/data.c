@@ -131,13 +131,15 @@ static const struct data_gen data_gens[] = {
 };
 #define NGENS (sizeof data_gens / sizeof data_gens[0])
 
-const char *const data_kinds[] = { "teacher", "blobs", "xor", "spirals", "seq", "seqcls", NULL };
+const char *const data_kinds[] = { "teacher", "blobs", "xor", "spirals", "seq", "seqcls", "csv", NULL };
 
 const char *data_kind_usage(const char *kind)
 {
 	for (size_t i = 0; i < NGENS; i++)
 		if (!strcmp(data_gens[i].name, kind))
 			return data_gens[i].usage;
+	if (!strcmp(kind, "csv"))
+		return "csv FILE [len=T]   (columns x0..x{d-1}, then y0..y{m-1} or label; T lines per sample)";
 	return data_seq_usage(kind);
 }
 
@@ -158,8 +160,10 @@ struct dataset *data_generate(const char *kind, int argc, char **argv, char *err
 			g = &data_gens[i];
 	if (!g && data_seq_usage(kind))
 		return data_seq_generate(kind, argc, argv, err, errlen);
+	if (!g && !strcmp(kind, "csv"))
+		return data_csv_read(argc, argv, err, errlen);
 	if (!g) {
-		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s' (kinds: teacher, blobs, xor, spirals, seq, seqcls)", kind);
+		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s' (kinds: teacher, blobs, xor, spirals, seq, seqcls, csv)", kind);
 		return NULL;
 	}
 	struct gen_opts o = g->defaults;

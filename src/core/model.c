@@ -223,6 +223,8 @@ double model_flops_per_sample(const struct model *m)
 	for (int i = 0; i < m->nblocks; i++) {
 		const struct block *b = &m->blocks[i];
 		f += 6.0 * (double)b->nparam * b->in.len;
+		if (b->kind->flops)
+			f += b->kind->flops(b);
 	}
 	return f;
 }

@@ -7,6 +7,7 @@
  * not allocate. Trace row for step k holds θ_k's loss and quantity values
  * (values with weight-decay rescaling e^{2Λ} / e^{Λ} applied). */
 #include "noether/session.h"
+#include "noether/balance.h"
 #include "noether/linalg.h"
 #include "flow.h"
 #include "noether/util.h"
@@ -20,7 +21,7 @@ const char *const sched_names[] = { "const", "decay", "cosine", "step", NULL };
 
 #define LAW_RATE_TOL 1e-9      /* relative rate below which a law is accepted */
 #define LAW_CHECK_POINTS 3     /* random points per check */
-#define TRACE_MAX_DOUBLES (8u << 20)
+#define TRACE_MAX_DOUBLES (2u << 20)   /* 16 MB: ~20k rows for relu2, then every 2nd step, ... */
 
 struct session *session_new(void)
 {
@@ -369,6 +370,13 @@ static void trace_layout(struct session *s)
 		s->q.q[i]->slot = w - TRACE_FIXED;
 		w += s->q.q[i]->ncomp;
 	}
+	if (s->trace.rows && s->trace.width == w) {
+		/* same layout (reset): keep the buffer, whose pages are already mapped;
+		 * a fresh 64 MB buffer page-faults every few steps of the next run */
+		s->trace.nrows = 0;
+		s->trace.stride = 1;
+		return;
+	}
 	free(s->trace.rows);
 	s->trace.width = w;
 	s->trace.caprows = (long)(TRACE_MAX_DOUBLES / (unsigned)w);
@@ -426,7 +434,8 @@ static void trace_fill_loss(struct session *s, double loss)
 		t->rows[(size_t)(t->nrows - 1) * t->width + 2] = loss;
 }
 
-/* Rescales each neuron (or plane) law to zero at θ0: in → λ·in, out → λ^-p·out. */
+/* Rescales each neuron (or plane) law to zero at θ0: in → λ·in, out → λ^-p·out.
+ * (Matrix laws of deep linear pairs: balance_linear in balance.c.) */
 static void balance_init(struct session *s)
 {
 	for (int i = 0; i < s->q.n; i++) {
@@ -481,6 +490,8 @@ void session_check_laws(struct session *s)
 			q->role = q->rate <= LAW_RATE_TOL ? QR_LAW : q->user ? QR_CONTRAST : QR_CLAIMED_FAILS;
 	}
 }
+
+static int session_reset_from(struct session *s);
 
 static void quantity_set_h0(struct session *s, struct quantity *q)
 {
@@ -556,6 +567,15 @@ int session_prepare(struct session *s)
 	return session_reset(s);
 }
 
+int session_reset_at(struct session *s, const double *th0)
+{
+	int rc = session_prepare(s);
+	if (rc)
+		return rc;
+	memcpy(s->theta0, th0, s->D * sizeof(double));
+	return session_reset_from(s);
+}
+
 int session_reset(struct session *s)
 {
 	if (s->dirty)
@@ -566,10 +586,19 @@ int session_reset(struct session *s)
 			if (s->q.q[i]->role == QR_LAW)
 				s->q.q[i]->role = QR_CANDIDATE;
 		balance_init(s);
+		double resid;
+		int skipped;
+		balance_linear(s->model, s->theta0, &resid, &skipped);
 		for (int i = 0; i < s->q.n; i++)
 			if (s->q.q[i]->role == QR_CANDIDATE)
 				s->q.q[i]->role = QR_LAW;
 	}
+	return session_reset_from(s);
+}
+
+/* θ ← θ0 (already set), counters, trace and h0 reset. */
+static int session_reset_from(struct session *s)
+{
 	memcpy(s->theta, s->theta0, s->D * sizeof(double));
 	memset(s->mom, 0, s->D * sizeof(double));
 	if (s->perm)

@@ -15,6 +15,7 @@ struct ui_options {
 	int present;           /* presentation mode: big digits, captions, high contrast */
 	const char *record;    /* write keys and commands with step counts here, or NULL */
 	const char *replay;    /* replay a recording made with record, or NULL */
+	const char *startup;   /* message to show in the message line at start, or NULL */
 };
 
 /* Runs the screen until quit; returns the process exit status (0, or 128+N

@@ -15,8 +15,9 @@
 #include "noether/util.h"
 #include "ui_screen.h"
 
+/* Handlers only: names, usage and help live in the command table (cmd_table.c). */
 struct ui_command {
-	const char *name, *usage, *help;
+	const char *name;
 	int (*exec)(struct ui *u, int argc, char **argv);
 };
 
@@ -84,53 +85,6 @@ static int x_speed(struct ui *u, int argc, char **argv)
 	else
 		ui_message(u, 0, "as many steps per frame as fit (max speed)");
 	return 0;
-}
-
-/* Next value on the 1-3-10 ladder strictly above (up) or below x. */
-static double ladder(double x, int up)
-{
-	if (!(x > 0) || !isfinite(x))
-		return up ? 0.01 : 0.001;
-	double e = floor(log10(x));
-	double best = up ? INFINITY : 0;
-	for (int k = -1; k <= 1; k++)
-		for (int m = 0; m < 2; m++) {
-			double v = (m ? 3.0 : 1.0) * pow(10, e + k);
-			if (up && v > x * (1 + 1e-9) && v < best)
-				best = v;
-			if (!up && v < x * (1 - 1e-9) && v > best)
-				best = v;
-		}
-	return best;
-}
-
-static int x_tau(struct ui *u, int argc, char **argv)
-{
-	const char *usage = "tau up|down";
-	struct session *s = u->ctx->s;
-	if (argc != 2 || (strcmp(argv[1], "up") != 0 && strcmp(argv[1], "down") != 0))
-		return bad(u, usage);
-	double t = ladder(s->sched.tau0, argv[1][0] == 'u');
-	char line[256];
-	switch (s->sched.kind) {
-	case SCHED_DECAY:
-		snprintf(line, sizeof line, "schedule decay %.6g", t);
-		break;
-	case SCHED_COSINE:
-		snprintf(line, sizeof line, "schedule cosine %.6g K=%ld", t, s->sched.K);
-		break;
-	case SCHED_STEP:
-		snprintf(line, sizeof line, "schedule step %.6g every=%ld gamma=%.6g", t, s->sched.every,
-		         s->sched.gamma);
-		break;
-	default:
-		snprintf(line, sizeof line, "schedule const %.6g", t);
-		break;
-	}
-	int rc = cmd_exec_line(u->ctx, line);
-	if (rc == 0)
-		ui_message(u, 0, "%s", line);
-	return rc;
 }
 
 static int x_panel(struct ui *u, int argc, char **argv)
@@ -316,23 +270,118 @@ static int x_stats(struct ui *u, int argc, char **argv)
 	return 0;
 }
 
+static int x_compare(struct ui *u, int argc, char **argv)
+{
+	char a[256], b[256], err[512];
+	int what;
+	if (argc == 1) {
+		if (!u->twin.on)
+			ui_message(u, 0, "compare is off (e.g. compare schedule const 0.05 decay 0.05)");
+		else
+			ui_message(u, 0, "comparing A: %s | B: %s (same θ0, step-locked; compare off ends)",
+			           u->twin.set_a, u->twin.set_b);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "off") == 0) {
+		int was = u->twin.on;
+		ui_twin_stop(&u->twin);
+		ui_message(u, 0, "%s", was ? "compare off: back to one run (A's settings stay)" : "compare was off");
+		return 0;
+	}
+	if (ui_twin_parse(argc, argv, &what, a, b, sizeof a, err, sizeof err))
+		return cmd_error(u->ctx, NT_EINVAL, "%s", err);
+	u->running = 0;
+	u->ctx->running = 0;
+	int rc = ui_twin_start(&u->twin, u->ctx, what, a, b);
+	if (rc)
+		return cmd_error(u->ctx, rc, "%s", u->twin.err);
+	u->scroll_law = u->scroll_con = 0;
+	ui_message(u, 0, "compare A: %s | B: %s — same θ0, step-locked; space runs both, compare off ends", a, b);
+	return 0;
+}
+
+static int x_portrait(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "portrait X Y | portrait off   (X, Y: |SLICE|, |A, B|, an entry W[i,j] or an expression)";
+	struct ui_portrait *p = &u->portrait;
+	char x[256], y[256], err[512], c[32], r[32];
+	if (argc == 1) {
+		if (!p->on)
+			ui_message(u, 0, "portrait is off (e.g. portrait layer1.dense.W[0,0] layer2.dense.W[0,0])");
+		else
+			ui_message(u, 0, "portrait x = %s, y = %s, %d points", p->tx, p->ty, p->n);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "off") == 0) {
+		int was = p->on;
+		ui_portrait_stop(p);
+		ui_message(u, 0, "%s", was ? "portrait off" : "portrait was off");
+		return 0;
+	}
+	if (ui_portrait_split(argc, argv, x, y, sizeof x))
+		return bad(u, usage);
+	int rc = ui_portrait_start(p, u->ctx->s, x, y, err, sizeof err);
+	if (rc)
+		return cmd_error(u->ctx, rc, "%s", err);
+	ui_fmt_value(c, sizeof c, p->c0);
+	ui_fmt_sci(r, sizeof r, p->rate);
+	if (p->level_law)
+		ui_message(u, 0, "portrait: level set x²−y² = %s through θ0 is a law here (rate %s)", c, r);
+	else
+		ui_message(u, 0, "portrait: x²−y² is NOT conserved here (rate %s): its level set is drawn for reference", r);
+	return 0;
+}
+
+static int x_scroll(struct ui *u, int argc, char **argv)
+{
+	const char *usage = "scroll up|down|top|end [laws|contrast]";
+	if (argc < 2 || argc > 3)
+		return bad(u, usage);
+	int which = 3;
+	if (argc == 3)
+		which = strcmp(argv[2], "laws") == 0 ? 1 : strcmp(argv[2], "contrast") == 0 ? 2 : 0;
+	if (!which)
+		return bad(u, usage);
+	int page = u->lay.laws.h > 5 ? u->lay.laws.h - 5 : 1;
+	int *sc[2] = { &u->scroll_law, &u->scroll_con };
+	for (int k = 0; k < 2; k++) {
+		if (!((which >> k) & 1))
+			continue;
+		if (strcmp(argv[1], "up") == 0)
+			*sc[k] -= page;
+		else if (strcmp(argv[1], "down") == 0)
+			*sc[k] += page;
+		else if (strcmp(argv[1], "top") == 0)
+			*sc[k] = 0;
+		else if (strcmp(argv[1], "end") == 0)
+			*sc[k] = 1 << 20;
+		else
+			return bad(u, usage);
+		if (*sc[k] < 0)
+			*sc[k] = 0;      /* the drawing clamps the other end */
+	}
+	return 0;
+}
+
 static const struct ui_command commands[] = {
-	{ "toggle", "toggle", "run or pause training (key: space)", x_toggle },
-	{ "speed", "speed faster|slower|max|N", "steps per frame while running (keys: + -)", x_speed },
-	{ "tau", "tau up|down", "move the step size along the 1-3-10 ladder, keeping the schedule kind (keys: [ ])", x_tau },
-	{ "panel", "panel N|NAME [on|off|toggle]", "show or hide a panel: 1 summary 2 laws 3 contrast 4 drift 5 loss 6 spark 7 hints 8 big 9 values", x_panel },
-	{ "cycle", "cycle next|prev", "load the next or previous preset (keys: p P)", x_cycle },
-	{ "focus", "focus", "move the keys to the command line (keys: : /)", x_focus },
-	{ "overlay", "overlay help|output|close", "show the help or the last command's output; close it (keys: ? F1 Esc)", x_overlay },
-	{ "redraw", "redraw", "repaint the whole screen (key: Ctrl-L)", x_redraw },
-	{ "repeat", "repeat", "run the last typed command again (key: Enter)", x_repeat },
-	{ "theme", "theme dark|light|mono|contrast", "colour theme; mono uses attributes only", x_theme },
-	{ "caption", "caption [TEXT]", "set the caption line (presentation); without TEXT clears it", x_caption },
-	{ "pause", "pause [\"TEXT\"]", "pause training; with TEXT show it and wait for a key (scripts)", x_pause },
-	{ "plot", "plot braille|block|ascii", "plot glyphs: braille 2x4 dots, half blocks, or ASCII marks", x_plot },
-	{ "present", "present [on|off]", "presentation mode: big digits, high-contrast theme", x_present },
-	{ "stats", "stats", "screen timing: frame cost, share of run time, key latency", x_stats },
-	{ NULL, NULL, NULL, NULL }
+	{ "toggle", x_toggle },
+	{ "speed", x_speed },
+	{ "panel", x_panel },
+	{ "cycle", x_cycle },
+	{ "focus", x_focus },
+	{ "overlay", x_overlay },
+	{ "redraw", x_redraw },
+	{ "repeat", x_repeat },
+	{ "theme", x_theme },
+	{ "caption", x_caption },
+	{ "pause", x_pause },
+	{ "plot", x_plot },
+	{ "present", x_present },
+	{ "stats", x_stats },
+	{ "compare", x_compare },
+	{ "portrait", x_portrait },
+	{ "scroll", x_scroll },
+	{ NULL, NULL }
 };
 
 static const struct ui_command *find(const char *name)
@@ -360,14 +409,4 @@ int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv)
 	c->running = u->running;
 	u->dirty = 1;
 	return rc;
-}
-
-int ui_cmd_info(int i, const char **name, const char **usage, const char **help)
-{
-	if (i < 0 || i >= (int)(sizeof commands / sizeof commands[0]) - 1)
-		return 0;
-	*name = commands[i].name;
-	*usage = commands[i].usage;
-	*help = commands[i].help;
-	return 1;
 }

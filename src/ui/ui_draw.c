@@ -290,14 +290,46 @@ static void col_header(struct ui *u, const struct ui_rect *r, const struct ui_co
 		put(u, y, x + 1, c->spark_w, a, "log10 drift");
 }
 
-static void draw_laws(struct ui *u)
+/* Scroll position clamped to the rows there are; writes "a-b/N" into ind
+ * when not everything fits (else ""). */
+static int clamp_scroll(int *scroll, int total, int room, char *ind, size_t len)
 {
-	const struct ui_rect *r = &u->lay.laws;
-	const struct ui_view *v = &u->view;
-	char title[128], b[32], b2[32];
+	ind[0] = '\0';
+	if (room < 1)
+		room = 1;
+	int max = total > room ? total - room : 0;
+	if (*scroll > max)
+		*scroll = max;
+	if (*scroll < 0)
+		*scroll = 0;
+	if (total > room) {
+		int last = *scroll + room < total ? *scroll + room : total;
+		snprintf(ind, len, "%s%d-%d/%d%s", *scroll > 0 ? "↑" : "", *scroll + 1, last, total, last < total ? "↓" : "");
+	}
+	return *scroll;
+}
+
+/* Puts the scroll indicator ("9-16/32↓": rows shown, arrows where more are;
+ * PgUp/PgDn scroll) at the right end of a panel's footer row. */
+static void put_indicator(struct ui *u, const struct ui_rect *r, const char *ind)
+{
+	int w = text_width(u, ind);
+	if (ind[0] && w < r->w - 12)
+		put(u, r->y + r->h - 2, r->x + r->w - 2 - w, w, u->attr[UI_R_KEY], ind);
+}
+
+/* A conserved panel: the laws of view v (rows scroll), failing claims, and a
+ * footer with the worst and mean drift. side/label name the run in compare
+ * mode ("A", "const τ=0.05"); NULL for the single run. */
+static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct ui_view *v,
+                           const char *side, const char *label, int *scroll)
+{
+	char title[256], b[32], b2[32], ind[48];
 	if (r->h == 0)
 		return;
-	if (v->nlaw)
+	if (side)
+		snprintf(title, sizeof title, "%s · %s · CONSERVED %d", side, label, v->nlaw);
+	else if (v->nlaw)
 		snprintf(title, sizeof title, "CONSERVED · %d law%s, checked", v->nlaw, v->nlaw == 1 ? "" : "s");
 	else
 		snprintf(title, sizeof title, "CONSERVED · none");
@@ -306,41 +338,52 @@ static void draw_laws(struct ui *u)
 	ui_layout_columns(r->w - 2, (u->visible >> UI_P_VALUES) & 1, (u->visible >> UI_P_SPARK) & 1, &c);
 	col_header(u, r, &c, "law");
 	int y = r->y + 2, last = r->y + r->h - 2;   /* last content row is the footer */
-	int total = v->nlaw + v->nclaim + (v->nlaw == 0);
-	int room = last - y;
-	int shown = 0;
-	if (v->nlaw == 0) {
-		put(u, y++, r->x + 1, r->w - 2, u->attr[UI_R_TITLE], "no conservation laws");
-		shown++;
-	}
-	for (int i = 0; i < v->nlaw && y < last; i++, shown++) {
-		if (shown == room - 1 && total > room)
-			break;
-		qrow(u, r, y++, &c, &v->law[i], u->attr[UI_R_LAW], "");
-	}
-	for (int i = 0; i < v->nclaim && y < last; i++, shown++) {
-		if (shown == room - 1 && total > room)
-			break;
+	int none = v->nlaw == 0;
+	int total = v->nlaw + v->nclaim + none;
+	int first = clamp_scroll(scroll, total, last - y, ind, sizeof ind);
+	for (int i = first; i < total && y < last; i++, y++) {
+		if (none && i == 0) {
+			put(u, y, r->x + 1, r->w - 2, u->attr[UI_R_TITLE], "no conservation laws");
+			continue;
+		}
+		int k = i - none;
+		if (k < v->nlaw) {
+			qrow(u, r, y, &c, &v->law[k], u->attr[UI_R_LAW], "");
+			continue;
+		}
+		k -= v->nlaw;
 		char nb[200];
-		ui_fmt_sci(b, sizeof b, v->claim[i].q->rate);
-		snprintf(nb, sizeof nb, "claimed — fails (rate %s): %s", b, v->claim[i].q->name);
-		put(u, y++, r->x + 1, r->w - 2, u->attr[UI_R_CLAIM], nb);
+		ui_fmt_sci(b, sizeof b, v->claim[k].q->rate);
+		snprintf(nb, sizeof nb, "claimed — fails (rate %s): %s", b, v->claim[k].q->name);
+		put(u, y, r->x + 1, r->w - 2, u->attr[UI_R_CLAIM], nb);
 	}
-	if (shown < total)
-		putf(u, y, r->x + 1, r->w - 2, u->attr[UI_R_DIM], "… %d more (command: laws)", total - shown);
 	if (v->nlaw) {
 		ui_fmt_sci(b, sizeof b, v->max_law_rel);
 		ui_fmt_sci(b2, sizeof b2, v->eps_laws);
 		putf(u, last, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], "max %s  ε %s", b, b2);
 	}
+	put_indicator(u, r, ind);
+}
+
+static void draw_laws(struct ui *u)
+{
+	if (!u->twin.on) {
+		draw_law_panel(u, &u->lay.laws, &u->view, NULL, NULL, &u->scroll_law);
+		return;
+	}
+	char la[128], lb[128];
+	ui_twin_label(&u->twin, u->ctx->s, u->ascii, la, sizeof la);
+	ui_twin_label(&u->twin, u->twin.b, u->ascii, lb, sizeof lb);
+	draw_law_panel(u, &u->lay.laws, &u->view, "A", la, &u->scroll_law);
+	draw_law_panel(u, &u->lay.contrast, &u->view_b, "B", lb, &u->scroll_law);
 }
 
 static void draw_contrast(struct ui *u)
 {
 	const struct ui_rect *r = &u->lay.contrast;
 	const struct ui_view *v = &u->view;
-	char title[128], b[32];
-	if (r->h == 0)
+	char title[128], b[32], ind[48];
+	if (r->h == 0 || u->twin.on)
 		return;
 	snprintf(title, sizeof title, "CONTRAST · not conserved (%d)", v->ncontrast);
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
@@ -348,19 +391,14 @@ static void draw_contrast(struct ui *u)
 	ui_layout_columns(r->w - 2, (u->visible >> UI_P_VALUES) & 1, (u->visible >> UI_P_SPARK) & 1, &c);
 	col_header(u, r, &c, "quantity");
 	int y = r->y + 2, last = r->y + r->h - 2;
-	int room = last - y;
-	int i;
-	for (i = 0; i < v->ncontrast && y < last; i++) {
-		if (i == room - 1 && v->ncontrast > room)
-			break;
-		qrow(u, r, y++, &c, &v->contrast[i], u->attr[UI_R_CONTRAST], "");
-	}
-	if (i < v->ncontrast)
-		putf(u, y, r->x + 1, r->w - 2, u->attr[UI_R_DIM], "… %d more (command: laws)", v->ncontrast - i);
+	int first = clamp_scroll(&u->scroll_con, v->ncontrast, last - y, ind, sizeof ind);
+	for (int i = first; i < v->ncontrast && y < last; i++, y++)
+		qrow(u, r, y, &c, &v->contrast[i], u->attr[UI_R_CONTRAST], "");
 	if (v->max_contrast_rel >= 0) {
 		ui_fmt_sci(b, sizeof b, v->max_contrast_rel);
 		putf(u, last, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], "max change %s", b);
 	}
+	put_indicator(u, r, ind);
 }
 
 /* ---- plots ---------------------------------------------------------------- */
@@ -377,13 +415,14 @@ static void range_of(const double *v, int n, double *lo, double *hi)
 		}
 }
 
-/* Plots series (n points at steps sx) as lines on the canvas; returns the
- * canvas row of the last point, or -1. */
-static int plot_series(struct ui_canvas *cv, const double *sx, const double *v, int n,
+enum { PLOT_SERIES = 4 };
+
+/* Plots series (n points at steps sx, x axis from x0 to x1) as lines on the
+ * canvas; returns the canvas row of the last point, or -1. */
+static int plot_series(struct ui_canvas *cv, const double *sx, const double *v, int n, double x0, double x1,
                        double lo, double hi, int series, int dotted)
 {
 	int W = ui_canvas_width(cv), H = ui_canvas_height(cv);
-	double x0 = sx[0], x1 = sx[n - 1];
 	int px = -1, py = -1, lasty = -1;
 	for (int i = 0; i < n; i++) {
 		if (!(v[i] > 0) || !isfinite(v[i])) {
@@ -404,17 +443,21 @@ static int plot_series(struct ui_canvas *cv, const double *sx, const double *v, 
 	return lasty;
 }
 
+/* Up to four series on a log scale; series k has n[k] points at steps x[k]
+ * (the x axis spans series 0's steps). */
 struct plot_spec {
 	const char *title;
 	int nseries;
-	const double *v[3];
-	unsigned long attr[3];
-	const char *legend[3];
-	const char *tag[3];
-	int dotted[3];
+	const double *x[PLOT_SERIES];
+	const double *v[PLOT_SERIES];
+	int n[PLOT_SERIES];
+	unsigned long attr[PLOT_SERIES];
+	const char *legend[PLOT_SERIES];
+	const char *tag[PLOT_SERIES];
+	int dotted[PLOT_SERIES];
 };
 
-static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_spec *ps, int n)
+static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_spec *ps)
 {
 	panel_box(u, r, ps->title, u->attr[UI_R_TITLE]);
 	/* legend after the title */
@@ -425,7 +468,7 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 		x += put(u, r->y, x, r->x + r->w - 2 - x, ps->attr[k], lg);
 	}
 	const int lab = 6, tagw = 2;
-	int cw = r->w - 2 - lab - tagw, ch = r->h - 3;
+	int cw = r->w - 2 - lab - tagw, ch = r->h - 3, n = ps->n[0];
 	if (cw < 4 || ch < 2)
 		return;
 	struct ui_canvas *cv = &u->canvas;
@@ -436,7 +479,7 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 	}
 	double lo = INFINITY, hi = -INFINITY;
 	for (int k = 0; k < ps->nseries; k++)
-		range_of(ps->v[k], n, &lo, &hi);
+		range_of(ps->v[k], ps->n[k], &lo, &hi);
 	if (!(lo <= hi)) {
 		lo = -1;
 		hi = 0;
@@ -447,10 +490,11 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 		hi = lo + 1;
 	if (hi - lo > 20)
 		lo = hi - 20;
-	int lasty[3];
+	double x0 = ps->x[0][0], x1 = ps->x[0][n - 1];
+	int lasty[PLOT_SERIES];
 	for (int k = 0; k < ps->nseries; k++)
-		lasty[k] = plot_series(cv, u->sx, ps->v[k], n, lo, hi, k, ps->dotted[k]);
-	char marks[4] = { 0 };
+		lasty[k] = ps->n[k] > 0 ? plot_series(cv, ps->x[k], ps->v[k], ps->n[k], x0, x1, lo, hi, k, ps->dotted[k]) : -1;
+	char marks[PLOT_SERIES + 1] = { 0 };
 	for (int k = 0; k < ps->nseries; k++)
 		marks[k] = ps->tag[k][0];
 	char g[8];
@@ -475,8 +519,8 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 	}
 	/* x labels: first and last step */
 	char a[32], b[32];
-	ui_fmt_count(a, sizeof a, (long)u->sx[0]);
-	ui_fmt_count(b, sizeof b, (long)u->sx[n - 1]);
+	ui_fmt_count(a, sizeof a, (long)x0);
+	ui_fmt_count(b, sizeof b, (long)x1);
 	int yb = r->y + r->h - 2;
 	put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], a);
 	right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b);
@@ -486,17 +530,114 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 			put(u, r->y + 1 + lasty[k], r->x + 1 + lab + cw, tagw, ps->attr[k], ps->tag[k]);
 }
 
+/* ---- phase portrait --------------------------------------------------------- */
+
+static int to_px(double v, double lo, double hi, int n)
+{
+	return (int)((v - lo) / (hi - lo) * (n - 1) + 0.5);
+}
+
+static void draw_portrait(struct ui *u, const struct ui_rect *r)
+{
+	const struct ui_portrait *p = &u->portrait;
+	char title[96], b1[32], b2[32], b3[32], b4[32];
+	snprintf(title, sizeof title, "PORTRAIT · level set x²−y² = c0 %s", p->level_law ? "(a law)" : "(NOT a law here)");
+	panel_box(u, r, title, u->attr[UI_R_TITLE]);
+	const int lab = 9;
+	int cw = r->w - 2 - lab, ch = r->h - 4;
+	if (cw < 4 || ch < 2)
+		return;
+	/* numbers first: the law's value at θ0 and now */
+	ui_fmt_value(b1, sizeof b1, p->c0);
+	ui_fmt_value(b2, sizeof b2, p->xk * p->xk - p->yk * p->yk);
+	putf(u, r->y + 1, r->x + 1, r->w - 2, u->attr[p->level_law ? UI_R_LAW : UI_R_CONTRAST],
+	     "x²−y²: θ0 %s  now %s", b1, b2);
+	double xlo = p->x0, xhi = p->x0, ylo = p->y0, yhi = p->y0;
+	for (int i = 0; i < p->n; i++) {
+		if (!isfinite(p->px[i]) || !isfinite(p->py[i]))
+			continue;
+		xlo = fmin(xlo, p->px[i]); xhi = fmax(xhi, p->px[i]);
+		ylo = fmin(ylo, p->py[i]); yhi = fmax(yhi, p->py[i]);
+	}
+	double sx = xhi - xlo, sy = yhi - ylo, span = fmax(fmax(sx, sy), 1e-3 * (fabs(xhi) + fabs(yhi)) + 1e-12);
+	if (sx < 0.25 * span) { xlo -= 0.125 * span; xhi += 0.125 * span; }
+	if (sy < 0.25 * span) { ylo -= 0.125 * span; yhi += 0.125 * span; }
+	sx = xhi - xlo; sy = yhi - ylo;
+	xlo -= 0.08 * sx; xhi += 0.08 * sx; ylo -= 0.08 * sy; yhi += 0.08 * sy;
+	struct ui_canvas *cv = &u->canvas;
+	ui_canvas_resize(cv, cw, ch, u->glyphs);
+	int W = ui_canvas_width(cv), H = ui_canvas_height(cv);
+	/* level set x² − y² = c0: both ways round, so steep parts are dotted too */
+	for (int i = 0; i < W; i++) {
+		double xv = xlo + (xhi - xlo) * i / (W - 1), t = xv * xv - p->c0;
+		if (t >= 0)
+			for (int sg = -1; sg <= 1; sg += 2)
+				ui_canvas_dot(cv, i, H - 1 - to_px(sg * sqrt(t), ylo, yhi, H), 0);
+	}
+	for (int j = 0; j < H; j++) {
+		double yv = ylo + (yhi - ylo) * j / (H - 1), t = yv * yv + p->c0;
+		if (t >= 0)
+			for (int sg = -1; sg <= 1; sg += 2)
+				ui_canvas_dot(cv, to_px(sg * sqrt(t), xlo, xhi, W), H - 1 - j, 0);
+	}
+	int qx = -1, qy = -1;
+	for (int i = 0; i < p->n; i++) {
+		int ax = to_px(p->px[i], xlo, xhi, W), ay = H - 1 - to_px(p->py[i], ylo, yhi, H);
+		if (qx >= 0)
+			ui_canvas_line(cv, qx, qy, ax, ay, 1, 0);
+		else
+			ui_canvas_dot(cv, ax, ay, 1);
+		qx = ax;
+		qy = ay;
+	}
+	static const char marks[] = ".*";
+	unsigned long at[2] = { u->attr[UI_R_BUDGET], u->attr[UI_R_LAW] };
+	char g[8];
+	for (int cy = 0; cy < ch; cy++)
+		for (int cx = 0; cx < cw; cx++) {
+			int own = ui_canvas_glyph(cv, cx, cy, marks, g);
+			if (!own)
+				continue;
+			attrset(at[own - 1 < 2 ? own - 1 : 0]);
+			mvaddstr(r->y + 2 + cy, r->x + 1 + lab + cx, g);
+		}
+	/* θ0 and θk marked by letters, not colour */
+	int c0x = to_px(p->x0, xlo, xhi, W) / cv->px, c0y = (H - 1 - to_px(p->y0, ylo, yhi, H)) / cv->py;
+	int ckx = to_px(p->xk, xlo, xhi, W) / cv->px, cky = (H - 1 - to_px(p->yk, ylo, yhi, H)) / cv->py;
+	put(u, r->y + 2 + c0y, r->x + 1 + lab + c0x, 1, u->attr[UI_R_KEY], "0");
+	if (p->n > 1)
+		put(u, r->y + 2 + cky, r->x + 1 + lab + ckx, 1, u->attr[UI_R_KEY], "k");
+	ui_fmt_value(b1, sizeof b1, yhi);
+	ui_fmt_value(b2, sizeof b2, ylo);
+	right(u, r->y + 2, r->x + 1, lab - 1, u->attr[UI_R_DIM], b1);
+	right(u, r->y + 1 + ch, r->x + 1, lab - 1, u->attr[UI_R_DIM], b2);
+	put(u, r->y + 2 + ch / 2, r->x + 1, lab - 1, u->attr[UI_R_DIM], "y");
+	ui_fmt_value(b3, sizeof b3, xlo);
+	ui_fmt_value(b4, sizeof b4, xhi);
+	int yb = r->y + r->h - 2;
+	put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b3);
+	right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b4);
+	char names[600];
+	snprintf(names, sizeof names, " x = %s   y = %s   0 θ0  k θk ", p->tx, p->ty);
+	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM], names);
+}
+
 static void draw_plots(struct ui *u)
 {
 	const struct session *s = u->ctx->s;
 	const struct ui_rect *dr = &u->lay.drift, *lr = &u->lay.loss;
-	if (dr->h > 0) {
+	const struct session *b = u->twin.on ? u->twin.b : NULL;
+	const struct ui_rect *pr = NULL;
+	if (u->portrait.on)
+		pr = lr->h > 0 ? lr : dr;
+	if (dr->h > 0 && dr != pr) {
 		int pw = (dr->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
 		if (pw > UI_SERIES_MAX)
 			pw = UI_SERIES_MAX;
 		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, u->s1, u->s2, u->s3, NULL) : 0;
 		struct plot_spec ps = {
 			.title = "DRIFT (log)", .nseries = 3,
+			.x = { u->sx, u->sx, u->sx }, .n = { n, n, n },
 			.v = { u->s1, u->s2, u->s3 },
 			.attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST], u->attr[UI_R_BUDGET] },
 			.legend = { "laws ε", "contrasts", "budget Σ τ²" },
@@ -505,19 +646,46 @@ static void draw_plots(struct ui *u)
 		};
 		if (u->view.nlaw == 0)
 			ps.legend[0] = "laws (none)";
-		draw_plot(u, dr, &ps, n);
+		if (b) {
+			/* A and B: law drift (solid) and budget (dotted) of each run */
+			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, u->b1, NULL, u->b3, NULL) : 0;
+			struct plot_spec pc = {
+				.title = "DRIFT A/B (log)", .nseries = 4,
+				.x = { u->sx, u->bx, u->sx, u->bx }, .n = { n, nb, n, nb },
+				.v = { u->s1, u->b1, u->s3, u->b3 },
+				.attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST], u->attr[UI_R_BUDGET], u->attr[UI_R_LOSS] },
+				.legend = { "ε", "ε", "Σ τ²", "Σ τ²" },
+				.tag = { "A", "B", "a", "b" },
+				.dotted = { 0, 0, 1, 1 },
+			};
+			ps = pc;
+		}
+		draw_plot(u, dr, &ps);
 	}
-	if (lr->h > 0) {
+	if (pr) {
+		draw_portrait(u, pr);
+	} else if (lr->h > 0) {
 		int pw = (lr->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
 		if (pw > UI_SERIES_MAX)
 			pw = UI_SERIES_MAX;
 		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, NULL, NULL, NULL, u->s1) : 0;
 		struct plot_spec ps = {
 			.title = "LOSS (log)", .nseries = 1,
+			.x = { u->sx }, .n = { n },
 			.v = { u->s1 }, .attr = { u->attr[UI_R_LOSS] },
 			.legend = { u->view.loss_name }, .tag = { "+" }, .dotted = { 0 },
 		};
-		draw_plot(u, lr, &ps, n);
+		if (b) {
+			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, NULL, NULL, NULL, u->bl) : 0;
+			struct plot_spec pc = {
+				.title = "LOSS A/B (log)", .nseries = 2,
+				.x = { u->sx, u->bx }, .n = { n, nb },
+				.v = { u->s1, u->bl }, .attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST] },
+				.legend = { u->view.loss_name, "" }, .tag = { "A", "B" }, .dotted = { 0, 0 },
+			};
+			ps = pc;
+		}
+		draw_plot(u, lr, &ps);
 	}
 }
 
@@ -583,9 +751,9 @@ static void draw_status(struct ui *u)
 		snprintf(spf, sizeof spf, "%ld/frame", u->spf);
 	else
 		snprintf(spf, sizeof spf, "max speed");
-	snprintf(b, sizeof b, " %s │ step %s │ τ %s%s │ %s │ %s │ %s │ %s%s",
-	         u->running ? "RUNNING" : "PAUSED ", st, tau, rate, v->sched, v->opt, spf, v->seeds,
-	         u->nreplay ? " │ replaying" : "");
+	snprintf(b, sizeof b, " %s%s │ step %s │ τ %s%s │ %s │ %s │ %s │ %s%s%s",
+	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", st, tau, rate, v->sched, v->opt, spf,
+	         v->seeds, u->portrait.on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
 	put(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
 }
 
@@ -663,46 +831,151 @@ static void draw_input(struct ui *u, int *cy, int *cx)
 	*cx = r->x + px + pcol;
 }
 
+/* Tab's candidates, as a block of rows just above the message line, laid out
+ * in columns; drawn over the plots while the command line has the keys. */
+static void draw_completions(struct ui *u)
+{
+	if (!u->focus || u->comp_n <= 0)
+		return;
+	const struct ui_rect *m = &u->lay.msg;
+	int colw = 8;
+	const char *p = u->comp;
+	for (int i = 0; i < u->comp_n; i++, p += strlen(p) + 1)
+		if (text_width(u, p) + 2 > colw)
+			colw = text_width(u, p) + 2;
+	if (colw > m->w - 2)
+		colw = m->w - 2;
+	int per = (m->w - 2) / colw;
+	if (per < 1)
+		per = 1;
+	int rows = (u->comp_n + per - 1) / per, maxrows = 8;
+	if (maxrows > m->y - 2)
+		maxrows = m->y - 2;
+	if (rows > maxrows)
+		rows = maxrows;
+	if (rows < 1)
+		return;
+	int top = m->y - rows - 1;
+	fill(top, m->x, m->w, u->attr[UI_R_STATUS]);
+	putf(u, top, m->x + 1, m->w - 2, u->attr[UI_R_STATUS] | A_BOLD, "completions (%d)%s", u->comp_n,
+	     (u->comp_n > rows * per) ? " — more: type letters" : "");
+	p = u->comp;
+	for (int i = 0; i < u->comp_n && i < rows * per; i++, p += strlen(p) + 1) {
+		int row = i / per, col = i % per;
+		if (col == 0)
+			fill(top + 1 + row, m->x, m->w, u->attr[UI_R_NORMAL] | A_REVERSE);
+		put(u, top + 1 + row, m->x + 1 + col * colw, colw - 1, u->attr[UI_R_NORMAL] | A_REVERSE, p);
+	}
+}
+
 /* ---- overlays ------------------------------------------------------------- */
 
-static void overlay_lines(struct ui *u, const char *title, const char *text)
+/* Bytes of s (n bytes, already 7-bit in ASCII mode) that fill at most w
+ * display columns; at least one character. */
+static size_t wrap_row(const char *s, size_t n, int w)
 {
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t b = 0;
+	int cols = 0;
+	while (b < n) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s + b, n - b, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			k = 1;
+			wc = '?';
+			memset(&st, 0, sizeof st);
+		}
+		int cw = wcwidth(wc);
+		if (cw < 0)
+			cw = 1;
+		if (cols + cw > w && b > 0)
+			break;
+		cols += cw;
+		b += k;
+	}
+	if (b < n) {                      /* break after a space when there is one late enough */
+		for (size_t k = b; k > b / 2; k--)
+			if (s[k - 1] == ' ')
+				return k;
+	}
+	return b;
+}
+
+/* Logical line i of text (from *p) into buf: tabs as spaces, transliterated
+ * in ASCII mode. Advances *p past the newline. */
+static size_t overlay_line(struct ui *u, const char **p, char *buf, size_t len)
+{
+	char raw[1024];
+	const char *e = strchr(*p, '\n');
+	size_t n = e ? (size_t)(e - *p) : strlen(*p);
+	size_t c = n < sizeof raw - 1 ? n : sizeof raw - 1;
+	memcpy(raw, *p, c);
+	raw[c] = '\0';
+	for (char *t = raw; *t; t++)
+		if (*t == '\t')
+			*t = ' ';
+	*p = e ? e + 1 : *p + n;
+	if (u->ascii)
+		ui_to_ascii(raw, buf, len);
+	else
+		str_copy(buf, raw, len);
+	return strlen(buf);
+}
+
+/* A scrollable text box; long lines wrap onto the next rows so tables such
+ * as `laws count` stay readable at 80 columns. The row count is cached per
+ * text and width, so a frame does not re-wrap a long output. */
+static void overlay_lines(struct ui *u, const char *title, const char *text, size_t tlen)
+{
+	static const char *c_text;
+	static size_t c_len;
+	static int c_w = -1, c_ascii = -1, c_rows;
 	const struct ui_rect *r = &u->lay.overlay;
 	for (int y = r->y; y < r->y + r->h; y++)
 		fill(y, r->x, r->w, u->attr[UI_R_NORMAL]);
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
-	int inner = r->h - 3;
-	int nlines = 0;
-	for (const char *p = text; *p; p++)
-		nlines += *p == '\n';
-	if (text[0] && text[strlen(text) - 1] != '\n')
-		nlines++;
-	if (u->overlay_scroll > nlines - inner)
-		u->overlay_scroll = nlines - inner;
+	int inner = r->h - 3, w = r->w - 4;
+	char line[4096];
+	if (text != c_text || tlen != c_len || w != c_w || u->ascii != c_ascii) {
+		c_rows = 0;
+		for (const char *p = text; *p;) {
+			size_t n = overlay_line(u, &p, line, sizeof line), o = 0;
+			do {
+				o += n ? wrap_row(line + o, n - o, w) : 0;
+				c_rows++;
+			} while (o < n);
+		}
+		c_text = text;
+		c_len = tlen;
+		c_w = w;
+		c_ascii = u->ascii;
+	}
+	int nrows = c_rows;
+	if (u->overlay_scroll > nrows - inner)
+		u->overlay_scroll = nrows - inner;
 	if (u->overlay_scroll < 0)
 		u->overlay_scroll = 0;
-	const char *p = text;
-	for (int skip = 0; skip < u->overlay_scroll && *p; p++)
-		if (*p == '\n')
-			skip++;
-	char line[1024];
-	for (int y = 0; y < inner && *p; y++) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n >= sizeof line)
-			n = sizeof line - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		for (char *t = line; *t; t++)
-			if (*t == '\t')
-				*t = ' ';
-		put(u, r->y + 1 + y, r->x + 2, r->w - 4, u->attr[UI_R_NORMAL], line);
-		p = e ? e + 1 : p + n;
+	int row = 0, y = 0;
+	for (const char *p = text; *p && y < inner;) {
+		size_t n = overlay_line(u, &p, line, sizeof line), o = 0;
+		do {
+			size_t k = n ? wrap_row(line + o, n - o, w) : 0;
+			if (row >= u->overlay_scroll && y < inner) {
+				char seg[4096];
+				memcpy(seg, line + o, k);
+				seg[k] = '\0';
+				put(u, r->y + 1 + y, r->x + 2, w, u->attr[UI_R_NORMAL], seg);
+				y++;
+			}
+			o += k;
+			row++;
+		} while (o < n);
 	}
 	char foot[96];
 	snprintf(foot, sizeof foot, " Esc close · ↑↓ PgUp PgDn scroll · %d-%d of %d ",
-	         nlines ? u->overlay_scroll + 1 : 0,
-	         u->overlay_scroll + inner < nlines ? u->overlay_scroll + inner : nlines, nlines);
+	         nrows ? u->overlay_scroll + 1 : 0,
+	         u->overlay_scroll + inner < nrows ? u->overlay_scroll + inner : nrows, nrows);
 	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM], foot);
 }
 
@@ -736,15 +1009,6 @@ static void build_help(void)
 		int hl = e ? (int)(e - h) : (int)strlen(h);
 		help_add("  %-34s %.*s\n", c->usage ? c->usage : c->name, hl, h);
 	}
-	const char *name, *usage, *h;
-	int first = 1;
-	for (int i = 0; ui_cmd_info(i, &name, &usage, &h); i++)
-		if (!cmd_find(name)) {
-			if (first)
-				help_add("\nSCREEN COMMANDS\n");
-			first = 0;
-			help_add("  %-34s %s\n", usage, h);
-		}
 }
 
 static void draw_overlay(struct ui *u)
@@ -752,9 +1016,9 @@ static void draw_overlay(struct ui *u)
 	if (u->overlay == UI_O_HELP) {
 		if (!help_text[0])
 			build_help();
-		overlay_lines(u, "HELP", help_text);
+		overlay_lines(u, "HELP", help_text, help_len);
 	} else if (u->overlay == UI_O_OUTPUT) {
-		overlay_lines(u, "OUTPUT", u->out ? u->out : "");
+		overlay_lines(u, "OUTPUT", u->out ? u->out : "", u->out ? u->out_len : 0);
 	} else if (u->overlay == UI_O_WAIT) {
 		const struct ui_rect *o = &u->lay.overlay;
 		struct ui_rect r = { o->y + o->h / 2 - 2, o->x, 5, o->w };
@@ -803,6 +1067,7 @@ void ui_draw_frame(struct ui *u)
 		draw_hints(u);
 		draw_msg(u);
 		draw_input(u, &cy, &cx);
+		draw_completions(u);
 		draw_overlay(u);
 	}
 	attrset(A_NORMAL);

@@ -264,10 +264,38 @@ static void replay_tick(struct ui *u)
 
 /* ---- command execution ---------------------------------------------------- */
 
+/* The loop's own steps become a `step N` line of the session's provenance, so
+ * `save session` and the CSV header replay what really happened, in order. */
+static void log_pending(struct ui *u)
+{
+	if (u->hist_pending > 0) {
+		char b[48];
+		snprintf(b, sizeof b, "step %ld", u->hist_pending);
+		session_log(u->ctx->s, b);
+		u->hist_pending = 0;
+	}
+}
+
+void ui_follow(struct ui *u)
+{
+	struct session *s = u->ctx->s;
+	if (u->twin.on) {
+		int rc = ui_twin_sync(&u->twin, s, &ui_interrupt);
+		if (rc == 1)
+			ui_message(u, 0, "%s", u->twin.err);
+		else if (rc < 0 && rc != NT_EINTR)
+			ui_message(u, 1, "compare: %s", u->twin.err);
+	}
+	if (u->portrait.on && ui_portrait_sample(&u->portrait, s))
+		ui_message(u, 0, "portrait ended: the model changed (type portrait X Y again)");
+}
+
 int ui_exec(struct ui *u, const char *line, const char *key_label)
 {
 	struct cmd_ctx *c = u->ctx;
 	record_event(u, line, key_label);
+	log_pending(u);
+	u->comp_n = 0;
 	u->out_len = 0;
 	if (u->out)
 		u->out[0] = '\0';
@@ -314,13 +342,14 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 	if (u->out_len > 0 && !u->quit) {
 		/* one short line fits the message line; more opens the overlay */
 		const char *nl = strchr(u->out, '\n');
-		if ((!nl || !nl[1]) && u->out_len < (size_t)COLS && !u->msg[0]) {
+		if ((!nl || !nl[1]) && !u->msg[0]) {
 			sink_msg(u, u->out);
 		} else {
 			u->overlay = UI_O_OUTPUT;
 			u->overlay_scroll = 0;
 		}
 	}
+	ui_follow(u);
 	u->need_q = 1;
 	u->dirty = 1;
 	u->next_frame = 0;
@@ -404,15 +433,26 @@ static char **complete_cb(const char *text, int start, int end)
 	return m;
 }
 
-/* Candidates go to the message line, inside the screen. */
+/* Candidates go into a list drawn above the command line (ui_draw.c),
+ * NUL-separated in u->comp; the message line says how many. */
 static void show_matches(char **matches, int num, int max)
 {
 	(void)max;
 	struct ui *u = g_ui;
 	size_t o = 0;
-	o += (size_t)snprintf(u->msg, sizeof u->msg, "%d candidates:", num);
-	for (int i = 1; i <= num && o + 2 < sizeof u->msg; i++)
-		o += (size_t)snprintf(u->msg + o, sizeof u->msg - o, " %s", matches[i]);
+	u->comp_n = 0;
+	for (int i = 1; i <= num; i++) {
+		size_t n = strlen(matches[i]) + 1;
+		if (o + n > sizeof u->comp)
+			break;
+		memcpy(u->comp + o, matches[i], n);
+		o += n;
+		u->comp_n++;
+	}
+	if (u->comp_n < num)
+		snprintf(u->msg, sizeof u->msg, "%d candidates, %d shown: type more letters", num, u->comp_n);
+	else
+		snprintf(u->msg, sizeof u->msg, "%d candidates: type more letters, Tab completes", num);
 	u->msg_error = 0;
 	u->dirty = 1;
 }
@@ -435,6 +475,7 @@ static void readline_setup(void)
 	rl_deprep_term_function = rl_deprep_cb;
 	rl_attempted_completion_function = complete_cb;
 	rl_completion_display_matches_hook = show_matches;
+	rl_variable_bind("show-all-if-ambiguous", "on");   /* one Tab shows the list */
 	rl_callback_handler_install("", on_line);
 }
 
@@ -470,11 +511,14 @@ static void feed_readline(struct ui *u, int ch)
 		u->full_redraw = 1;
 		return;
 	}
+	if (ch != '\t')
+		u->comp_n = 0;          /* the list belongs to the last Tab */
 	if (ch == 27) {                         /* lone Esc leaves; Esc+key is Meta */
 		int next = getch();
 		if (next == ERR) {
 			readline_clear();
 			u->focus = 0;
+			u->comp_n = 0;
 			u->msg[0] = '\0';
 			return;
 		}
@@ -641,6 +685,9 @@ static void run_slice(struct ui *u)
 	long chunk = u->step_cost > 0 ? (long)(SLICE_US * 1e-6 / u->step_cost) : 1;
 	if (chunk < 1)
 		chunk = 1;
+	if (chunk > 2 * u->last_chunk + 1)     /* grow gently: a bad estimate costs one slice */
+		chunk = 2 * u->last_chunk + 1;
+	u->last_chunk = chunk;
 	if (chunk > room)
 		chunk = room;
 	long before = s->step;
@@ -659,6 +706,8 @@ static void run_slice(struct ui *u)
 		u->rate_steps += done;
 		if (u->rec && u->replay_until < 0)
 			u->rec_pending += done;
+		u->hist_pending += done;
+		ui_follow(u);
 	}
 	u->need_q = 1;
 	u->dirty = 1;
@@ -686,6 +735,13 @@ void ui_frame(struct ui *u)
 		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
 		.contrast_rows = u->view.ncontrast,
 	};
+	if (u->twin.on) {
+		/* A's and B's conserved panels side by side, where the two panels go */
+		ui_view_update(&u->view_b, u->twin.b, u->ascii);
+		if ((u->visible >> UI_P_LAWS) & 1)
+			in.visible |= 1u << UI_P_CONTRAST;
+		in.contrast_rows = u->view_b.nlaw + u->view_b.nclaim + (u->view_b.nlaw == 0);
+	}
 	ui_layout_compute(&in, &u->lay);
 	ui_draw_frame(u);
 	double t1 = now_seconds();
@@ -782,6 +838,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	u->visible = (1u << UI_P_COUNT) - 1;
 	u->visible &= ~(1u << UI_P_BIG);
 	ui_view_init(&u->view);
+	ui_view_init(&u->view_b);
 
 	setlocale(LC_CTYPE, "");
 	int utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -868,10 +925,15 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 		ui_message(u, 0, "replaying %s (%d commands)", opt->replay, u->nreplay);
 	else if (ctx->s->err[0] && ctx->s->dirty)
 		ui_message(u, 1, "%s", ctx->s->err);
+	else if (opt->startup && opt->startup[0])
+		ui_message(u, 0, "%s", opt->startup);
 	ui_frame(u);
 	loop(u);
 
 	record_flush(u);
+	log_pending(u);
+	ui_twin_stop(&u->twin);
+	ui_portrait_stop(&u->portrait);
 	if (u->rec) {
 		fprintf(u->rec, "# end at step %ld\n", ctx->s->step);
 		fclose(u->rec);
@@ -903,6 +965,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	ctx->file = saved.file;
 	ctx->running = 0;
 	ui_view_free(&u->view);
+	ui_view_free(&u->view_b);
 	ui_canvas_free(&u->canvas);
 	replay_free(u);
 	free(u->out);

@@ -14,6 +14,8 @@
 #include "ui_layout.h"
 #include "ui_view.h"
 #include "ui_canvas.h"
+#include "ui_twin.h"
+#include "ui_portrait.h"
 
 enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_MONO, UI_THEME_CONTRAST, UI_THEME_COUNT };
 extern const char *const ui_theme_names[UI_THEME_COUNT];
@@ -64,6 +66,18 @@ struct ui {
 	struct ui_canvas canvas;
 	double sx[UI_SERIES_MAX], s1[UI_SERIES_MAX], s2[UI_SERIES_MAX], s3[UI_SERIES_MAX];
 	double spark[UI_SPARK_MAX];
+	double bx[UI_SERIES_MAX], b1[UI_SERIES_MAX], b3[UI_SERIES_MAX], bl[UI_SERIES_MAX];
+
+	/* compare (twin run B beside the session A) and portrait */
+	struct ui_twin twin;
+	struct ui_view view_b;
+	struct ui_portrait portrait;
+
+	/* scrolling of the quantity panels (first row shown), completion list */
+	int scroll_law, scroll_con;
+	char comp[2048];        /* candidates of the last Tab, shown above the command line */
+	int comp_n;
+	long hist_pending;      /* steps run by the loop not yet in the session's history */
 
 	/* measurements */
 	double t_start, t_draw, t_step, max_slice, step_cost;
@@ -83,6 +97,7 @@ struct ui {
 	int dirty;              /* something changed: compose a frame soon */
 	int need_q;             /* recompute quantity values before the next frame */
 	long frame_steps;       /* steps run since the last frame */
+	long last_chunk;        /* steps in the previous slice */
 	double next_frame;
 	double last_sigint;
 	double key_t;           /* when unanswered input arrived (0: none) */
@@ -106,10 +121,13 @@ void ui_draw_frame(struct ui *u);
 int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv);
 int ui_cmd_handles(const char *name);
 /* i-th screen command's name, usage and help; 0 past the end. */
-int ui_cmd_info(int i, const char **name, const char **usage, const char **help);
 
 /* ui_main.c: runs one command line as if typed (records it); key_label names
  * the key that produced it, or NULL. Returns cmd_exec_line's status. */
 int ui_exec(struct ui *u, const char *line, const char *key_label);
 void ui_message(struct ui *u, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* ui_main.c: after the session moved (steps, commands): logs the loop's steps
+ * into the session's history, keeps the twin step-locked and samples the
+ * portrait, reporting what ended through the message line. */
+void ui_follow(struct ui *u);
 #endif

@@ -250,5 +250,134 @@ got=$(step_of $S)
 [ -n "$want" ] && [ "$got" = "$want" ]; check "replay: same step count ($got = $want)" $?
 quit_clean $S "replay"
 
+# ---- compare (twin runs), portrait, save session, overlays ---------------
+# footers "max X  ε Y" of the conserved panels, left (A) then right (B)
+maxes() { cap "$1" | grep -o 'max [0-9.e+-]*  ε' | sed 's/max \([^ ]*\).*/\1/'; }
+typecmd() { T send-keys -t "$1" ':'; sleep 0.2; T send-keys -t "$1" "$2" Enter; sleep "${3:-0.5}"; }
+gt() { awk -v a="$1" -v b="$2" -v k="${3:-1}" 'BEGIN { exit !(a != "" && b != "" && a + 0 > k * (b + 0)) }'; }
+
+for size in 80x24 200x60; do
+	w=${size%x*} h=${size#*x}
+	S=scmp$w
+	start $S "$w" "$h"
+	typecmd $S 'compare schedule const 0.05 decay 0.05'
+	wait_for $S "A · const τ=0.05 · CONSERVED 32" 20; check "$size compare: A panel titled with its setting" $?
+	cap $S | grep -q "B · decay τ0=0.05 · CONSERVED 32"; check "$size compare: B panel beside it" $?
+	cap $S | grep -q "DRIFT A/B"; check "$size compare: drift plot has both runs" $?
+	cap $S | grep -q "PAUSED  A/B"; check "$size compare: status bar says A/B" $?
+	typecmd $S 'step 10'
+	set -- $(maxes $S); a10=$1 b10=$2
+	typecmd $S 'step 290' 1
+	[ "$(step_of $S)" = 300 ]; check "$size compare: step-locked commands ran" $?
+	set -- $(maxes $S); a300=$1 b300=$2
+	gt "$a300" "$a10" 2; check "$size compare: constant-step drift grows ($a10 -> $a300)" $?
+	gt "$b300" "$b10" 1.1; [ $? != 0 ] && [ -n "$b300" ]; check "$size compare: decaying-step drift levels off ($b10 -> $b300)" $?
+	gt "$a300" "$b300" 3; check "$size compare: A drifts more than B ($a300 vs $b300)" $?
+	T send-keys -t $S ' '
+	sleep 1
+	T send-keys -t $S ' '
+	wait_for $S "PAUSED" 20
+	set -- $(maxes $S); a_run=$1 b_run=$2
+	s_run=$(step_of $S)
+	gt "$s_run" 300 && gt "$a_run" "$a300" && ! gt "$b_run" "$b300" 1.01
+	check "$size compare: running moves both (step $s_run; A $a300 -> $a_run, B $b300 -> $b_run)" $?
+	typecmd $S 'r'
+	typecmd $S 'reset'
+	set -- $(maxes $S)
+	[ "$(step_of $S)" = 0 ] && [ "$1" = 0 ] && [ "$2" = 0 ]; check "$size compare: reset puts both at θ0 (drift $1 $2)" $?
+	typecmd $S 'compare off'
+	wait_for $S "CONTRAST" 20; check "$size compare off: contrast panel back" $?
+	cap $S | grep -q "A/B"; [ $? != 0 ]; check "$size compare off: single run" $?
+	quit_clean $S "$size compare"
+done
+
+# portrait of the toy f = a·b·x: the trajectory rides a² − b² = c
+mkdir -p "$TMP/p"
+printf 'data teacher n=16 in=1 out=1 seed=1\nlayer dense 1 bias=off\nlayer dense 1 bias=off\nschedule const 0.01\n' > "$TMP/p/toy.nt"
+for size in 80x24 200x60; do
+	w=${size%x*} h=${size#*x}
+	S=spor$w
+	start $S "$w" "$h" NOETHER_PRESETS="$TMP/p" -- toy
+	typecmd $S 'portrait layer1.dense.W[0,0] layer2.dense.W[0,0]'
+	wait_for $S "PORTRAIT" 20; check "$size portrait: drawn" $?
+	cap $S | grep -q "PORTRAIT.*(a law)"; check "$size portrait: a² − b² labelled a law" $?
+	cap $S | grep -q "LOSS"; [ $? != 0 ]; check "$size portrait: in place of the loss plot" $?
+	c0=$(cap $S | sed -n 's/.*x²−y²: θ0 \([0-9.e+-]*\)  now.*/\1/p' | head -n 1)
+	con0=$(cap $S | sed -n 's/.*|layer2.dense.W|^2 *\([0-9.e+-]*\) .*/\1/p' | head -n 1)
+	T send-keys -t $S ' '
+	sleep 1.5
+	T send-keys -t $S ' '
+	wait_for $S "PAUSED" 20
+	ck=$(cap $S | sed -n 's/.*x²−y²: θ0 [0-9.e+-]*  now \([0-9.e+-]*\).*/\1/p' | head -n 1)
+	conk=$(cap $S | sed -n 's/.*|layer2.dense.W|^2 *\([0-9.e+-]*\) .*/\1/p' | head -n 1)
+	awk -v a="$c0" -v b="$ck" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d < 0.01 * (a < 0 ? -a : a)) }'
+	check "$size portrait: x²−y² flat along the trajectory ($c0 -> $ck)" $?
+	awk -v a="$con0" -v b="$conk" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d > 0.1 * a) }'
+	check "$size portrait: while b² moves ($con0 -> $conk)" $?
+	cap $S | grep -q "θ0  k θk"; check "$size portrait: θ0 and θk marks explained" $?
+	typecmd $S 'portrait off'
+	wait_for $S "LOSS" 20; check "$size portrait off: loss plot back" $?
+	quit_clean $S "$size portrait"
+done
+
+S=spn
+start $S 200 60
+typecmd $S 'portrait |layer1.dense.W[3,:]| |layer3.dense.W[:,3]|'
+wait_for $S "PORTRAIT.*NOT a law" 20; check "portrait: a neuron's norms without its bias: NOT a law" $?
+typecmd $S 'portrait |layer1.dense.W[3,:], layer1.dense.b[3]| |layer3.dense.W[:,3]|'
+wait_for $S "PORTRAIT.*(a law)" 20; check "portrait: with the bias: a law" $?
+quit_clean $S "portrait neuron"
+
+# save session from the screen (loop steps included) replays to the same θ
+S=ssave
+start $S 80 24
+typecmd $S 'step 40'
+T send-keys -t $S ' '
+sleep 0.7
+T send-keys -t $S ' '
+wait_for $S "PAUSED" 20
+typecmd $S 'schedule decay 0.03'
+typecmd $S 'step 25'
+typecmd $S 'print loss layer2.relu.n3.value'
+wait_for $S "OUTPUT" 20
+want=$(cap $S | grep -o 'loss = [0-9.e+-]*\|n3.value = [0-9.e+-]*' | tr '\n' ' ')
+T send-keys -t $S Escape
+typecmd $S "save session $TMP/sess.nt"
+wait_for $S "wrote" 20; check "save session: written" $?
+quit_clean $S "save session"
+got=$("$BIN" -e "source $TMP/sess.nt; print loss layer2.relu.n3.value" 2>&1 | grep -o 'loss = [0-9.e+-]*\|n3.value = [0-9.e+-]*' | tr '\n' ' ')
+[ -n "$want" ] && [ "$got" = "$want" ]; check "save session: replay gives the same loss and law to 17 digits ($got)" $?
+"$BIN" -b "$TMP/sess.nt" >/dev/null 2>&1; check "save session: the file runs with -b and its expect step passes" $?
+
+# laws count in the output overlay (long lines wrap, scrolls), completion list, panel scrolling
+S=sovl
+start $S 80 24
+typecmd $S 'laws count' 2
+wait_for $S "OUTPUT" 30; check "laws count: output overlay opens" $?
+cap $S | grep -q "upper bound"; check "laws count: result readable in the overlay" $?
+r1=$(cap $S | sed -n 's/.*scroll · \([0-9]*\)-.*/\1/p')
+T send-keys -t $S NPage
+sleep 0.3
+r2=$(cap $S | sed -n 's/.*scroll · \([0-9]*\)-.*/\1/p')
+gt "$r2" "$r1"; check "laws count: PgDn scrolls the overlay ($r1 -> $r2)" $?
+T send-keys -t $S Escape
+wait_gone $S "OUTPUT" 20; check "laws count: Esc closes the overlay" $?
+T send-keys -t $S ':'
+sleep 0.2
+T send-keys -t $S 'sc' Tab
+wait_for $S "completions (2)" 20; check "Tab: candidates listed inside the screen" $?
+cap $S | grep -q "schedule *scroll"; check "Tab: both candidates shown" $?
+T send-keys -t $S Escape
+sleep 0.3
+cap $S | grep -q "layer2.relu.n12 "; [ $? != 0 ]; check "panels: n12 not in view at first" $?
+T send-keys -t $S NPage
+sleep 0.3
+cap $S | grep -q "layer2.relu.n12 "; check "PgDn scrolls the conserved panel (n12 in view)" $?
+cap $S | grep -q "↑7-13/32↓"; check "scroll indicator shows rows 7-13 of 32" $?
+T send-keys -t $S Home
+sleep 0.3
+cap $S | grep -q "1-7/32↓"; check "Home scrolls back" $?
+quit_clean $S "overlay"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -33,6 +33,16 @@ const struct fixture_tensor *fixture_tensor(const struct fixture_case *c, const 
 	return NULL;
 }
 
+/* Copies src into dst (size n), truncating, always NUL-terminated. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t L = strlen(src);
+	if (L >= n)
+		L = n - 1;
+	memcpy(dst, src, L);
+	dst[L] = 0;
+}
+
 static int fail(char *err, size_t len, const char *path, int line, const char *what)
 {
 	snprintf(err, len, "%s:%d: %s", path, line, what);
@@ -70,6 +80,13 @@ struct fixture_file *fixture_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open (run the tests from the source root, or set NOETHER_FIXTURES)", path);
 		return NULL;
 	}
+	struct fixture_file *f = fixture_read(fp, path, err, errlen);
+	fclose(fp);
+	return f;
+}
+
+struct fixture_file *fixture_read(FILE *fp, const char *path, char *err, size_t errlen)
+{
 	struct fixture_file *f = calloc(1, sizeof *f);
 	int cap = 0, line = 0;
 	struct fixture_case *c = NULL;
@@ -97,7 +114,7 @@ struct fixture_file *fixture_load(const char *path, char *err, size_t errlen)
 			}
 			c = &f->c[f->ncases++];
 			memset(c, 0, sizeof *c);
-			snprintf(c->name, sizeof c->name, "%s", buf + 5);
+			copy_str(c->name, sizeof c->name, buf + 5);
 			continue;
 		}
 		if (!c) {
@@ -115,7 +132,7 @@ struct fixture_file *fixture_load(const char *path, char *err, size_t errlen)
 				rc = fail(err, errlen, path, line, "too many or too long commands");
 				break;
 			}
-			snprintf(c->cmd[c->ncmds++], sizeof c->cmd[0], "%s", buf + 4);
+			copy_str(c->cmd[c->ncmds++], sizeof c->cmd[0], buf + 4);
 		} else if (!strncmp(buf, "input ", 6)) {
 			if (sscanf(buf + 6, "%d %d", &c->in_len, &c->in_width) != 2 || c->in_len < 1 || c->in_width < 1) {
 				rc = fail(err, errlen, path, line, "bad input shape");
@@ -158,7 +175,6 @@ struct fixture_file *fixture_load(const char *path, char *err, size_t errlen)
 	}
 	if (!rc && c)
 		rc = fail(err, errlen, path, line, "file ends inside a case");
-	fclose(fp);
 	if (rc) {
 		fixture_free(f);
 		return NULL;
@@ -166,7 +182,7 @@ struct fixture_file *fixture_load(const char *path, char *err, size_t errlen)
 	return f;
 }
 
-double rel_err_inf(const double *a, const double *b, size_t n, double floor)
+double fixture_rel_err(const double *a, const double *b, size_t n, double floor)
 {
 	double dmax = 0, bmax = 0;
 	for (size_t i = 0; i < n; i++) {

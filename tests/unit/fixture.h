@@ -9,6 +9,7 @@
 #ifndef NOETHER_TEST_FIXTURE_H
 #define NOETHER_TEST_FIXTURE_H
 #include <stddef.h>
+#include <stdio.h>
 
 #define FIXTURE_MAX_CMDS 32
 #define FIXTURE_MAX_TENSORS 96
@@ -38,6 +39,8 @@ struct fixture_file {
 /* Reads a fixture file. Returns NULL (with a message in err) on a missing file
  * or a malformed line. Caller frees with fixture_free. */
 struct fixture_file *fixture_load(const char *path, char *err, size_t errlen);
+/* The same from an open stream (not closed); path names it in messages. */
+struct fixture_file *fixture_read(FILE *fp, const char *path, char *err, size_t errlen);
 void fixture_free(struct fixture_file *f);
 
 /* Tensor of a case by name, or NULL. */
@@ -48,5 +51,5 @@ const char *fixture_dir(void);
 
 /* max_i |a_i - b_i| / max(max_i |b_i|, floor): the error relative to the scale
  * of the reference b (robust to individual near-zero entries). */
-double rel_err_inf(const double *a, const double *b, size_t n, double floor);
+double fixture_rel_err(const double *a, const double *b, size_t n, double floor);
 #endif

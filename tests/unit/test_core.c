@@ -143,6 +143,38 @@ static void test_balanced_and_reset(void)
 	session_free(s);
 }
 
+static void test_balanced_linear(void)
+{
+	/* deep linear: balanced init makes every matrix law W_l W_l^T + b b^T - W_{l+1}^T W_{l+1}
+	 * zero at θ0 without changing the function */
+	const char *nets[] = {
+		"data teacher n=32 in=6 out=4 seed=1; layer dense 3; layer dense 4 bias=off",
+		"data teacher n=32 in=6 out=5 seed=1; layer dense 4 bias=off; layer dense 4 bias=off; layer dense 5",
+		"data teacher n=32 in=3 out=2 seed=1; layer dense 1; layer dense 2", NULL };
+	for (int k = 0; nets[k]; k++) {
+		struct cmd_ctx c = new_ctx();
+		run(&c, nets[k]);
+		run(&c, "init normal seed=4");
+		session_prepare(c.s);
+		double L = c.s->loss0;
+		run(&c, "init balanced seed=4");
+		session_prepare(c.s);
+		double worst = 0;
+		int n = 0;
+		for (int i = 0; i < c.s->q.n; i++) {
+			const struct quantity *q = c.s->q.q[i];
+			if (q->role != QR_LAW)
+				continue;
+			n++;
+			worst = fmax(worst, q->norm0 / q->mag0);
+		}
+		char msg[200];
+		snprintf(msg, sizeof msg, "balanced linear net %d: %d matrix laws zero at θ0 (worst %.1e), same loss", k, n, worst);
+		CHECK(n > 0 && worst < 1e-10 && fabs(c.s->loss0 - L) <= 1e-10 * (1 + L), msg);
+		session_free(c.s);
+	}
+}
+
 static void test_divergence(void)
 {
 	struct cmd_ctx c = new_ctx();
@@ -309,6 +341,7 @@ int main(void)
 	                  0.0, "relu + cross-entropy");
 	test_rate_check();
 	test_balanced_and_reset();
+	test_balanced_linear();
 	test_divergence();
 	test_drift_growth();
 	test_weight_decay();

@@ -9,6 +9,7 @@
 #include "fixture.h"
 #include "noether/model.h"
 #include "noether/loss.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static void compare(const char *cname, const char *what, const double *got, cons
 	snprintf(msg, sizeof msg, "%s: %s has %zu values (fixture %zu)", cname, what, n, want ? want->size : 0);
 	if (!CHECK(want && want->size == n, msg))
 		return;
-	double e = rel_err_inf(got, want->v, n, 1e-300);
+	double e = fixture_rel_err(got, want->v, n, 1e-300);
 	snprintf(msg, sizeof msg, "%s: %s rel err %.3g <= %g", cname, what, e, GOLDEN_TOL);
 	if (!CHECK(e <= GOLDEN_TOL, msg))
 		for (size_t i = 0; i < n && i < 8; i++)
@@ -84,7 +85,8 @@ static void run_case(const struct fixture_case *c)
 		return;
 	}
 	struct shape in = { c->in_len, c->in_width };
-	int rc = model_build(m, in, c->batch, err, sizeof err);
+	/* workspace for more samples than used: a block must honour n, not max_batch */
+	int rc = model_build(m, in, c->batch + 3, err, sizeof err);
 	snprintf(msg, sizeof msg, "%s: build: %s", c->name, rc ? err : "ok");
 	if (!CHECK(rc == 0, msg)) {
 		model_free(m);
@@ -133,6 +135,20 @@ static void run_case(const struct fixture_case *c)
 			labels[r] = (int)lab->v[r];
 	}
 	double case_worst = 0;
+	{	/* dirty every workspace first (a larger batch, other values): the real
+		 * pass must not depend on what a previous pass left behind */
+		int n2 = c->batch + 3;
+		size_t nx2 = (size_t)n2 * c->in_len * c->in_width, nf2 = (size_t)n2 * m->out.len * w;
+		double *x2 = malloc(nx2 * sizeof *x2), *dy2 = malloc(nf2 * sizeof *dy2);
+		double *g2 = calloc(m->nparams + 1, sizeof *g2), *dx2 = malloc(nx2 * sizeof *dx2);
+		for (size_t i = 0; i < nx2; i++)
+			x2[i] = 2.0 * sin(1.0 + (double)i);
+		for (size_t i = 0; i < nf2; i++)
+			dy2[i] = cos((double)i);
+		model_forward(m, theta, x2, n2);
+		model_backward(m, theta, dy2, g2, dx2);
+		free(x2); free(dy2); free(g2); free(dx2);
+	}
 	const double *f = model_forward(m, theta, x->v, c->batch);
 	compare(c->name, "output f", f, fixture_tensor(c, "f"), (size_t)R * w, &case_worst);
 	double *df = calloc((size_t)R * w, sizeof *df);
@@ -148,13 +164,68 @@ static void run_case(const struct fixture_case *c)
 			compare(c->name, name, grad + v->off, fixture_tensor(c, name), v->size, &case_worst);
 		}
 	compare(c->name, "dx", dx, fixture_tensor(c, "dx"), nx, &case_worst);
+	/* backward ADDS into the gradient (and works without dx): a second pass
+	 * with dx == NULL must leave exactly twice the reference */
+	model_backward(m, theta, df, grad, NULL);
+	double adds_worst = 0;
+	for (int b = 0; b < m->nblocks; b++)
+		for (int t = 0; t < m->blocks[b].ntensors; t++) {
+			const struct tensor_view *v = &m->blocks[b].tensors[t];
+			char name[96];
+			snprintf(name, sizeof name, "grad.%d.%s", b + 1, v->short_name);
+			const struct fixture_tensor *ft = fixture_tensor(c, name);
+			if (!ft || ft->size != v->size)
+				continue;
+			for (size_t i = 0; i < v->size; i++)
+				grad[v->off + i] *= 0.5;
+			double e = fixture_rel_err(grad + v->off, ft->v, v->size, 1e-300);
+			adds_worst = e > adds_worst ? e : adds_worst;
+		}
+	snprintf(msg, sizeof msg, "%s: a second backward (dx = NULL) adds into the gradient (rel %.1e)", c->name, adds_worst);
+	CHECK(adds_worst <= GOLDEN_TOL, msg);
 	printf("  %-34s %3zu params  max rel err %.2e\n", c->name, m->nparams, case_worst);
 	free(dx); free(df); free(labels); free(theta); free(grad);
 	model_free(m);
 }
 
+/* The reader refuses malformed files with a message instead of crashing. */
+static void check_reader(void)
+{
+	static const char *const bad[] = {
+		"tensor x 1 2\n1 2\n",                                  /* outside a case */
+		"case a\ninput 1 2\nbatch 1\ntensor x 1 3\n1 2\nend\n",  /* too few values */
+		"case a\ninput 1 2\nbatch 1\ntensor x 1 2\n1 zz\nend\n", /* not a number */
+		"case a\ninput 1 2\nbatch 1\ntensor x 4 1 1 1 1\nend\n",  /* ndim 4 */
+		"case a\ninput 1 2\nbatch 1\ntensor x 1 -3\nend\n",       /* negative size */
+		"case a\ninput 1 2\nbatch 1\n",                          /* no end */
+		"case a\nend\n",                                          /* no shape */
+		"case a\nfrobnicate\nend\n",                             /* unknown record */
+		"case a\ninput 1 2\nbatch 1\ntensor x 1 2\n1 2 3\nend\n", /* extra value */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char err[256] = "", msg[320];
+		FILE *fp = fmemopen((void *)bad[i], strlen(bad[i]), "r");
+		struct fixture_file *f = fp ? fixture_read(fp, "bad", err, sizeof err) : NULL;
+		snprintf(msg, sizeof msg, "malformed fixture %zu refused (%s)", i, err);
+		CHECK(fp && !f && err[0], msg);
+		fixture_free(f);
+		if (fp)
+			fclose(fp);
+	}
+	const char *good = "# c\ncase a\ncmd loss mse\ninput 2 1\nbatch 1\ntensor x 2 2 1\n1.5\n-2e-3\nend\n";
+	char err[256] = "";
+	FILE *fp = fmemopen((void *)good, strlen(good), "r");
+	struct fixture_file *f = fp ? fixture_read(fp, "good", err, sizeof err) : NULL;
+	const struct fixture_tensor *x = f && f->ncases == 1 ? fixture_tensor(&f->c[0], "x") : NULL;
+	CHECK(x && x->size == 2 && x->v[0] == 1.5 && x->v[1] == -2e-3 && f->c[0].ncmds == 1, "well-formed fixture read");
+	fixture_free(f);
+	if (fp)
+		fclose(fp);
+}
+
 int main(void)
 {
+	check_reader();
 	char path[1024], err[1200], line[256];
 	snprintf(path, sizeof path, "%s/golden.idx", fixture_dir());
 	FILE *idx = fopen(path, "r");

@@ -26,6 +26,8 @@
  *    scaling of one plane commutes with every rotation), V^TV - O^TO, and the
  *    full Q^TQ - K^TK emitted as a claimed law (name ...qk-full) that the
  *    check is expected to reject. Contrasts: the single terms of each plane law.
+ *  - followed by a dense layer W (out, d): Σ_h O_h O_h^T - W^T W (d×d), since
+ *    O_h → G O_h (all heads), W → W G^-1 leaves the model unchanged.
  *
  * Invariants: the position tables (priv) are built in setup; forward and
  * backward never allocate. act holds, for n samples, [X' if sin] then per head
@@ -34,11 +36,13 @@
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include "seqmm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+extern const struct block_kind block_dense;
 enum { PE_NONE, PE_SIN, PE_ROPE };
 enum { O_HEADS, O_DK_OPT, O_DV_OPT, O_PE, O_CAUSAL, O_DK, O_DV };
 
@@ -116,9 +120,9 @@ static int attn_setup(struct block *b, struct shape in, char *err, size_t len)
 	int dv = (int)(b->iopt[O_DV_OPT] ? b->iopt[O_DV_OPT] : dk);
 	int pe = (int)b->iopt[O_PE];
 	if (pe == PE_ROPE && dk % 2)
-		return nt_err(err, len, NT_EINVAL, "attn: pe=rope needs an even dk (got dk=%d; set dk=EVEN)", dk);
+		return nt_err(err, len, NT_EINVAL, "pe=rope needs an even dk (got dk=%d; set dk=EVEN)", dk);
 	if (T > NT_MAX_SEQ)
-		return nt_err(err, len, NT_ERANGE, "attn: sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
+		return nt_err(err, len, NT_ERANGE, "sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
 	b->iopt[O_DK] = dk;
 	b->iopt[O_DV] = dv;
 	b->out = in;
@@ -231,7 +235,7 @@ static void attn_forward(const struct block *b, const double *theta, int n, cons
 		for (int s = 0; s < n; s++) {
 			double *P = a.P + (size_t)s * T * T;
 			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
-			mm(0, 1, T, T, dk, scale, As, Bs, 0.0, P);
+			seq_mm(0, 1, T, T, dk, scale, As, Bs, 0.0, P);
 			for (int i = 0; i < T; i++) {
 				double *row = P + (size_t)i * T, mx = -INFINITY, sum = 0;
 				int lim = causal ? i + 1 : T;
@@ -247,7 +251,7 @@ static void attn_forward(const struct block *b, const double *theta, int n, cons
 				for (int j = lim; j < T; j++)
 					row[j] = 0.0;
 			}
-			mm(0, 0, T, dv, T, 1.0, P, a.U + (size_t)s * T * dv, 0.0, a.Z + (size_t)s * T * dv);
+			seq_mm(0, 0, T, dv, T, 1.0, P, a.U + (size_t)s * T * dv, 0.0, a.Z + (size_t)s * T * dv);
 		}
 		mm(0, 1, R, d, dv, 1.0, a.Z, O, h ? 1.0 : 0.0, y);   /* y += Z O^T */
 	}
@@ -275,8 +279,8 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 		for (int s = 0; s < n; s++) {
 			const double *P = a.P + (size_t)s * T * T, *dZs = dZ + (size_t)s * T * dv;
 			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
-			mm(0, 1, T, T, dv, 1.0, dZs, a.U + (size_t)s * T * dv, 0.0, dP);   /* dP = dZ U^T */
-			mm(1, 0, T, dv, T, 1.0, P, dZs, 0.0, dU + (size_t)s * T * dv);     /* dU = P^T dZ */
+			seq_mm(0, 1, T, T, dv, 1.0, dZs, a.U + (size_t)s * T * dv, 0.0, dP);   /* dP = dZ U^T */
+			seq_mm(1, 0, T, dv, T, 1.0, P, dZs, 0.0, dU + (size_t)s * T * dv);     /* dU = P^T dZ */
 			for (int i = 0; i < T; i++) {                                     /* dS = P∘(dP - rowsum) */
 				const double *pr = P + (size_t)i * T;
 				double *gr = dP + (size_t)i * T, c = 0;
@@ -285,8 +289,8 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 				for (int j = 0; j < T; j++)
 					gr[j] = pr[j] * (gr[j] - c);
 			}
-			mm(0, 0, T, dk, T, scale, dP, Bs, 0.0, dA + (size_t)s * T * dk);   /* dA = s dS B */
-			mm(1, 0, T, dk, T, scale, dP, As, 0.0, dB + (size_t)s * T * dk);   /* dB = s dS^T A */
+			seq_mm(0, 0, T, dk, T, scale, dP, Bs, 0.0, dA + (size_t)s * T * dk);   /* dA = s dS B */
+			seq_mm(1, 0, T, dk, T, scale, dP, As, 0.0, dB + (size_t)s * T * dk);   /* dB = s dS^T A */
 		}
 		if (pe == PE_ROPE) {
 			rope_apply(pv, n, T, dk, dA, 1);
@@ -330,6 +334,8 @@ static void add_cols_norm(struct quantity *q, const struct tensor_view *t, int c
 			qcomp_add(&q->comp[0], i, i, c);
 		}
 }
+
+static int attn_next_dense_law(const struct model *m, int idx, struct qset *out);
 
 static int attn_laws(const struct model *m, int idx, struct qset *out)
 {
@@ -388,7 +394,38 @@ static int attn_laws(const struct model *m, int idx, struct qset *out)
 		qset_add(out, q);
 		nl++;
 	}
-	return nl;
+	return nl + attn_next_dense_law(m, idx, out);
+}
+
+/* Cross-block law with a following dense layer W (out, d): rotating the
+ * output space, O_h → G O_h for every head and W → W G^-1, leaves the model
+ * unchanged, so Σ_h O_h O_h^T - W^T W (d×d) is a candidate law. */
+static int attn_next_dense_law(const struct model *m, int idx, struct qset *out)
+{
+	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
+		return 0;
+	const struct block *b = &m->blocks[idx], *c = &m->blocks[idx + 1];
+	const struct tensor_view *W = &c->tensors[0];
+	int H = (int)b->iopt[O_HEADS], dv = (int)b->iopt[O_DV], d = b->out.width, o2 = c->out.width, k = 0;
+	char name[96];
+	snprintf(name, sizeof name, "%s.o-next", b->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, d * (d + 1) / 2);
+	snprintf(q->formula, sizeof q->formula, "sum_h O_h O_h^T - %s^T %s (%d×%d, upper triangle)", W->name, W->name, d, d);
+	for (int i = 0; i < d; i++)
+		for (int j = i; j < d; j++, k++) {
+			struct qcomp *cp = &q->comp[k];
+			cp->weight = i == j ? 1.0 : 2.0;
+			for (int h = 0; h < H; h++) {
+				const struct tensor_view *O = &b->tensors[4 * h + 3];
+				for (int a = 0; a < dv; a++)
+					qcomp_add(cp, (int)(O->off + (size_t)i * dv + a), (int)(O->off + (size_t)j * dv + a), 1.0);
+			}
+			for (int t = 0; t < o2; t++)
+				qcomp_add(cp, (int)(W->off + (size_t)t * d + i), (int)(W->off + (size_t)t * d + j), -1.0);
+		}
+	q->block = idx;
+	qset_add(out, q);
+	return 1;
 }
 
 static void attn_describe(const struct block *b, char *buf, size_t len)
@@ -400,6 +437,14 @@ static void attn_describe(const struct block *b, char *buf, size_t len)
 		snprintf(dv, sizeof dv, " dv=%ld", b->iopt[O_DV_OPT]);
 	snprintf(buf, len, "heads=%ld%s%s pe=%s%s", b->iopt[O_HEADS], dk, dv, pe_names[b->iopt[O_PE]],
 	         b->iopt[O_CAUSAL] ? " causal" : "");
+}
+
+/* Per sample and head: scores A B^T and P U forward (2T²(dk+dv)), twice that
+ * backward (dP, dU, dA, dB); softmax and RoPE are lower order. */
+static double attn_flops(const struct block *b)
+{
+	double T = b->in.len;
+	return 6.0 * T * T * (double)(b->iopt[O_DK] + b->iopt[O_DV]) * (double)b->iopt[O_HEADS];
 }
 
 const struct block_kind block_attn = {
@@ -420,4 +465,5 @@ const struct block_kind block_attn = {
 	.laws = attn_laws,
 	.destroy = attn_destroy,
 	.describe = attn_describe,
+	.flops = attn_flops,
 };

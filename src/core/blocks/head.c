@@ -105,7 +105,7 @@ static int head_laws(const struct model *m, int idx, struct qset *out)
 		qcomp_add(&q->comp[0], (int)(c->off + i), -1, 1.0);
 	qset_add(out, q);
 	/* contrast: a single logit's bias, not conserved */
-	snprintf(name, sizeof name, "%s.c0", b->name);
+	snprintf(name, sizeof name, "%s.bsum.c0", b->name);
 	q = quantity_new(name, QK_LINEAR, 1);
 	snprintf(q->formula, sizeof q->formula, "%s[0] alone (one term of the bias sum)", c->name);
 	q->block = idx;

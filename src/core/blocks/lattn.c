@@ -12,16 +12,19 @@
  *   Q^TQ - K^TK (dk×dk, upper triangle)   — scores invariant under Q→QG, K→KG^-T
  *   ||Q||² - ||V||²                       — y invariant under Q→λQ, V→V/λ
  * (||K||² - ||V||² follows from these two, so it is not listed.)
+ * Followed by a dense layer W (out, d): V^TV - W^TW (d×d) as well.
  * Invariant: act holds A, B, U (n*T rows each) and S (n blocks T×T); no
  * allocation in forward/backward. */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include "seqmm.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+extern const struct block_kind block_dense;
 static const char *const lattn_opts[] = { "dk", NULL };
 enum { L_DK_OPT, L_CAUSAL, L_DK };
 
@@ -52,7 +55,7 @@ static int lattn_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	int T = in.len, d = in.width;
 	if (T > NT_MAX_SEQ)
-		return nt_err(err, len, NT_ERANGE, "lattn: sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
+		return nt_err(err, len, NT_ERANGE, "sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
 	int dk = (int)(b->iopt[L_DK_OPT] ? b->iopt[L_DK_OPT] : d);
 	b->iopt[L_DK] = dk;
 	b->out = in;
@@ -84,12 +87,12 @@ static void lattn_forward(const struct block *b, const double *theta, int n, con
 	mm(0, 0, R, d, d, 1.0, x, V, 0.0, U);
 	for (int s = 0; s < n; s++) {
 		double *Ss = S + (size_t)s * T * T;
-		mm(0, 1, T, T, dk, 1.0 / T, A + (size_t)s * T * dk, B + (size_t)s * T * dk, 0.0, Ss);
+		seq_mm(0, 1, T, T, dk, 1.0 / T, A + (size_t)s * T * dk, B + (size_t)s * T * dk, 0.0, Ss);
 		if (b->iopt[L_CAUSAL])
 			for (int i = 0; i < T; i++)
 				for (int j = i + 1; j < T; j++)
 					Ss[(size_t)i * T + j] = 0.0;
-		mm(0, 0, T, d, T, 1.0, Ss, U + (size_t)s * T * d, 0.0, y + (size_t)s * T * d);
+		seq_mm(0, 0, T, d, T, 1.0, Ss, U + (size_t)s * T * d, 0.0, y + (size_t)s * T * d);
 	}
 }
 
@@ -104,14 +107,14 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 	double *dA = ws, *dB = dA + (size_t)R * dk, *dU = dB + (size_t)R * dk, *dS = dU + (size_t)R * d;
 	for (int s = 0; s < n; s++) {
 		const double *dys = dy + (size_t)s * T * d;
-		mm(0, 1, T, T, d, 1.0, dys, U + (size_t)s * T * d, 0.0, dS);              /* dS = dy U^T */
-		mm(1, 0, T, d, T, 1.0, S + (size_t)s * T * T, dys, 0.0, dU + (size_t)s * T * d); /* dU = S^T dy */
+		seq_mm(0, 1, T, T, d, 1.0, dys, U + (size_t)s * T * d, 0.0, dS);              /* dS = dy U^T */
+		seq_mm(1, 0, T, d, T, 1.0, S + (size_t)s * T * T, dys, 0.0, dU + (size_t)s * T * d); /* dU = S^T dy */
 		if (b->iopt[L_CAUSAL])
 			for (int i = 0; i < T; i++)
 				for (int j = i + 1; j < T; j++)
 					dS[(size_t)i * T + j] = 0.0;
-		mm(0, 0, T, dk, T, 1.0 / T, dS, B + (size_t)s * T * dk, 0.0, dA + (size_t)s * T * dk); /* dA = dS B / T */
-		mm(1, 0, T, dk, T, 1.0 / T, dS, A + (size_t)s * T * dk, 0.0, dB + (size_t)s * T * dk); /* dB = dS^T A / T */
+		seq_mm(0, 0, T, dk, T, 1.0 / T, dS, B + (size_t)s * T * dk, 0.0, dA + (size_t)s * T * dk); /* dA = dS B / T */
+		seq_mm(1, 0, T, dk, T, 1.0 / T, dS, A + (size_t)s * T * dk, 0.0, dB + (size_t)s * T * dk); /* dB = dS^T A / T */
 	}
 	mm(1, 0, d, dk, R, 1.0, x, dA, 1.0, dtheta + tQ->off);   /* dQ += x^T dA */
 	mm(1, 0, d, dk, R, 1.0, x, dB, 1.0, dtheta + tK->off);   /* dK += x^T dB */
@@ -121,6 +124,34 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 		mm(0, 1, R, d, dk, 1.0, dB, theta + tK->off, 1.0, dx);
 		mm(0, 1, R, d, d, 1.0, dU, theta + tV->off, 1.0, dx);
 	}
+}
+
+/* With a following dense layer W (out, d): V → VG, W → W G^-T leaves the model
+ * unchanged, so V^TV - W^TW (d×d) is a candidate law (W plays O's role). */
+static int lattn_next_dense_law(const struct model *m, int idx, struct qset *out)
+{
+	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
+		return 0;
+	const struct block *b = &m->blocks[idx], *c = &m->blocks[idx + 1];
+	const struct tensor_view *V = &b->tensors[2], *W = &c->tensors[0];
+	int d = b->out.width, o2 = c->out.width, k = 0;
+	char name[96];
+	snprintf(name, sizeof name, "%s.v-next", b->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, d * (d + 1) / 2);
+	snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)", V->name, V->name,
+	         W->name, W->name, d, d);
+	for (int i = 0; i < d; i++)
+		for (int j = i; j < d; j++, k++) {
+			struct qcomp *cp = &q->comp[k];
+			cp->weight = i == j ? 1.0 : 2.0;
+			for (int t = 0; t < d; t++)
+				qcomp_add(cp, (int)(V->off + (size_t)t * d + i), (int)(V->off + (size_t)t * d + j), 1.0);
+			for (int t = 0; t < o2; t++)
+				qcomp_add(cp, (int)(W->off + (size_t)t * d + i), (int)(W->off + (size_t)t * d + j), -1.0);
+		}
+	q->block = idx;
+	qset_add(out, q);
+	return 1;
 }
 
 static int lattn_laws(const struct model *m, int idx, struct qset *out)
@@ -153,7 +184,7 @@ static int lattn_laws(const struct model *m, int idx, struct qset *out)
 	q->block = idx;
 	q->sym_p = 1;
 	qset_add(out, q);
-	return 2;
+	return 2 + lattn_next_dense_law(m, idx, out);
 }
 
 static void lattn_describe(const struct block *b, char *buf, size_t len)
@@ -162,6 +193,13 @@ static void lattn_describe(const struct block *b, char *buf, size_t len)
 	if (b->iopt[L_DK_OPT])
 		snprintf(dk, sizeof dk, "dk=%ld", b->iopt[L_DK_OPT]);
 	snprintf(buf, len, "%s%s%s", dk, dk[0] && b->iopt[L_CAUSAL] ? " " : "", b->iopt[L_CAUSAL] ? "causal" : "");
+}
+
+/* Per sample: A B^T and S U forward (2T²(dk+d)), twice that backward. */
+static double lattn_flops(const struct block *b)
+{
+	double T = b->in.len;
+	return 6.0 * T * T * (double)(b->iopt[L_DK] + b->in.width);
 }
 
 const struct block_kind block_lattn = {
@@ -178,4 +216,5 @@ const struct block_kind block_lattn = {
 	.backward = lattn_backward,
 	.laws = lattn_laws,
 	.describe = lattn_describe,
+	.flops = lattn_flops,
 };

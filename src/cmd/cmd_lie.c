@@ -1,0 +1,457 @@
+/* cmd_lie.c — `laws count` and `laws find`: the sandwich between the laws in
+ * hand (lower bound: rank of the gradients of the checked catalogue laws and
+ * the found laws at θ) and the Lie count (upper bound: D − dim Lie(W)(θ)).
+ *
+ * The report is built as text lines (lie_report_lines) so the screen can show
+ * it in an overlay; the commands only print those lines. Invariants: the last
+ * line of a count is `laws: lower=L upper=U status=...`; status is complete only
+ * when the bounds meet and no rank decision was uncertain. The session's θ is
+ * read, never changed. */
+#include "cmd_impl.h"
+#include "noether/augment.h"
+#include "noether/lie.h"
+#include "noether/lie_report.h"
+#include "noether/util.h"
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lines { int n, cap; char **v; };
+
+static void line_add(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line_add(struct lines *l, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = xstrdup(buf);
+}
+
+void lie_report_free(char **lines, int nlines)
+{
+	for (int i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+static void fmt_num(char *b, size_t n, double v)
+{
+	if (isinf(v))
+		snprintf(b, n, "inf");
+	else
+		snprintf(b, n, "%.2e", v);
+}
+
+static void sv_line(struct lines *l, const char *what, int first, int nsv, const double *sv, int rank)
+{
+	char buf[1024];
+	size_t p = 0;
+	p += (size_t)snprintf(buf + p, sizeof buf - p, "  %s σ%d..σ%d:", what, first, first + nsv - 1);
+	for (int i = 0; i < nsv && p < sizeof buf - 24; i++) {
+		if (first + i == rank + 1)
+			p += (size_t)snprintf(buf + p, sizeof buf - p, " |");
+		p += (size_t)snprintf(buf + p, sizeof buf - p, " %.2e", sv[i]);
+	}
+	line_add(l, "%s", buf);
+}
+
+struct lie_args {
+	int augmented, find, degree, levels, points;
+	unsigned long seed;
+};
+
+static int parse_args(int argc, char **argv, struct lie_args *a, char *err, size_t len)
+{
+	a->augmented = 0;
+	a->find = 1;
+	a->degree = 2;
+	a->levels = 4;
+	a->points = 0;
+	a->seed = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		if (!eq)
+			return nt_err(err, len, NT_EINVAL, "laws %s: unexpected '%s' (options are key=value)", argv[0], argv[i]);
+		size_t kl = (size_t)(eq - argv[i]);
+		const char *v = eq + 1;
+		long n;
+		if (kl == 4 && !strncmp(argv[i], "over", 4)) {
+			if (!strcmp(v, "all")) a->augmented = 0;
+			else if (!strcmp(v, "augmented")) a->augmented = 1;
+			else return nt_err(err, len, NT_EINVAL, "laws %s: over must be all or augmented, not '%s'", argv[0], v);
+		} else if (kl == 4 && !strncmp(argv[i], "find", 4) && !strcmp(argv[0], "count")) {
+			if (!strcmp(v, "on")) a->find = 1;
+			else if (!strcmp(v, "off")) a->find = 0;
+			else return nt_err(err, len, NT_EINVAL, "laws count: find must be on or off, not '%s'", v);
+		} else if (kl == 6 && !strncmp(argv[i], "degree", 6)) {
+			if (parse_long(v, &n) || n < 1 || n > 2)
+				return nt_err(err, len, NT_EINVAL, "laws %s: degree must be 1 or 2, not '%s'", argv[0], v);
+			a->degree = (int)n;
+		} else if (kl == 6 && !strncmp(argv[i], "levels", 6)) {
+			if (parse_long(v, &n) || n < 1 || n >= LIE_MAX_LEVELS)
+				return nt_err(err, len, NT_EINVAL, "laws %s: levels must be 1..%d, not '%s'", argv[0], LIE_MAX_LEVELS - 1, v);
+			a->levels = (int)n;
+		} else if (kl == 6 && !strncmp(argv[i], "points", 6)) {
+			if (parse_long(v, &n) || n < 0 || n > 100000)
+				return nt_err(err, len, NT_EINVAL, "laws %s: points must be 0 (one per equation) or a count, not '%s'", argv[0], v);
+			a->points = (int)n;
+		} else if (kl == 4 && !strncmp(argv[i], "seed", 4)) {
+			if (parse_long(v, &n) || n < 0)
+				return nt_err(err, len, NT_EINVAL, "laws %s: seed must be a non-negative integer, not '%s'", argv[0], v);
+			a->seed = (unsigned long)n;
+		} else {
+			return nt_err(err, len, NT_EINVAL, "laws %s: unknown option '%s' (over= %sdegree= levels= points= seed=)",
+			              argv[0], argv[i], !strcmp(argv[0], "count") ? "find= " : "");
+		}
+	}
+	return 0;
+}
+
+/* The field family of the session: per-output gradients at random inputs, or
+ * loss gradients over sampled data sets (one sample, or one augmentation
+ * orbit, per set, with random targets). */
+struct family {
+	struct lie_gen *gen;
+	struct lie_family fam;
+	struct lie_fields F;
+	struct aug_group group;
+	struct dataset *base;    /* owned: the un-augmented base set (over=augmented) */
+	int grouped;
+};
+
+static void family_open(struct session *s, const struct lie_args *a, struct family *f)
+{
+	memset(f, 0, sizeof *f);
+	if (a->augmented) {
+		char err[256];
+		f->base = aug_base(s->data);
+		f->fam.base = f->base;
+		f->fam.seed = a->seed;
+		if (s->data->group[0] && !aug_from_dataset(&f->group, s->data, err, sizeof err)) {
+			f->grouped = 1;
+			f->fam.augment = aug_family_close;
+			f->fam.actx = &f->group;
+		}
+		f->gen = lie_gen_family(s->model, s->loss, 1, lie_family_sample, &f->fam);
+	} else {
+		const struct dataset *d = s->data;
+		size_t nx = (size_t)d->n * d->len * d->d_in;
+		double ss = 0;
+		for (size_t i = 0; i < nx; i++)
+			ss += d->x[i] * d->x[i];
+		double xs = nx ? sqrt(ss / (double)nx) : 1.0;
+		f->gen = lie_gen_outputs(s->model, a->seed, xs > 0 ? xs : 1.0, s->loss == LOSS_XENT);
+	}
+	f->F = lie_gen_fields(f->gen);
+}
+
+static void family_close(struct family *f)
+{
+	lie_gen_free(f->gen);
+	data_free(f->base);
+}
+
+static const char *over_text(const struct lie_args *a)
+{
+	return a->augmented ? "augmented (∇θ L_Z over sampled data sets Z, random targets)"
+	                    : "all (∇θ f_i(x;θ) over random inputs x and outputs i; zero-sum output weights under cross-entropy)";
+}
+
+/* Laws in hand that passed their rate check. A user quantity (watch NAME =
+ * EXPR) was checked only against the session's data set, so it is a law of
+ * that data (family), not of every data set: it counts over=augmented only. */
+static int catalogue_laws(const struct session *s, int augmented, struct quantity ***out)
+{
+	int n = 0;
+	*out = xcalloc((size_t)s->q.n + 1, sizeof **out);
+	for (int i = 0; i < s->q.n; i++)
+		if (s->q.q[i]->role == QR_LAW && (augmented || !s->q.q[i]->user))
+			(*out)[n++] = s->q.q[i];
+	return n;
+}
+
+static void find_lines(struct lines *l, const struct session *s, const struct lie_find_result *fr,
+                       struct quantity *const *cat, int ncat)
+{
+	line_add(l, "  %d unknowns (linear forms and axis-Gram quadratic forms of each tensor), %d equations, %.2f s",
+	         fr->nunknowns, fr->nequations, fr->seconds);
+	char g[32];
+	fmt_num(g, sizeof g, fr->gap);
+	if (fr->nsv)
+		sv_line(l, "singular values", fr->sv_first, fr->nsv, fr->sv, fr->nunknowns - fr->nlaws);
+	line_add(l, "  null space: %d law%s, gap %s%s", fr->nlaws, fr->nlaws == 1 ? "" : "s", g, fr->uncertain ? " (uncertain)" : "");
+	for (int i = 0; i < fr->nlaws; i++)
+		line_add(l, "  %-9s %s", fr->laws[i]->name, fr->text[i]);
+	/* catalogue recovered? */
+	for (int i = 0; i < s->q.n; i++) {
+		const struct quantity *q = s->q.q[i];
+		if (q->role != QR_LAW && q->role != QR_CLAIMED_FAILS)
+			continue;
+		double r;
+		int in = lie_span_contains(fr->laws, fr->nlaws, q, s->D, 7, &r);
+		char rs[32];
+		fmt_num(rs, sizeof rs, r);
+		if (q->role == QR_LAW)
+			line_add(l, "  catalogue %s: %s (residual %s)", q->name, in ? "recovered" : "NOT in the found span", rs);
+		else
+			line_add(l, "  claimed %s (fails its rate check): %s (residual %s)", q->name,
+			         in ? "in the found span?!" : "not a law here, as found", rs);
+	}
+	/* found laws the catalogue lacks */
+	int extra = 0;
+	for (int i = 0; i < fr->nlaws; i++) {
+		double r;
+		if (!lie_span_contains(cat, ncat, fr->laws[i], s->D, 11, &r)) {
+			if (!extra)
+				line_add(l, "  not in the catalogue span:");
+			line_add(l, "    %s (residual %.1e)", fr->laws[i]->name, r);
+			extra++;
+		}
+	}
+	if (!extra)
+		line_add(l, "  every found law is in the span of the catalogue laws");
+}
+
+static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
+{
+	struct session *s = c->s;
+	struct family f;
+	char err[512] = "";
+	family_open(s, a, &f);
+	struct lie_find_opts fo;
+	lie_find_defaults(&fo);
+	fo.degree = a->degree;
+	fo.points = a->points;
+	fo.seed = a->seed;
+	fo.interrupt = c->interrupt;
+	struct lie_find_result fr;
+	line_add(l, "laws find degree=%d over=%s", a->degree, over_text(a));
+	int rc = lie_find(s->model, &f.F, &fo, &fr, err, sizeof err);
+	if (rc) {
+		const char *ge = lie_gen_error(f.gen);
+		line_add(l, "%s%s%s", err, ge[0] ? ": " : "", ge);
+		family_close(&f);
+		return rc;
+	}
+	struct quantity **cat;
+	int ncat = catalogue_laws(s, a->augmented, &cat);
+	find_lines(l, s, &fr, cat, ncat);
+	int rec = 0, nlaw = 0;
+	for (int i = 0; i < ncat; i++) {
+		nlaw++;
+		rec += lie_span_contains(fr.laws, fr.nlaws, cat[i], s->D, 7, NULL);
+	}
+	int extra = 0;
+	for (int i = 0; i < fr.nlaws; i++)
+		extra += !lie_span_contains(cat, ncat, fr.laws[i], s->D, 11, NULL);
+	line_add(l, "find: laws=%d recovered=%d/%d new=%d status=%s", fr.nlaws, rec, nlaw, extra,
+	         fr.uncertain ? "uncertain" : "ok");
+	free(cat);
+	lie_find_result_free(&fr);
+	family_close(&f);
+	return 0;
+}
+
+static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
+{
+	struct session *s = c->s;
+	struct family f;
+	char err[512] = "";
+	family_open(s, a, &f);
+	line_add(l, "laws count over=%s", over_text(a));
+	line_add(l, "  D = %zu parameters, at the current θ (step %ld)", s->D, s->step);
+	if (a->augmented)
+		line_add(l, "  family: data sets of one %s sample%s with random targets%s%s", f.base->kind[0] ? f.base->kind : "base",
+		         f.grouped ? " orbit" : "", f.grouped ? ", closed under the group " : " (no augmentation group)",
+		         f.grouped ? f.group.desc : "");
+	struct lie_count_opts co;
+	lie_count_defaults(&co);
+	co.max_level = a->levels;
+	co.seed = a->seed;
+	co.interrupt = c->interrupt;
+	struct lie_count_result cr;
+	int rc = lie_count(&f.F, s->theta, &co, &cr, err, sizeof err);
+	if (rc) {
+		const char *ge = lie_gen_error(f.gen);
+		line_add(l, "%s%s%s", err, ge[0] ? ": " : "", ge);
+		family_close(&f);
+		return rc;
+	}
+	for (int i = 0; i < cr.nlevels; i++) {
+		const struct lie_level *lv = &cr.lv[i];
+		char am[32], rm[32], gp[32];
+		fmt_num(am, sizeof am, lv->accepted ? lv->acc_min : NAN);
+		fmt_num(rm, sizeof rm, lv->rej_max);
+		fmt_num(gp, sizeof gp, lv->gap);
+		line_add(l, "  level %d %-10s rank %3d (+%d)  candidates %d (%d dropped at kinks)  accepted ≥ %s, rejected ≤ %s (threshold %.0e)%s%s%s",
+		         lv->level, lv->level ? "brackets" : "fields", lv->rank, lv->accepted, lv->tried, lv->rejected_fd,
+		         lv->accepted ? am : "-", rm, lv->tol, lv->accepted && lv->rej_max > 0 ? ", gap " : "",
+		         lv->accepted && lv->rej_max > 0 ? gp : "", lv->uncertain ? "  UNCERTAIN" : "");
+	}
+	if (cr.nsv) {
+		sv_line(l, "singular values of all candidates", cr.sv_first, cr.nsv, cr.sv, cr.rank);
+		char gp[32];
+		fmt_num(gp, sizeof gp, cr.sv_gap);
+		line_add(l, "  rank decision: dim Lie(W)(θ) = %d, gap σ%d/σ%d = %s%s", cr.rank, cr.rank, cr.rank + 1, gp,
+		         cr.sv_gap < co.gap_min ? " (unclear: uncertain)" : "");
+	}
+	if (cr.saturated)
+		line_add(l, "  still growing at bracket level %d: the count is an estimate (try levels=%d)", a->levels,
+		         a->levels + 1 < LIE_MAX_LEVELS ? a->levels + 1 : a->levels);
+	line_add(l, "  upper bound: D − dim Lie(W)(θ) = %zu − %d = %d  (%ld field evaluations, %.2f s)", s->D, cr.rank,
+	         cr.upper, cr.field_evals, cr.seconds);
+	/* lower bound */
+	struct quantity **cat;
+	int ncat = catalogue_laws(s, a->augmented, &cat);
+	struct lie_rank lr0, lr;
+	lie_grad_rank(cat, ncat, s->theta, s->D, &lr0);
+	lr = lr0;
+	struct lie_find_result fr;
+	memset(&fr, 0, sizeof fr);
+	int have_find = 0;
+	struct quantity **all = xcalloc((size_t)ncat + 1, sizeof *all);
+	int nall = ncat;
+	memcpy(all, cat, (size_t)ncat * sizeof *all);
+	if (a->find) {
+		struct lie_find_opts fo;
+		lie_find_defaults(&fo);
+		fo.degree = a->degree;
+		fo.points = a->points;
+		fo.seed = a->seed;
+		fo.interrupt = c->interrupt;
+		rc = lie_find(s->model, &f.F, &fo, &fr, err, sizeof err);
+		if (rc == NT_EINTR) {
+			line_add(l, "%s", err);
+			free(cat);
+			free(all);
+			family_close(&f);
+			return rc;
+		}
+		if (rc) {
+			line_add(l, "  (laws find skipped: %s)", err);
+			rc = 0;
+		} else {
+			have_find = 1;
+			all = xrealloc(all, (size_t)(ncat + fr.nlaws + 1) * sizeof *all);
+			for (int i = 0; i < fr.nlaws; i++)
+				all[nall++] = fr.laws[i];
+			lie_grad_rank(all, nall, s->theta, s->D, &lr);
+		}
+	}
+	int ncomp = 0;
+	for (int i = 0; i < ncat; i++)
+		ncomp += cat[i]->ncomp;
+	line_add(l, "  lower bound: catalogue laws %d (%d quantit%s, %d components) → gradient rank %d", ncat, ncat,
+	         ncat == 1 ? "y" : "ies", ncomp, lr0.rank);
+	if (have_find)
+		line_add(l, "               + %d found by laws find (degree %d%s) → gradient rank %d", fr.nlaws, a->degree,
+		         fr.uncertain ? ", uncertain" : "", lr.rank);
+	if (lr.nsv && lr.rank > 0) {
+		sv_line(l, "law-gradient singular values", lr.sv_first, lr.nsv, lr.sv, lr.rank);
+	}
+	/* claimed laws that failed the rate check: is there room for them? */
+	for (int i = 0; i < s->q.n; i++) {
+		struct quantity *q = s->q.q[i];
+		if (q->role != QR_CLAIMED_FAILS)
+			continue;
+		struct quantity **w = xcalloc((size_t)nall + 2, sizeof *w);
+		memcpy(w, all, (size_t)nall * sizeof *w);
+		w[nall] = q;
+		struct lie_rank rq;
+		lie_grad_rank(w, nall + 1, s->theta, s->D, &rq);
+		free(w);
+		if (rq.rank > cr.upper)
+			line_add(l, "  claimed %s fails its rate check; with it the rank would be %d > upper %d: no room, consistent",
+			         q->name, rq.rank, cr.upper);
+		else
+			line_add(l, "  claimed %s fails its rate check; with it the rank would be %d <= upper %d (the count leaves room)",
+			         q->name, rq.rank, cr.upper);
+	}
+	if (have_find && fr.nlaws) {
+		line_add(l, "  found laws:");
+		for (int i = 0; i < fr.nlaws; i++)
+			line_add(l, "    %-9s %s", fr.laws[i]->name, fr.text[i]);
+	}
+	int lower = lr.rank, upper = cr.upper;
+	const char *status;
+	if (cr.uncertain || lr.uncertain || lower > upper)
+		status = "uncertain";
+	else if (lower == upper)
+		status = "complete";
+	else
+		status = "open";
+	if (lower > upper)
+		line_add(l, "  the laws in hand outnumber the count: a rank decision is wrong");
+	line_add(l, "laws: lower=%d upper=%d status=%s", lower, upper, status);
+	c->count_lower = lower;
+	c->count_upper = upper;
+	c->count_status = status[0] == 'c' ? 1 : status[0] == 'o' ? 0 : -1;
+	c->count_step = s->step + 1; /* +1: 0 means "no count yet" for a zeroed context */
+	free(cat);
+	free(all);
+	if (have_find)
+		lie_find_result_free(&fr);
+	family_close(&f);
+	return 0;
+}
+
+int lie_report_lines(struct cmd_ctx *c, int argc, char **argv, char ***lines, int *nlines)
+{
+	struct lines l = { 0 };
+	char err[512];
+	struct lie_args a;
+	int rc = 0;
+	*lines = NULL;
+	*nlines = 0;
+	if (argc < 1 || (strcmp(argv[0], "count") && strcmp(argv[0], "find"))) {
+		line_add(&l, "laws: expected count or find");
+		rc = NT_EINVAL;
+	} else if ((rc = parse_args(argc, argv, &a, err, sizeof err))) {
+		line_add(&l, "%s", err);
+	} else if ((rc = session_prepare(c->s))) {
+		line_add(&l, "%s", c->s->err);
+	} else if (!strcmp(argv[0], "count")) {
+		rc = report_count(c, &a, &l);
+	} else {
+		rc = report_find(c, &a, &l);
+	}
+	*lines = l.v;
+	*nlines = l.n;
+	return rc;
+}
+
+static int run_report(struct cmd_ctx *c, int argc, char **argv)
+{
+	char **lines;
+	int n;
+	int rc = lie_report_lines(c, argc, argv, &lines, &n);
+	if (rc) {
+		int r2 = cmd_error(c, rc, "%s", n ? lines[n - 1] : "laws: failed");
+		for (int i = 0; i + 1 < n; i++)
+			cmd_printf(c, "%s\n", lines[i]);
+		lie_report_free(lines, n);
+		return r2;
+	}
+	for (int i = 0; i < n; i++)
+		cmd_printf(c, "%s\n", lines[i]);
+	lie_report_free(lines, n);
+	return 0;
+}
+
+int cmd_laws_count(struct cmd_ctx *c, int argc, char **argv)
+{
+	return run_report(c, argc, argv);
+}
+
+int cmd_laws_find(struct cmd_ctx *c, int argc, char **argv)
+{
+	return run_report(c, argc, argv);
+}

@@ -1,0 +1,91 @@
+/* cmd_session.c — `save session FILE`: the current state as a runnable
+ * command script.
+ *
+ * The script is the session's provenance (s->history: every configuration
+ * command, `reset`, and every `step N`, including the steps the screen's
+ * run loop took, which the screen logs as `step N` lines) in order, with
+ * consecutive steps merged. Replaying it from a fresh session reproduces θ
+ * bit for bit (single-threaded BLAS), because `reset` returns to the same θ0
+ * and every step is a deterministic function of the configuration at that
+ * moment. Steps the history does not know about (an interrupted `step N` at
+ * a prompt) are added at the end so the step count matches, and a closing
+ * `expect step == K` makes the script check itself. Written to FILE.tmp and
+ * renamed, so a failure leaves no partial file. */
+#include "cmd_impl.h"
+#include "noether/util.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int word_is(const char *line, const char *w)
+{
+	size_t n = strlen(w);
+	return strncmp(line, w, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '\t');
+}
+
+/* Steps of a `step [N]` line, or -1 if the line is not one. */
+static long step_count(const char *line)
+{
+	long n = 1;
+	if (!word_is(line, "step"))
+		return -1;
+	const char *a = line + 4;
+	while (*a == ' ' || *a == '\t')
+		a++;
+	if (*a && parse_long(a, &n))
+		return -1;
+	return n;
+}
+
+int cmd_save_session(struct cmd_ctx *c, const char *path)
+{
+	struct session *s = c->s;
+	int rc = cmd_need_session(c);
+	if (rc)
+		return rc;
+	char tmp[1200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return cmd_error(c, NT_EIO, "save session: cannot write '%s': %s", path, strerror(errno));
+	fprintf(f, "# noether session saved at step %ld: run it with  noether -b FILE  (or: source FILE)\n", s->step);
+	fprintf(f, "# The commands that built this state, in order; `reset` goes back to the same θ0,\n");
+	fprintf(f, "# so the steps after the last reset are the ones that count. Files named by\n");
+	fprintf(f, "# `load` or `data csv` must still be there.\n");
+	fprintf(f, "# at save: loss = %.17g\n", s->loss_val);
+	long pending = 0, since = 0;   /* merged steps not yet written; steps since the last reset */
+	for (int i = 0; i < s->nhistory; i++) {
+		const char *h = s->history[i];
+		long n = step_count(h);
+		if (n >= 0) {
+			pending += n;
+			continue;
+		}
+		if (pending) {
+			fprintf(f, "step %ld\n", pending);
+			since += pending;
+			pending = 0;
+		}
+		static const char *const resets[] = { "reset", "reseed", "init", "load", "data", "layer", "loss", "augment", NULL };
+		for (int k = 0; resets[k]; k++)
+			if (word_is(h, resets[k]))
+				since = 0;
+		fprintf(f, "%s\n", h);
+	}
+	since += pending;
+	if (since < s->step)
+		pending += s->step - since;   /* steps the history did not record */
+	if (pending)
+		fprintf(f, "step %ld\n", pending);
+	fprintf(f, "expect step == %ld\n", s->step);
+	int bad = ferror(f);
+	if (fclose(f) || bad || rename(tmp, path)) {
+		int e = errno;
+		remove(tmp);
+		return cmd_error(c, NT_EIO, "save session: cannot write '%s': %s", path, strerror(e));
+	}
+	if (c->interactive)
+		cmd_printf(c, "wrote %s (%d commands, step %ld): noether -b %s replays it\n", path, s->nhistory, s->step, path);
+	return 0;
+}

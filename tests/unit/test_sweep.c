@@ -1,0 +1,120 @@
+/* test_sweep.c — τ sweeps: the log-log fit on exact power laws, argument
+ * parsing, the acceptance numbers on the relu2 preset (early slope ≈ 2 with a
+ * constant step; drift bounded over k = 100, 1000, 10000 with τ0/(k+1)), and
+ * that a sweep leaves the user's session exactly as it was. */
+#include "test.h"
+#include "noether/cmd.h"
+#include "noether/sweep.h"
+#include "noether/util.h"
+#include <string.h>
+#include <stdlib.h>
+
+static void sink(void *u, const char *t) { (void)u; (void)t; }
+
+static int run(struct cmd_ctx *c, const char *line)
+{
+	int rc = cmd_exec_line(c, line);
+	if (rc)
+		printf("  command '%s' -> %d: %s\n", line, rc, c->last_error);
+	return rc;
+}
+
+static void test_fit(void)
+{
+	double x[4] = { 1e-3, 2e-3, 5e-3, 1e-2 }, y[4];
+	double sl = 0;
+	for (int i = 0; i < 4; i++)
+		y[i] = 3.0 * x[i] * x[i];
+	CHECK(sweep_fit_loglog(x, y, 4, &sl) == 0, "fit succeeds");
+	CHECK_NEAR(sl, 2.0, 1e-12, "slope of 3x^2 is 2");
+	for (int i = 0; i < 4; i++)
+		y[i] = 0.5 * x[i];
+	sweep_fit_loglog(x, y, 4, &sl);
+	CHECK_NEAR(sl, 1.0, 1e-12, "slope of x/2 is 1");
+	y[1] = 0; y[2] = -1; y[3] = 0;
+	CHECK(sweep_fit_loglog(x, y, 4, &sl) == -1, "one usable point: no fit");
+}
+
+static void test_parse(void)
+{
+	struct sweep_spec sp;
+	char err[256];
+	char *a1[] = { "1e-3", "2e-3", "steps=1000" };
+	CHECK(sweep_parse(3, a1, &sp, err, sizeof err) == 0, "parse basic");
+	CHECK(sp.ntau == 2 && sp.nat == 2 && sp.at[0] == 100 && sp.at[1] == 1000, "default horizons K/10, K");
+	char *a2[] = { "1e-3", "at=5,50", "steps=100", "seeds=3", "schedule=decay" };
+	CHECK(sweep_parse(5, a2, &sp, err, sizeof err) == 0, "parse at/seeds/schedule");
+	CHECK(sp.nat == 3 && sp.at[2] == 100 && sp.seeds == 3 && sp.sched == SCHED_DECAY, "K appended as last horizon");
+	char *b1[] = { "steps=10" };
+	CHECK(sweep_parse(1, b1, &sp, err, sizeof err) != 0 && strstr(err, "step size"), "no τ refused");
+	char *b2[] = { "-1", "steps=10" };
+	CHECK(sweep_parse(2, b2, &sp, err, sizeof err) != 0, "negative τ refused");
+	char *b3[] = { "0.1", "steps=10", "at=20" };
+	CHECK(sweep_parse(3, b3, &sp, err, sizeof err) != 0, "horizon beyond steps refused");
+	char *b4[] = { "0.1", "steps=10", "bogus=1" };
+	CHECK(sweep_parse(3, b4, &sp, err, sizeof err) != 0 && strstr(err, "bogus"), "unknown option named");
+}
+
+static void test_relu2(void)
+{
+	struct cmd_ctx c = { 0 };
+	c.s = session_new();
+	c.out = c.msg = sink;
+	CHECK(run(&c, "preset relu2") == 0, "preset relu2");
+	CHECK(run(&c, "schedule const 0.05; step 37") == 0, "user steps");
+	struct session *s = c.s;
+	size_t D = s->D;
+	double *th = malloc(D * sizeof *th), *th0 = malloc(D * sizeof *th0);
+	memcpy(th, s->theta, D * sizeof *th);
+	memcpy(th0, s->theta0, D * sizeof *th0);
+	long step = s->step, nrows = s->trace.nrows;
+	double tt = s->t, budget = s->budget;
+
+	struct sweep_spec sp;
+	char err[256];
+	char *a[] = { "1e-3", "2e-3", "5e-3", "1e-2", "steps=1000", "at=10,1000", "seeds=3" };
+	CHECK(sweep_parse(7, a, &sp, err, sizeof err) == 0, "parse");
+	struct sweep_result r;
+	CHECK(sweep_run(s, &sp, &r, NULL) == 0, "sweep const runs");
+	printf("  const: slope k=10 %.4f (max %.4f), k=1000 %.4f (max %.4f)\n", r.slope_eps[0], r.slope_max[0],
+	       r.slope_eps[1], r.slope_max[1]);
+	CHECK(r.slope_eps[0] >= 1.8 && r.slope_eps[0] <= 2.2, "early-horizon slope in [1.8, 2.2]");
+	CHECK(r.slope_max[0] >= 1.8 && r.slope_max[0] <= 2.2, "early-horizon slope of the max law drift in [1.8, 2.2]");
+	CHECK(r.slope_eps[1] < r.slope_eps[0] - 0.3, "late slope is smaller (gradients shrink), reported as is");
+	double m1, m2, sd;
+	CHECK(sweep_stat(&r, 0, 3, 1, &m1, &sd) == 3, "three seeds used");
+	sweep_stat(&r, 0, 3, 0, &m2, &sd);
+	CHECK(m1 > m2, "constant step: drift grows with k");
+	CHECK(sd > 0, "seeds differ");
+	sweep_result_free(&r);
+
+	/* the user's session is untouched */
+	CHECK(s->step == step && s->trace.nrows == nrows && s->t == tt && s->budget == budget, "counters unchanged");
+	CHECK(!memcmp(th, s->theta, D * sizeof *th) && !memcmp(th0, s->theta0, D * sizeof *th0), "θ and θ0 unchanged");
+	CHECK(run(&c, "step 1") == 0 && s->step == step + 1, "session still steps");
+
+	char *b[] = { "0.02", "0.05", "steps=10000", "at=100,1000,10000", "schedule=decay" };
+	CHECK(sweep_parse(5, b, &sp, err, sizeof err) == 0, "parse decay");
+	CHECK(sweep_run(s, &sp, &r, NULL) == 0, "sweep decay runs");
+	for (int j = 0; j < 2; j++) {
+		double e100, e1k, e10k;
+		sweep_stat(&r, 0, j, 0, &e100, &sd);
+		sweep_stat(&r, 0, j, 1, &e1k, &sd);
+		sweep_stat(&r, 0, j, 2, &e10k, &sd);
+		printf("  decay τ0=%g: ε(100) %.4e ε(1000) %.4e ε(10000) %.4e\n", sp.tau[j], e100, e1k, e10k);
+		CHECK(e100 > 0 && e10k < 1.05 * e100 && e10k < 1.01 * e1k, "decay: drift bounded as k grows");
+		/* Σ τ_k² ≤ τ0² π²/6: drift of a 1e-?-sized bound, far below the constant-step drift */
+	}
+	sweep_result_free(&r);
+	free(th);
+	free(th0);
+	session_free(c.s);
+}
+
+int main(void)
+{
+	test_fit();
+	test_parse();
+	test_relu2();
+	return test_summary("test_sweep");
+}
