@@ -107,6 +107,8 @@ struct lie_count_result {
 	int sv_first, nsv;    /* sv[t] is σ_{sv_first+t} (1-based) */
 	double sv[2 * LIE_NSV];
 	double sv_gap;        /* σ_rank / σ_{rank+1} (inf if rank is full) */
+	int rank_incremental; /* rank from the level-by-level thresholds, before the final SVD */
+	int revised;          /* 1: the final SVD's gap decided a different rank */
 	long field_evals;
 	double seconds;
 };

@@ -80,8 +80,8 @@ int repl_main(struct cmd_ctx *c)
 	rl_completer_word_break_characters = " \t;";
 	repl_history_path(hist, sizeof hist);
 	using_history();
-	if (hist[0])
-		read_history(hist);
+	if (hist[0] && read_history(hist))
+		write_history(hist); /* create it: append_history needs an existing file */
 	c->interactive = 1;
 	printf("noether — type help, or preset relu2; Ctrl-D quits\n");
 	for (;;) {

@@ -22,6 +22,40 @@ static const char *role_name(enum qrole r)
 	}
 }
 
+/* The discrete-step bound |h(θ_k) - h(θ_0)| <= C Σ_{i<k} τ_i², with C estimated
+ * from the run: the largest ratio of (max law drift at k) to the budget at k
+ * over the recorded steps. Returns C (0 with no laws or no steps); *kmax gets
+ * the step where the ratio peaks. */
+static double bound_constant(const struct session *s, long *kmax)
+{
+	const struct trace *t = &s->trace;
+	double C = 0;
+	*kmax = 0;
+	for (long r = 1; r < t->nrows; r++) {
+		const double *row = t->rows + (size_t)r * t->width, *row0 = t->rows;
+		double bud = row[5], worst = 0;
+		if (!(bud > 0))
+			continue;
+		for (int i = 0; i < s->q.n; i++) {
+			const struct quantity *q = s->q.q[i];
+			if (q->role != QR_LAW || q->slot < 0)
+				continue;
+			double d2 = 0;
+			for (int k = 0; k < q->ncomp; k++) {
+				double e = row[TRACE_FIXED + q->slot + k] - row0[TRACE_FIXED + q->slot + k];
+				d2 += (q->ncomp == 1 ? 1.0 : q->comp[k].weight) * e * e;
+			}
+			if (d2 > worst)
+				worst = d2;
+		}
+		if (sqrt(worst) / bud > C) {
+			C = sqrt(worst) / bud;
+			*kmax = (long)row[0];
+		}
+	}
+	return C;
+}
+
 static void law_row(struct cmd_ctx *c, const struct quantity *q)
 {
 	char a[32], b[32], d[32], r[32], rate[32];
@@ -92,6 +126,20 @@ int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 	char bud[32];
 	cmd_fmt(bud, sizeof bud, s->budget);
 	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", s->step, bud);
+	long kmax;
+	double C = bound_constant(s, &kmax);
+	if (C > 0 && s->opt.kind != OPT_FLOW && s->opt.kind != OPT_FLOW_MOMENTUM) {
+		char cs[32], pred[32], meas[32];
+		double mx = 0;
+		for (int i = 0; i < s->q.n; i++)
+			if (s->q.q[i]->role == QR_LAW && s->q.q[i]->drift_abs > mx)
+				mx = s->q.q[i]->drift_abs;
+		cmd_fmt(cs, sizeof cs, C);
+		cmd_fmt(pred, sizeof pred, C * s->budget);
+		cmd_fmt(meas, sizeof meas, mx);
+		cmd_printf(c, "bound |Δh| <= C Σ τ_k²: C estimated from this run = %s (tightest at step %ld); "
+		           "C·budget = %s, measured max |Δh| = %s\n", cs, kmax, pred, meas);
+	}
 	return 0;
 }
 
@@ -190,6 +238,11 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 		if (!strcmp(name + 6, "upper")) { *v = c->count_upper; return 0; }
 		if (!strcmp(name + 6, "complete")) { *v = c->count_status == 1; return 0; }
 		return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (count.lower, count.upper, count.complete)", name);
+	}
+	if (!strcmp(name, "laws.bound-c")) {
+		long k;
+		*v = bound_constant(s, &k);
+		return 0;
 	}
 	if (!strcmp(name, "laws.max-ratio")) {
 		/* max over laws of: law drift / smallest relative change among its own

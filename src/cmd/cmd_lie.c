@@ -300,6 +300,9 @@ static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct line
 		sv_line(l, "singular values of all candidates", cr.sv_first, cr.nsv, cr.sv, cr.rank);
 		char gp[32];
 		fmt_num(gp, sizeof gp, cr.sv_gap);
+		if (cr.revised)
+			line_add(l, "  the level thresholds gave %d; the singular values of all candidates have their clear gap at %d",
+			         cr.rank_incremental, cr.rank);
 		line_add(l, "  rank decision: dim Lie(W)(θ) = %d, gap σ%d/σ%d = %s%s", cr.rank, cr.rank, cr.rank + 1, gp,
 		         cr.sv_gap < co.gap_min ? " (unclear: uncertain)" : "");
 	}

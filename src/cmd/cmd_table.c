@@ -105,7 +105,7 @@ static const char *const *complete_quantity(struct cmd_ctx *c, int argi, int arg
 static const char *const *complete_metric(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
 	static const char *const metrics[] = { "loss", "loss0", "step", "budget", "params", "laws",
-		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio", "count.lower", "count.upper", "count.complete",
+		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio", "laws.bound-c", "count.lower", "count.upper", "count.complete",
 		"contrasts.min-rel", "contrasts.max-rel", "eps-block", NULL };
 	static const char *const ops[] = { "<", "<=", ">", ">=", "==", "!=", "is", NULL };
 	return argi == 0 ? metrics : argi == 1 ? ops : NULL;
@@ -244,7 +244,7 @@ const struct cmd cmd_table[] = {
 	  "and make it θ0 and θ (step 0). Nothing changes if the file is bad.", NULL, cmd_load, 1 },
 	{ "expect", "expect METRIC OP VALUE | expect NAME is law|claimed-fails|contrast",
 	  "Assertion; a failure makes a script exit 1. METRIC: loss loss0 step budget params laws claimed-fails "
-	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) contrasts.min-rel contrasts.max-rel eps-block count.lower count.upper count.complete (of the last laws count) NAME.rel "
+	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) laws.bound-c (C in |Δh| <= C Σ τ², estimated from the run) contrasts.min-rel contrasts.max-rel eps-block count.lower count.upper count.complete (of the last laws count) NAME.rel "
 	  "NAME.abs NAME.value NAME.value0 NAME.rate. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0 },
 	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0 },
 	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0 },

@@ -432,7 +432,7 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 	double *Q = xmalloc((D * D + 1) * sizeof *Q);
 	double *S = xmalloc(((size_t)scap * D + 1) * sizeof *S);
 	double *v = xmalloc((D + 1) * sizeof *v), *w = xmalloc((D + 1) * sizeof *w);
-	int r = 0, ns = 0, rc = 0;
+	int r = 0, ns = 0, rc = 0, timed_out = 0;
 	long k = 0;
 	long gens[LIE_MAX_LEVELS + 1];
 	for (int d = 0; d <= maxlev && r < (int)D; d++) {
@@ -448,6 +448,7 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 				goto done;
 			}
 			if (o->time_limit > 0 && now_seconds() - t0 > o->time_limit) {
+				timed_out = 1;
 				res->uncertain = 1;
 				lv->uncertain = 1;
 				goto finish;
@@ -518,16 +519,43 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 		}
 	}
 finish:
-	res->rank = r;
+	res->rank = res->rank_incremental = r;
 	res->upper = (int)D - r;
 	if (ns > 0) {
+		/* The level-by-level thresholds judge one candidate at a time against
+		 * the directions accepted so far, so a finite-difference bracket just
+		 * above its level's tolerance can slip in. The singular values of all
+		 * candidates together are the better witness: when their largest gap is
+		 * clear it decides the rank, and the level flags become informational. */
 		int mn = ns < (int)D ? ns : (int)D;
 		double *s = xmalloc((size_t)mn * sizeof *s);
 		if (!svd_values(ns, (int)D, S, s)) {
+			int best = 0;
+			double best_gap = 0;
+			for (int i = 1; i < mn; i++) {
+				double g = s[i] > 0 ? s[i - 1] / s[i] : INFINITY;
+				if (s[i - 1] > 1e-14 * s[0] && g > best_gap) {
+					best_gap = g;
+					best = i;
+				}
+			}
+			/* all candidates independent: no gap inside, the smallest far from noise */
+			if (mn > 0 && s[mn - 1] > 1e-6 * s[0] && best_gap < gap_min) {
+				best = mn;
+				best_gap = INFINITY;
+			}
+			if (best_gap >= gap_min && best != r && best >= 1) {
+				r = best;
+				res->revised = 1;
+				res->rank = r;
+				res->upper = (int)D - r;
+			}
 			sv_window(s, mn, r, &res->sv_first, &res->nsv, res->sv);
 			res->sv_gap = r >= mn ? INFINITY : r == 0 ? 0 : s[r] > 0 ? s[r - 1] / s[r] : INFINITY;
 			if (r < mn && r > 0 && res->sv_gap < gap_min)
 				res->uncertain = 1;
+			else if (!res->saturated && !timed_out)
+				res->uncertain = 0;
 		}
 		free(s);
 	}

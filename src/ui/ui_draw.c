@@ -541,7 +541,7 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 {
 	const struct ui_portrait *p = &u->portrait;
 	char title[96], b1[32], b2[32], b3[32], b4[32];
-	snprintf(title, sizeof title, "PORTRAIT · level set x²−y² = c0 %s", p->level_law ? "(a law)" : "(NOT a law here)");
+	snprintf(title, sizeof title, "PORTRAIT x²−y² %s", p->level_law ? "is a law" : "NOT a law");
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
 	const int lab = 9;
 	int cw = r->w - 2 - lab, ch = r->h - 4;
@@ -618,7 +618,7 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 	put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b3);
 	right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b4);
 	char names[600];
-	snprintf(names, sizeof names, " x = %s   y = %s   0 θ0  k θk ", p->tx, p->ty);
+	snprintf(names, sizeof names, " 0 θ0 k θk · x = %s  y = %s ", p->tx, p->ty);
 	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM], names);
 }
 
@@ -751,9 +751,15 @@ static void draw_status(struct ui *u)
 		snprintf(spf, sizeof spf, "%ld/frame", u->spf);
 	else
 		snprintf(spf, sizeof spf, "max speed");
-	snprintf(b, sizeof b, " %s%s │ step %s │ τ %s%s │ %s │ %s │ %s │ %s%s%s",
-	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", st, tau, rate, v->sched, v->opt, spf,
-	         v->seeds, u->portrait.on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
+	char bst[48] = "";
+	if (u->twin.on) {          /* B's own counter: step-locked shows as equal */
+		char t2[32];
+		ui_fmt_count(t2, sizeof t2, u->twin.b->step);
+		snprintf(bst, sizeof bst, " (B %s)", t2);
+	}
+	snprintf(b, sizeof b, " %s%s │ step %s%s │ τ %s%s │ %s │ %s │ %s │ %s%s%s",
+	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", st, bst, tau, rate, v->sched, v->opt,
+	         spf, v->seeds, u->portrait.on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
 	put(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
 }
 

@@ -64,7 +64,9 @@ start() {
 	envs=""
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
 	[ "$1" = "--" ] && shift
-	T new-session -d -s "$name" -x "$w" -y "$h" "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh" || return 1
+	# the server of the last killed session may still be exiting: retry once
+	T new-session -d -s "$name" -x "$w" -y "$h" "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh" 2>/dev/null ||
+		{ sleep 0.5; T new-session -d -s "$name" -x "$w" -y "$h" "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh"; } || return 1
 	T set-option -t "$name" status off >/dev/null
 	T send-keys -t "$name" "clear; env$envs '$BIN' $*; echo DONE-\$?" Enter
 	wait_for "$name" "CONSERVED" 80 || wait_for "$name" "too small" 10
@@ -268,10 +270,10 @@ for size in 80x24 200x60; do
 	typecmd $S 'step 10'
 	set -- $(maxes $S); a10=$1 b10=$2
 	typecmd $S 'step 290' 1
-	[ "$(step_of $S)" = 300 ]; check "$size compare: step-locked commands ran" $?
+	[ "$(step_of $S)" = 300 ] && cap $S | grep -q "step 300 (B 300)"; check "$size compare: A and B step-locked at 300" $?
 	set -- $(maxes $S); a300=$1 b300=$2
 	gt "$a300" "$a10" 2; check "$size compare: constant-step drift grows ($a10 -> $a300)" $?
-	gt "$b300" "$b10" 1.1; [ $? != 0 ] && [ -n "$b300" ]; check "$size compare: decaying-step drift levels off ($b10 -> $b300)" $?
+	gt "$b300" "$b10" 1.1; [ $? != 0 ] && gt "$b10" 0; check "$size compare: decaying-step drift levels off ($b10 -> $b300)" $?
 	gt "$a300" "$b300" 3; check "$size compare: A drifts more than B ($a300 vs $b300)" $?
 	T send-keys -t $S ' '
 	sleep 1
@@ -279,7 +281,7 @@ for size in 80x24 200x60; do
 	wait_for $S "PAUSED" 20
 	set -- $(maxes $S); a_run=$1 b_run=$2
 	s_run=$(step_of $S)
-	gt "$s_run" 300 && gt "$a_run" "$a300" && ! gt "$b_run" "$b300" 1.01
+	gt "$s_run" 300 && gt "$a_run" "$a300" && ! gt "$b_run" "$b300" 1.01 && cap $S | grep -q "(B $(cap $S | sed -n 's/.*│ step \([0-9,]*\) .*/\1/p' | head -n 1))"
 	check "$size compare: running moves both (step $s_run; A $a300 -> $a_run, B $b300 -> $b_run)" $?
 	typecmd $S 'r'
 	typecmd $S 'reset'
@@ -300,21 +302,20 @@ for size in 80x24 200x60; do
 	start $S "$w" "$h" NOETHER_PRESETS="$TMP/p" -- toy
 	typecmd $S 'portrait layer1.dense.W[0,0] layer2.dense.W[0,0]'
 	wait_for $S "PORTRAIT" 20; check "$size portrait: drawn" $?
-	cap $S | grep -q "PORTRAIT.*(a law)"; check "$size portrait: a² − b² labelled a law" $?
+	cap $S | grep -q "PORTRAIT.*is a law"; check "$size portrait: a² − b² labelled a law" $?
 	cap $S | grep -q "LOSS"; [ $? != 0 ]; check "$size portrait: in place of the loss plot" $?
 	c0=$(cap $S | sed -n 's/.*x²−y²: θ0 \([0-9.e+-]*\)  now.*/\1/p' | head -n 1)
-	con0=$(cap $S | sed -n 's/.*|layer2.dense.W|^2 *\([0-9.e+-]*\) .*/\1/p' | head -n 1)
 	T send-keys -t $S ' '
 	sleep 1.5
 	T send-keys -t $S ' '
 	wait_for $S "PAUSED" 20
 	ck=$(cap $S | sed -n 's/.*x²−y²: θ0 [0-9.e+-]*  now \([0-9.e+-]*\).*/\1/p' | head -n 1)
-	conk=$(cap $S | sed -n 's/.*|layer2.dense.W|^2 *\([0-9.e+-]*\) .*/\1/p' | head -n 1)
+	# relative drift of ||b||² (the first number in e-notation on its row)
+	conk=$(cap $S | grep 'ayer2.dense.W|^2' | grep -o '[0-9.]*e[+-][0-9]*' | head -n 1)
 	awk -v a="$c0" -v b="$ck" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d < 0.01 * (a < 0 ? -a : a)) }'
 	check "$size portrait: x²−y² flat along the trajectory ($c0 -> $ck)" $?
-	awk -v a="$con0" -v b="$conk" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d > 0.1 * a) }'
-	check "$size portrait: while b² moves ($con0 -> $conk)" $?
-	cap $S | grep -q "θ0  k θk"; check "$size portrait: θ0 and θk marks explained" $?
+	gt "$conk" 0.1; check "$size portrait: while b² moves (relative change $conk)" $?
+	cap $S | grep -q "0 θ0 k θk"; check "$size portrait: θ0 and θk marks explained" $?
 	typecmd $S 'portrait off'
 	wait_for $S "LOSS" 20; check "$size portrait off: loss plot back" $?
 	quit_clean $S "$size portrait"
@@ -325,7 +326,7 @@ start $S 200 60
 typecmd $S 'portrait |layer1.dense.W[3,:]| |layer3.dense.W[:,3]|'
 wait_for $S "PORTRAIT.*NOT a law" 20; check "portrait: a neuron's norms without its bias: NOT a law" $?
 typecmd $S 'portrait |layer1.dense.W[3,:], layer1.dense.b[3]| |layer3.dense.W[:,3]|'
-wait_for $S "PORTRAIT.*(a law)" 20; check "portrait: with the bias: a law" $?
+wait_for $S "PORTRAIT.*is a law" 20; check "portrait: with the bias: a law" $?
 quit_clean $S "portrait neuron"
 
 # save session from the screen (loop steps included) replays to the same θ

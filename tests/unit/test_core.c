@@ -221,6 +221,25 @@ static void test_drift_growth(void)
 	session_free(c.s);
 }
 
+static void test_bound_constant(void)
+{
+	/* the constant C of |Δh| <= C Σ τ² estimated on a constant-step run bounds
+	 * the decaying-step run from the same θ0 (it is a property of the model and
+	 * data near θ0, not of the schedule), and is tight there within 2x */
+	struct cmd_ctx c = new_ctx();
+	char err[256];
+	double C, mx, bud;
+	run(&c, "preset relu2; step 2000");
+	cmd_metric(&c, "laws.bound-c", &C, err, sizeof err);
+	run(&c, "reset; schedule decay 0.05; step 2000");
+	cmd_metric(&c, "laws.max-abs", &mx, err, sizeof err);
+	cmd_metric(&c, "budget", &bud, err, sizeof err);
+	printf("  bound: C(const) = %.4g, decay run: max |Δh| = %.4g, C·budget = %.4g\n", C, mx, C * bud);
+	CHECK(C > 0 && mx <= C * bud * 1.01, "C estimated under const bounds the decay run");
+	CHECK(mx >= 0.5 * C * bud, "and the bound is tight within 2x under decay");
+	session_free(c.s);
+}
+
 static void test_weight_decay(void)
 {
 	/* rescaled law e^{2Λ}h drifts exactly as much as h does without decay (the
@@ -344,6 +363,7 @@ int main(void)
 	test_balanced_linear();
 	test_divergence();
 	test_drift_growth();
+	test_bound_constant();
 	test_weight_decay();
 	test_csv();
 	test_bad_input();
