@@ -693,8 +693,12 @@ static void run_slice(struct ui *u)
 	long before = s->step;
 	double t0 = now_seconds();
 	int rc = session_step(s, chunk, &ui_interrupt);
-	double dt = now_seconds() - t0;
 	long done = s->step - before;
+	if (done > 0) {           /* the twin's steps count in the slice, so it stays short */
+		u->hist_pending += done;
+		ui_follow(u);
+	}
+	double dt = now_seconds() - t0;
 	u->t_step += dt;
 	if (dt > u->max_slice)
 		u->max_slice = dt;
@@ -706,8 +710,6 @@ static void run_slice(struct ui *u)
 		u->rate_steps += done;
 		if (u->rec && u->replay_until < 0)
 			u->rec_pending += done;
-		u->hist_pending += done;
-		ui_follow(u);
 	}
 	u->need_q = 1;
 	u->dirty = 1;
