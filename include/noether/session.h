@@ -9,6 +9,7 @@
 #ifndef NOETHER_SESSION_H
 #define NOETHER_SESSION_H
 #include <signal.h>
+#include <stdio.h>
 #include "noether/model.h"
 #include "noether/data.h"
 #include "noether/loss.h"
@@ -145,6 +146,10 @@ int session_count(const struct session *s, enum qrole role);
  * keeps every N-th recorded step. Writes to a temporary file then renames, so
  * a failure leaves no partial file. */
 int session_export_csv(struct session *s, const char *path, long every);
+
+/* Writes the '#' metadata lines every CSV of a session starts with: version,
+ * seeds, parameter and law counts, and the commands that built the session. */
+void session_write_csv_metadata(const struct session *s, FILE *f);
 
 /* Adds a user quantity (takes ownership); computes h0 at θ0. */
 int session_watch(struct session *s, struct quantity *q);

@@ -12,6 +12,7 @@
  * `expect step == K` makes the script check itself. Written to FILE.tmp and
  * renamed, so a failure leaves no partial file. */
 #include "cmd_impl.h"
+#include "noether/afile.h"
 #include "noether/util.h"
 #include <errno.h>
 #include <stdio.h>
@@ -44,11 +45,11 @@ int cmd_save_session(struct cmd_ctx *c, const char *path)
 	int rc = cmd_need_session(c);
 	if (rc)
 		return rc;
-	char tmp[1200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return cmd_error(c, NT_EIO, "save session: cannot write '%s': %s", path, strerror(errno));
+	struct afile a;
+	char err[512];
+	if ((rc = afile_open(&a, path, "w", "save session", err, sizeof err)))
+		return cmd_error(c, rc, "%s", err);
+	FILE *f = a.f;
 	fprintf(f, "# noether session saved at step %ld: run it with  noether -b FILE  (or: source FILE)\n", s->step);
 	fprintf(f, "# The commands that built this state, in order; `reset` goes back to the same θ0,\n");
 	fprintf(f, "# so the steps after the last reset are the ones that count. Files named by\n");
@@ -79,12 +80,8 @@ int cmd_save_session(struct cmd_ctx *c, const char *path)
 	if (pending)
 		fprintf(f, "step %ld\n", pending);
 	fprintf(f, "expect step == %ld\n", s->step);
-	int bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return cmd_error(c, NT_EIO, "save session: cannot write '%s': %s", path, strerror(e));
-	}
+	if ((rc = afile_commit(&a, "save session", err, sizeof err)))
+		return cmd_error(c, rc, "%s", err);
 	if (c->interactive)
 		cmd_printf(c, "wrote %s (%d commands, step %ld): noether -b %s replays it\n", path, s->nhistory, s->step, path);
 	return 0;

@@ -8,6 +8,7 @@
  * value; drift is relative to the first checkpoint (matrix laws in Frobenius
  * norm, guarded by the magnitude of the terms when h ≈ 0). */
 #include "noether/bridge.h"
+#include "noether/afile.h"
 #include "noether/safetensors.h"
 #include "noether/util.h"
 #include <errno.h>
@@ -531,12 +532,11 @@ double bridge_contrast_min(const struct bridge *b, int block, int k) { return ag
 int bridge_export_csv(const struct bridge *b, const char *path, const char *command, const char *map_path,
                       char *err, size_t errlen)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return nt_err(err, errlen, NT_EINVAL, "csv: path too long");
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return nt_err(err, errlen, NT_EIO, "csv: cannot write '%s': %s", path, strerror(errno));
+	struct afile a;
+	int rc = afile_open(&a, path, "w", "csv", err, errlen);
+	if (rc)
+		return rc;
+	FILE *f = a.f;
 	fprintf(f, "# noether %s\n", NT_VERSION);
 	fprintf(f, "# checkpoints=%d map=%s\n", b->nck, map_path);
 	if (command)
@@ -559,15 +559,5 @@ int bridge_export_csv(const struct bridge *b, const char *path, const char *comm
 				fprintf(f, ",%.17g", b->q[i].rel[k]);
 		fputc('\n', f);
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad) {
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "csv: write to '%s' failed", path);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "csv: cannot create '%s': %s", path, strerror(e));
-	}
-	return 0;
+	return afile_commit(&a, "csv", err, errlen);
 }

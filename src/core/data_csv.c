@@ -11,6 +11,7 @@
  * The reader checks every line's column count and every number and names
  * the file and line of the first problem; sizes are bounded by NT_MAX_*. */
 #include "noether/data.h"
+#include "noether/afile.h"
 #include "noether/util.h"
 #include <errno.h>
 #include <stdio.h>
@@ -202,12 +203,11 @@ int data_csv_write(const struct dataset *d, const char *path, char *err, size_t 
 	if (d->out_len != 1 && d->out_len != d->len)
 		return nt_err(err, errlen, NT_EINVAL, "save data: targets per sample (%d) must be 1 or the sequence length (%d)",
 		              d->out_len, d->len);
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return nt_err(err, errlen, NT_EINVAL, "save data: path too long");
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return nt_err(err, errlen, NT_EIO, "save data: cannot write '%s': %s", path, strerror(errno));
+	struct afile a;
+	int rc = afile_open(&a, path, "w", "save data", err, errlen);
+	if (rc)
+		return rc;
+	FILE *f = a.f;
 	fprintf(f, "# noether data: len=%d out_len=%d classes=%d n=%d from: %s\n", d->len, d->out_len, d->n_classes, d->n, d->desc);
 	for (int k = 0; k < d->d_in; k++)
 		fprintf(f, "%sx%d", k ? "," : "", k);
@@ -229,15 +229,5 @@ int data_csv_write(const struct dataset *d, const char *path, char *err, size_t 
 				fprintf(f, ",%.17g", d->y[(size_t)tr * d->d_out + k]);
 		fputc('\n', f);
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad) {
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "save data: write to '%s' failed", path);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "save data: cannot create '%s': %s", path, strerror(e));
-	}
-	return 0;
+	return afile_commit(&a, "save data", err, errlen);
 }

@@ -7,6 +7,7 @@
  * Numbers use printf %.17g; front ends set only LC_CTYPE (never LC_NUMERIC),
  * so the decimal point is always '.'. Written to FILE.tmp, then renamed. */
 #include "noether/session.h"
+#include "noether/afile.h"
 #include "noether/util.h"
 #include <errno.h>
 #include <stdio.h>
@@ -40,19 +41,8 @@ static int tri_size(int ncomp)
 	return r * (r + 1) / 2 == ncomp ? r : 0;
 }
 
-int session_export_csv(struct session *s, const char *path, long every)
+void session_write_csv_metadata(const struct session *s, FILE *f)
 {
-	int rc = session_prepare(s);
-	if (rc)
-		return rc;
-	if (every < 1)
-		return nt_err(s->err, sizeof s->err, NT_EINVAL, "export: every= must be a positive integer");
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return nt_err(s->err, sizeof s->err, NT_EINVAL, "export: path too long");
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return nt_err(s->err, sizeof s->err, NT_EIO, "export: cannot write '%s': %s", path, strerror(errno));
 	fprintf(f, "# noether %s\n", NT_VERSION);
 	fprintf(f, "# data_seed=%lu init_seed=%lu opt_seed=%lu check_seed=%lu\n", s->data->seed, s->init.seed,
 	        s->opt.seed, s->check_seed);
@@ -60,6 +50,20 @@ int session_export_csv(struct session *s, const char *path, long every)
 	        session_count(s, QR_CLAIMED_FAILS), session_count(s, QR_CONTRAST));
 	for (int i = 0; i < s->nhistory; i++)
 		fprintf(f, "# command: %s\n", s->history[i]);
+}
+
+int session_export_csv(struct session *s, const char *path, long every)
+{
+	int rc = session_prepare(s);
+	if (rc)
+		return rc;
+	if (every < 1)
+		return nt_err(s->err, sizeof s->err, NT_EINVAL, "export: every= must be a positive integer");
+	struct afile a;
+	if ((rc = afile_open(&a, path, "w", "export", s->err, sizeof s->err)))
+		return rc;
+	FILE *f = a.f;
+	session_write_csv_metadata(s, f);
 	fprintf(f, "step,tau,loss");
 	for (int i = 0; i < s->q.n; i++) {
 		const struct quantity *q = s->q.q[i];
@@ -85,15 +89,5 @@ int session_export_csv(struct session *s, const char *path, long every)
 		}
 		fputc('\n', f);
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad) {
-		remove(tmp);
-		return nt_err(s->err, sizeof s->err, NT_EIO, "export: write to '%s' failed", path);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return nt_err(s->err, sizeof s->err, NT_EIO, "export: cannot create '%s': %s", path, strerror(e));
-	}
-	return 0;
+	return afile_commit(&a, "export", s->err, sizeof s->err);
 }

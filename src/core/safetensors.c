@@ -11,6 +11,7 @@
  * nelem*size(dtype) bytes and do not overlap; load changes nothing unless the
  * whole file matched the model. Files are written to FILE.tmp then renamed. */
 #include "noether/safetensors.h"
+#include "noether/afile.h"
 #include "noether/util.h"
 #include <errno.h>
 #include <math.h>
@@ -588,16 +589,13 @@ int st_write(const char *path, const struct st_out *t, int n, const char *const 
 		free(hdr);
 		return nt_err(err, errlen, NT_EIO, "save: out of memory");
 	}
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+	struct afile a;
+	int rc = afile_open(&a, path, "wb", "save", err, errlen);
+	if (rc) {
 		free(hdr);
-		return nt_err(err, errlen, NT_EINVAL, "save: path too long");
+		return rc;
 	}
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		free(hdr);
-		return nt_err(err, errlen, NT_EIO, "save: cannot write '%s': %s", path, strerror(errno));
-	}
+	FILE *f = a.f;
 	unsigned char lenb[8];
 	for (int i = 0; i < 8; i++)
 		lenb[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
@@ -623,17 +621,7 @@ int st_write(const char *path, const struct st_out *t, int n, const char *const 
 			fwrite(b, 1, w, f);
 		}
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad) {
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "save: write to '%s' failed", path);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return nt_err(err, errlen, NT_EIO, "save: cannot create '%s': %s", path, strerror(e));
-	}
-	return 0;
+	return afile_commit(&a, "save", err, errlen);
 }
 
 int session_save_params(struct session *s, const char *path)

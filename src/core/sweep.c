@@ -7,6 +7,7 @@
  * being prepared. Every run starts from the same θ0 for a given seed
  * (init.seed + seed index), so runs at different τ differ only in τ. */
 #include "noether/sweep.h"
+#include "noether/afile.h"
 #include "noether/util.h"
 #include "flow.h"
 #include <errno.h>
@@ -301,19 +302,12 @@ void sweep_result_free(struct sweep_result *r)
 
 int sweep_export_csv(struct session *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return nt_err(s->err, sizeof s->err, NT_EINVAL, "sweep: path too long");
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: cannot write '%s': %s", path, strerror(errno));
-	fprintf(f, "# noether %s\n", NT_VERSION);
-	fprintf(f, "# data_seed=%lu init_seed=%lu opt_seed=%lu check_seed=%lu\n", s->data->seed, s->init.seed,
-	        s->opt.seed, s->check_seed);
-	fprintf(f, "# parameters=%zu laws=%d claimed_fails=%d contrasts=%d\n", s->D, session_count(s, QR_LAW),
-	        session_count(s, QR_CLAIMED_FAILS), session_count(s, QR_CONTRAST));
-	for (int i = 0; i < s->nhistory; i++)
-		fprintf(f, "# command: %s\n", s->history[i]);
+	struct afile af;
+	int rc = afile_open(&af, path, "w", "sweep", s->err, sizeof s->err);
+	if (rc)
+		return rc;
+	FILE *f = af.f;
+	session_write_csv_metadata(s, f);
 	fprintf(f, "# sweep: schedule=%s steps=%ld seeds=%d (init seeds %lu..%lu) optimizer=%s\n",
 	        sched_names[sp->sched], sp->steps, sp->seeds, s->init.seed, s->init.seed + (unsigned long)sp->seeds - 1,
 	        opt_names[s->opt.kind]);
@@ -333,15 +327,5 @@ int sweep_export_csv(struct session *s, const struct sweep_spec *sp, const struc
 					fprintf(f, ",%.17g", r->diverged[j * r->nseeds + k] ? NAN : r->law[cell * r->nlaws + i]);
 				fputc('\n', f);
 			}
-	int bad = ferror(f);
-	if (fclose(f) || bad) {
-		remove(tmp);
-		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: write to '%s' failed", path);
-	}
-	if (rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
-		return nt_err(s->err, sizeof s->err, NT_EIO, "sweep: cannot create '%s': %s", path, strerror(e));
-	}
-	return 0;
+	return afile_commit(&af, "sweep", s->err, sizeof s->err);
 }
