@@ -20,13 +20,36 @@ static const char *const *complete_layer(struct cmd_ctx *c, int argi, int argc, 
 		return list;
 	}
 	const struct block_kind *k = argc > 1 ? block_kind_find(argv[1]) : NULL;
-	if (!k || !k->options)
-		return NULL;
-	static char opts[32][32];
 	int n = 0;
+	if (k && !strcmp(k->name, "residual")) {
+		/* layer residual { dense 16 , relu , dense 8 }: after '{' or ',' an
+		 * inner kind; after an inner kind its options, ',' or '}' */
+		const char *prev = argv[argc - 1];
+		if (argc == 2 || !strcmp(prev, "{") || !strcmp(prev, ",")) {
+			if (argc == 2)
+				list[n++] = "{";
+			for (int i = 0; block_kinds[i] && n < 60; i++)
+				if (strcmp(block_kinds[i]->name, "residual"))
+					list[n++] = block_kinds[i]->name;
+			list[n] = NULL;
+			return list;
+		}
+		for (int i = argc - 1; i > 1; i--)
+			if (!strcmp(argv[i - 1], "{") || !strcmp(argv[i - 1], ",") || i == 2) {
+				k = block_kind_find(argv[i]);
+				break;
+			}
+		list[n++] = ",";
+		list[n++] = "}";
+	}
+	if (!k || !k->options) {
+		list[n] = NULL;
+		return n ? list : NULL;
+	}
+	static char opts[32][32];
 	for (int i = 0; k->options[i] && n < 31; i++, n++) {
-		snprintf(opts[n], sizeof opts[n], "%s=", k->options[i]);
-		list[n] = opts[n];
+		snprintf(opts[i], sizeof opts[i], "%s=", k->options[i]);
+		list[n] = opts[i];
 	}
 	list[n] = NULL;
 	return list;
