@@ -12,6 +12,8 @@
 #include "noether/session.h"
 
 struct cmd_ctx;
+struct sweep_spec;
+struct sweep_result;
 typedef void (*cmd_sink)(void *user, const char *text);
 
 /* Requests a command leaves for the front end. */
@@ -37,6 +39,13 @@ struct cmd_ctx {
 	/* result of the last `laws count` (metrics count.lower/upper/complete); count_step < 0: none */
 	int count_lower, count_upper, count_status; /* status: 1 complete, 0 open, -1 uncertain */
 	long count_step;
+	/* the last `sweep tau` run while the screen is up (its drift-vs-τ plot);
+	 * owned here, replaced by the next sweep, freed by `sweep off` or
+	 * cmd_sweep_clear (the screen calls it when it ends). NULL: none. Headless
+	 * runs keep nothing. sweep_gen counts sweeps shown (also `sweep show`). */
+	struct sweep_spec *sweep_spec;
+	struct sweep_result *sweep;
+	long sweep_gen;
 	void *ui;                /* screen state for screen-only commands, or NULL */
 	/* Screen-only commands (theme, caption, compare, portrait, panel ...) are
 	 * table entries whose exec forwards here; NULL when headless, in which case
@@ -73,6 +82,8 @@ int cmd_exec_file(struct cmd_ctx *c, const char *path);
 
 /* Reports an error through the sink with file:line prefix; returns code. */
 int cmd_error(struct cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Frees the kept sweep result (see sweep in struct cmd_ctx); safe when none. */
+void cmd_sweep_clear(struct cmd_ctx *c);
 /* Sends formatted output through ctx->out. */
 void cmd_printf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

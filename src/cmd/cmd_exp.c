@@ -20,11 +20,32 @@ static void fmt_pm(char *buf, size_t len, double m, double sd)
 	snprintf(buf, len, "%s ± %s", a, b);
 }
 
+void cmd_sweep_clear(struct cmd_ctx *c)
+{
+	if (c->sweep)
+		sweep_result_free(c->sweep);
+	free(c->sweep);
+	free(c->sweep_spec);
+	c->sweep = NULL;
+	c->sweep_spec = NULL;
+}
+
 int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct session *s = c->s;
+	if (argc == 2 && (!strcmp(argv[1], "off") || !strcmp(argv[1], "show"))) {
+		/* the screen's drift-vs-τ plot of the last sweep */
+		if (!c->sweep)
+			return cmd_error(c, NT_ESTATE, "sweep %s: no sweep to plot%s", argv[1],
+			                 c->screen ? " (e.g. sweep tau 1e-3 3e-3 1e-2 steps=200)" : " (the plot is a screen feature)");
+		if (argv[1][1] == 'f')
+			cmd_sweep_clear(c);
+		else
+			c->sweep_gen++;
+		return 0;
+	}
 	if (argc < 3 || strcmp(argv[1], "tau"))
-		return cmd_error(c, NT_EINVAL, "usage: sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE]");
+		return cmd_error(c, NT_EINVAL, "usage: sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE] | sweep show|off");
 	const char *csv = NULL;
 	char *rest[128];
 	int n = 0;
@@ -103,6 +124,15 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 		}
 		if (c->interactive)
 			cmd_printf(c, "wrote %s\n", csv);
+	}
+	if (c->screen) {           /* kept for the screen's plot until the next sweep */
+		cmd_sweep_clear(c);
+		c->sweep = xmalloc(sizeof *c->sweep);
+		c->sweep_spec = xmalloc(sizeof *c->sweep_spec);
+		*c->sweep = r;
+		*c->sweep_spec = sp;
+		c->sweep_gen++;
+		return 0;
 	}
 	sweep_result_free(&r);
 	return 0;

@@ -218,10 +218,13 @@ const struct cmd cmd_table[] = {
 	{ "toggle", "toggle", "Run if paused, pause if running (the space key).", NULL, cmd_toggle, 0 },
 	{ "reset", "reset", "Back to θ0 (same data, same initialisation), step 0.", NULL, cmd_reset, 1 },
 	{ "reseed", "reseed", "New initialisation seed (seed+1), then reset.", NULL, cmd_reseed, 1 },
-	{ "sweep", "sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE]",
+	{ "sweep", "sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE] | sweep show|off",
 	  "Run each step size from the same θ0 (seeds: init seed + 0..S-1) on a copy of the session, record every law's "
 	  "relative drift at the horizons at= (default K/10 and K), print mean ± sd over seeds of ε (mean law drift) and "
-	  "the max law drift, and the least-squares log-log slope of drift against τ at each horizon.", NULL, cmd_sweep, 0 },
+	  "the max law drift, and the least-squares log-log slope of drift against τ at each horizon. On the screen the "
+	  "result is a log-log plot of ε against τ in place of the panels (one marked line per horizon, ± sd bars, the "
+	  "fitted slopes, a dotted τ² reference line); `overlay output` shows the table, Esc hides the plot, "
+	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0 },
 	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] | laws find [degree=1|2] [over=...] "
 	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
 	  "Table of conserved laws (checked numerically: rate <∇h,∇L> at random points), failing claims, and with "

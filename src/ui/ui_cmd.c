@@ -161,7 +161,10 @@ static int x_overlay(struct ui *u, int argc, char **argv)
 		u->overlay = u->overlay == UI_O_HELP ? UI_O_NONE : UI_O_HELP;
 	else if (strcmp(argv[1], "output") == 0)
 		u->overlay = UI_O_OUTPUT;
-	else if (strcmp(argv[1], "close") == 0)
+	else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->sweep_on) {
+		u->sweep_on = 0;     /* Esc with nothing open: hide the sweep plot */
+		ui_message(u, 0, "sweep plot hidden (sweep show brings it back, sweep off discards it)");
+	} else if (strcmp(argv[1], "close") == 0)
 		u->overlay = UI_O_NONE;
 	else
 		return bad(u, usage);

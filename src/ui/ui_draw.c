@@ -15,6 +15,7 @@
 #include <string.h>
 #include <wchar.h>
 #include <readline/readline.h>
+#include "noether/sweep.h"
 #include "noether/util.h"
 #include "ui_keys.h"
 #include "ui_screen.h"
@@ -58,13 +59,18 @@ void ui_theme_apply(struct ui *u)
 		fg = COLOR_WHITE;
 	}
 	int light = t == UI_THEME_LIGHT, hc = t == UI_THEME_CONTRAST;
+	/* On white, the 8 basic greens, yellows and cyans wash out: with 256
+	 * colours the light theme uses dark shades (green 28, orange 130, blue 25,
+	 * purple 90, red 124); with 8 it keeps green for laws and moves the loss
+	 * off magenta (the contrasts' colour) to red. */
+	int dark256 = light && COLORS >= 256;
 	pair(1, fg, bg);
 	pair(2, light ? COLOR_BLUE : hc ? COLOR_WHITE : COLOR_CYAN, bg);
-	pair(3, COLOR_GREEN, bg);
-	pair(4, COLOR_RED, bg);
-	pair(5, light ? COLOR_MAGENTA : COLOR_YELLOW, bg);
-	pair(6, light ? COLOR_BLUE : COLOR_CYAN, bg);
-	pair(7, COLOR_MAGENTA, bg);
+	pair(3, dark256 ? 28 : COLOR_GREEN, bg);
+	pair(4, dark256 ? 124 : COLOR_RED, bg);
+	pair(5, dark256 ? 130 : light ? COLOR_MAGENTA : COLOR_YELLOW, bg);
+	pair(6, dark256 ? 25 : light ? COLOR_BLUE : COLOR_CYAN, bg);
+	pair(7, dark256 ? 90 : light ? COLOR_RED : COLOR_MAGENTA, bg);
 	pair(8, COLOR_WHITE, COLOR_RED);
 	pair(9, light ? COLOR_WHITE : COLOR_BLACK, light ? COLOR_BLUE : hc ? COLOR_YELLOW : COLOR_CYAN);
 	pair(10, light ? COLOR_BLUE : hc ? COLOR_YELLOW : COLOR_YELLOW, bg);
@@ -205,25 +211,63 @@ static void panel_box(struct ui *u, const struct ui_rect *r, const char *title, 
 
 /* ---- quantity panels ------------------------------------------------------ */
 
-/* Writes s in w columns; when too long keeps its end (the distinctive part of
- * "layer2.relu.n17") after an ellipsis. */
-static void put_tail(struct ui *u, int y, int x, int w, unsigned long attr, const char *s)
+/* Elides a quantity name to w columns, keeping whole trailing components
+ * (the neuron, head, plane, term) where it can:
+ *   mode 0: the head (the layer, up to the first '.') … the longest tail
+ *           of whole components that fits: "layer2.relu.n31.out" → "layer2…n31.out"
+ *   mode 1: … the longest such tail: "layer1.attn.head0.plane0" → "…head0.plane0"
+ * A tail that is one component too long for the room is cut by characters. */
+static void elide(struct ui *u, const char *name, int w, int mode, char *out, size_t len)
 {
-	if (w <= 0)
-		return;
-	if (text_width(u, s) <= w) {
-		put(u, y, x, w, attr, s);
+	char a[160];
+	const char *s = name;
+	if (u->ascii) {
+		ui_to_ascii(name, a, sizeof a);
+		s = a;
+	}
+	if (w <= 0 || text_width(u, s) <= w) {
+		str_copy(out, s, len);
 		return;
 	}
 	const char *ell = u->ascii ? "~" : "…";
-	const char *p = s;
-	while (*p && text_width(u, p) > w - 1) {
-		p++;
-		while ((*p & 0xc0) == 0x80)
-			p++;
+	size_t hb = mode == 0 ? strcspn(s, ".") : 0;
+	if (hb > 60 || text_width(u, s) - text_width(u, s + hb) > (w - 1) / 2)
+		hb = 0;
+	char head[64];
+	memcpy(head, s, hb);
+	head[hb] = '\0';
+	int room = w - 1 - text_width(u, head);
+	const char *tail = NULL;
+	for (const char *p = s + hb; (p = strchr(p, '.')) != NULL; p++)
+		if (p[1] && text_width(u, p + 1) <= room) {
+			tail = p + 1;
+			break;
+		}
+	if (!tail) {                    /* cut the last component by characters */
+		tail = s + hb;
+		while (*tail && text_width(u, tail) > room) {
+			tail++;
+			while ((*tail & 0xc0) == 0x80)
+				tail++;
+		}
 	}
-	int used = put(u, y, x, 1, attr, ell);
-	put(u, y, x + used, w - used, attr, p);
+	snprintf(out, len, "%s%s%s", head, ell, tail);
+}
+
+/* The elision mode (see elide) under which the n names of a panel stay
+ * distinct in w columns: the layer kept if that is enough, else dropped. */
+static int elide_mode(struct ui *u, const struct ui_qrow *rows, int n, int w)
+{
+	static char buf[64][96];
+	if (n > 64)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		elide(u, rows[i].q->name, w, 0, buf[i], sizeof buf[i]);
+		for (int j = 0; j < i; j++)
+			if (strcmp(buf[i], buf[j]) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 static void right(struct ui *u, int y, int x, int w, unsigned long attr, const char *s)
@@ -246,12 +290,12 @@ static void spark_cells(struct ui *u, const struct quantity *q, int y, int x, in
 }
 
 static void qrow(struct ui *u, const struct ui_rect *r, int y, const struct ui_columns *c,
-                 const struct ui_qrow *row, unsigned long attr, const char *prefix)
+                 const struct ui_qrow *row, unsigned long attr, int mode)
 {
 	char nb[160], b[32];
 	int x = r->x + 1;
-	snprintf(nb, sizeof nb, "%s%s", prefix, row->q->name);
-	put_tail(u, y, x, c->name_w - 1, attr, nb);
+	elide(u, row->q->name, c->name_w - 1, mode, nb, sizeof nb);
+	put(u, y, x, c->name_w - 1, attr, nb);
 	x += c->name_w;
 	if (c->show_h0) {
 		ui_fmt_value(b, sizeof b, row->h0);
@@ -333,6 +377,8 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 		snprintf(title, sizeof title, "CONSERVED · %d law%s, checked", v->nlaw, v->nlaw == 1 ? "" : "s");
 	else
 		snprintf(title, sizeof title, "CONSERVED · none");
+	if (!side && v->nlaw && text_width(u, title) > r->w - 6)
+		snprintf(title, sizeof title, "CONSERVED · %d law%s", v->nlaw, v->nlaw == 1 ? "" : "s");
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
 	struct ui_columns c;
 	ui_layout_columns(r->w - 2, (u->visible >> UI_P_VALUES) & 1, (u->visible >> UI_P_SPARK) & 1, &c);
@@ -341,6 +387,7 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 	int none = v->nlaw == 0;
 	int total = v->nlaw + v->nclaim + none;
 	int first = clamp_scroll(scroll, total, last - y, ind, sizeof ind);
+	int mode = elide_mode(u, v->law, v->nlaw, c.name_w - 1);
 	for (int i = first; i < total && y < last; i++, y++) {
 		if (none && i == 0) {
 			put(u, y, r->x + 1, r->w - 2, u->attr[UI_R_TITLE], "no conservation laws");
@@ -348,7 +395,7 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 		}
 		int k = i - none;
 		if (k < v->nlaw) {
-			qrow(u, r, y, &c, &v->law[k], u->attr[UI_R_LAW], "");
+			qrow(u, r, y, &c, &v->law[k], u->attr[UI_R_LAW], mode);
 			continue;
 		}
 		k -= v->nlaw;
@@ -386,14 +433,17 @@ static void draw_contrast(struct ui *u)
 	if (r->h == 0 || u->twin.on)
 		return;
 	snprintf(title, sizeof title, "CONTRAST · not conserved (%d)", v->ncontrast);
+	if (text_width(u, title) > r->w - 6)
+		snprintf(title, sizeof title, "CONTRAST · %d", v->ncontrast);
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
 	struct ui_columns c;
 	ui_layout_columns(r->w - 2, (u->visible >> UI_P_VALUES) & 1, (u->visible >> UI_P_SPARK) & 1, &c);
 	col_header(u, r, &c, "quantity");
 	int y = r->y + 2, last = r->y + r->h - 2;
 	int first = clamp_scroll(&u->scroll_con, v->ncontrast, last - y, ind, sizeof ind);
+	int mode = elide_mode(u, v->contrast, v->ncontrast, c.name_w - 1);
 	for (int i = first; i < v->ncontrast && y < last; i++, y++)
-		qrow(u, r, y, &c, &v->contrast[i], u->attr[UI_R_CONTRAST], "");
+		qrow(u, r, y, &c, &v->contrast[i], u->attr[UI_R_CONTRAST], mode);
 	if (v->max_contrast_rel >= 0) {
 		ui_fmt_sci(b, sizeof b, v->max_contrast_rel);
 		putf(u, last, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], "max change %s", b);
@@ -455,6 +505,7 @@ struct plot_spec {
 	const char *legend[PLOT_SERIES];
 	const char *tag[PLOT_SERIES];
 	int dotted[PLOT_SERIES];
+	int time_axis;              /* x is continuous time t (opt flow), not the step k */
 };
 
 static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_spec *ps)
@@ -465,6 +516,8 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 	for (int k = 0; k < ps->nseries; k++) {
 		char lg[64];
 		snprintf(lg, sizeof lg, " %s %s ", ps->tag[k], ps->legend[k]);
+		if (text_width(u, lg) > r->x + r->w - 2 - x)
+			break;                 /* a whole entry or none: never a tag without its name */
 		x += put(u, r->y, x, r->x + r->w - 2 - x, ps->attr[k], lg);
 	}
 	const int lab = 6, tagw = 2;
@@ -517,13 +570,24 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 		right(u, r->y + 1 + row, r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
 		lastrow = row;
 	}
-	/* x labels: first and last step */
+	/* x labels: first and last step (or time), the axis named between */
 	char a[32], b[32];
-	ui_fmt_count(a, sizeof a, (long)x0);
-	ui_fmt_count(b, sizeof b, (long)x1);
+	if (ps->time_axis) {
+		ui_fmt_value(a, sizeof a, x0);
+		ui_fmt_value(b, sizeof b, x1);
+	} else {
+		ui_fmt_count(a, sizeof a, (long)x0);
+		ui_fmt_count(b, sizeof b, (long)x1);
+	}
 	int yb = r->y + r->h - 2;
-	put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], a);
-	right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b);
+	int la = put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], a);
+	int lb2 = text_width(u, b);
+	if (x1 > x0)
+		right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b);
+	const char *xname = ps->time_axis ? "time t" : "step k";
+	int xw = text_width(u, xname);
+	if (la + xw + 4 + lb2 <= cw)
+		put(u, yb, r->x + 1 + lab + (cw - xw) / 2, xw, u->attr[UI_R_DIM], xname);
 	/* end tags, so series are told apart without colour */
 	for (int k = 0; k < ps->nseries; k++)
 		if (lasty[k] >= 0)
@@ -628,6 +692,8 @@ static void draw_plots(struct ui *u)
 	const struct ui_rect *dr = &u->lay.drift, *lr = &u->lay.loss;
 	const struct session *b = u->twin.on ? u->twin.b : NULL;
 	const struct ui_rect *pr = NULL;
+	/* x in time t under opt flow (both runs, when comparing) */
+	int tx = u->view.flow && (!b || u->view_b.flow);
 	if (u->portrait.on)
 		pr = lr->h > 0 ? lr : dr;
 	if (dr->h > 0 && dr != pr) {
@@ -635,6 +701,8 @@ static void draw_plots(struct ui *u)
 		if (pw > UI_SERIES_MAX)
 			pw = UI_SERIES_MAX;
 		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, u->s1, u->s2, u->s3, NULL) : 0;
+		if (tx)
+			ui_series_time(s, pw, u->sx);
 		struct plot_spec ps = {
 			.title = "DRIFT (log)", .nseries = 3,
 			.x = { u->sx, u->sx, u->sx }, .n = { n, n, n },
@@ -646,9 +714,14 @@ static void draw_plots(struct ui *u)
 		};
 		if (u->view.nlaw == 0)
 			ps.legend[0] = "laws (none)";
+		if (u->view.flow)
+			ps.nseries = 2;          /* no Σ τ² budget in continuous time */
+		ps.time_axis = tx;
 		if (b) {
 			/* A and B: law drift (solid) and budget (dotted) of each run */
 			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, u->b1, NULL, u->b3, NULL) : 0;
+			if (tx)
+				ui_series_time(b, pw, u->bx);
 			struct plot_spec pc = {
 				.title = "DRIFT A/B (log)", .nseries = 4,
 				.x = { u->sx, u->bx, u->sx, u->bx }, .n = { n, nb, n, nb },
@@ -656,7 +729,7 @@ static void draw_plots(struct ui *u)
 				.attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST], u->attr[UI_R_BUDGET], u->attr[UI_R_LOSS] },
 				.legend = { "ε", "ε", "Σ τ²", "Σ τ²" },
 				.tag = { "A", "B", "a", "b" },
-				.dotted = { 0, 0, 1, 1 },
+				.dotted = { 0, 0, 1, 1 }, .time_axis = tx,
 			};
 			ps = pc;
 		}
@@ -669,23 +742,239 @@ static void draw_plots(struct ui *u)
 		if (pw > UI_SERIES_MAX)
 			pw = UI_SERIES_MAX;
 		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, NULL, NULL, NULL, u->s1) : 0;
+		if (tx)
+			ui_series_time(s, pw, u->sx);
 		struct plot_spec ps = {
 			.title = "LOSS (log)", .nseries = 1,
 			.x = { u->sx }, .n = { n },
 			.v = { u->s1 }, .attr = { u->attr[UI_R_LOSS] },
-			.legend = { u->view.loss_name }, .tag = { "+" }, .dotted = { 0 },
+			.legend = { u->view.loss_name }, .tag = { "+" }, .dotted = { 0 }, .time_axis = tx,
 		};
 		if (b) {
 			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, NULL, NULL, NULL, u->bl) : 0;
+			if (tx)
+				ui_series_time(b, pw, u->bx);
 			struct plot_spec pc = {
 				.title = "LOSS A/B (log)", .nseries = 2,
 				.x = { u->sx, u->bx }, .n = { n, nb },
 				.v = { u->s1, u->bl }, .attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST] },
-				.legend = { u->view.loss_name, "" }, .tag = { "A", "B" }, .dotted = { 0, 0 },
+				.legend = { u->view.loss_name, u->view.loss_name }, .tag = { "A", "B" }, .dotted = { 0, 0 }, .time_axis = tx,
 			};
 			ps = pc;
 		}
 		draw_plot(u, lr, &ps);
+	}
+}
+
+/* ---- sweep: drift against τ, log-log --------------------------------------- */
+
+/* Marker of horizon a at its points (and in the legend); the τ² reference
+ * line is dotted and tagged "τ²". Shapes, not colours, tell them apart. */
+static const char sweep_marks[SWEEP_MAX_AT + 1] = "ox+*#@%&";
+
+static const char *sweep_note(const struct sweep_spec *sp, double slope)
+{
+	if (sp->sched != SCHED_CONST || isnan(slope))
+		return "";
+	return slope > 1.8 && slope < 2.2 ? "≈ τ²: one-step error dominates"
+	     : slope < 1.8 ? "below 2: gradients shrink later in training" : "above 2";
+}
+
+static int sweep_px(double v, double lo, double hi, int n)
+{
+	return (int)((v - lo) / (hi - lo) * (n - 1) + 0.5);
+}
+
+static void draw_sweep(struct ui *u, const struct ui_rect *r)
+{
+	const struct sweep_result *sw = u->ctx->sweep;
+	const struct sweep_spec *sp = u->ctx->sweep_spec;
+	char title[192], b[256], lb[32];
+	snprintf(title, sizeof title, "DRIFT vs τ (log-log) · sweep %s, %ld steps, %d seed%s, %d law%s",
+	         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s", sw->nlaws,
+	         sw->nlaws == 1 ? "" : "s");
+	if (text_width(u, title) > r->w - 6)
+		snprintf(title, sizeof title, "DRIFT vs τ (log-log) · %s, %ld steps, %d seed%s",
+		         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s");
+	panel_box(u, r, title, u->attr[UI_R_TITLE]);
+	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM],
+	    r->w >= 80 ? " Esc hides · sweep show · sweep off · overlay output: the table "
+	               : " Esc hides · overlay output: the table ");
+	int nat = sw->nat < SWEEP_MAX_AT ? sw->nat : SWEEP_MAX_AT, ntau = sw->ntau;
+	const int lab = 7, tagw = u->ascii ? 4 : 3;
+	int legend = nat + 1;
+	int cw = r->w - 2 - lab - tagw, ch = r->h - 2 - 3 - legend;
+	int y0 = r->y + 1, x0 = r->x + 1;
+	if (sw->nlaws == 0) {
+		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_TITLE],
+		    "no conservation laws in this model: no law drift to plot");
+		return;
+	}
+	if (cw < 8 || ch < 3) {
+		put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "too small for the sweep plot: overlay output shows the table");
+		return;
+	}
+	/* means and spreads over seeds, per horizon and τ */
+	double m[SWEEP_MAX_AT][SWEEP_MAX_TAU], sd[SWEEP_MAX_AT][SWEEP_MAX_TAU], lt[SWEEP_MAX_TAU];
+	double xlo = INFINITY, xhi = -INFINITY, lo = INFINITY, hi = -INFINITY;
+	for (int j = 0; j < ntau; j++) {
+		lt[j] = log10(sp->tau[j]);
+		xlo = fmin(xlo, lt[j]);
+		xhi = fmax(xhi, lt[j]);
+	}
+	for (int a = 0; a < nat; a++)
+		for (int j = 0; j < ntau; j++) {
+			if (!sweep_stat(sw, 0, j, a, &m[a][j], &sd[a][j]) || !(m[a][j] > 0) || !isfinite(m[a][j]))
+				m[a][j] = NAN;
+			if (!isfinite(sd[a][j]))
+				sd[a][j] = 0;
+			if (isnan(m[a][j]))
+				continue;
+			lo = fmin(lo, log10(m[a][j] - sd[a][j] > 0 ? m[a][j] - sd[a][j] : m[a][j]));
+			hi = fmax(hi, log10(m[a][j] + sd[a][j]));
+		}
+	if (!(lo <= hi)) {
+		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_CLAIM],
+		    "every run diverged or no drift was measured: nothing to plot");
+		return;
+	}
+	if (xhi - xlo < 1e-9) {
+		xlo -= 0.5;
+		xhi += 0.5;
+	}
+	double pad = 0.04 * (xhi - xlo);
+	xlo -= pad;
+	xhi += pad;
+	/* τ² reference through the centre of the first horizon's points */
+	double cx = 0, cy = 0;
+	int nc = 0;
+	for (int j = 0; j < ntau; j++)
+		if (!isnan(m[0][j])) {
+			cx += lt[j];
+			cy += log10(m[0][j]);
+			nc++;
+		}
+	int ref = nc > 0;
+	double ra = 0, rb = 0;
+	if (ref) {
+		cx /= nc;
+		cy /= nc;
+		ra = cy + 2 * (xlo + pad - cx);
+		rb = cy + 2 * (xhi - pad - cx);
+		lo = fmin(lo, fmin(ra, rb));
+		hi = fmax(hi, fmax(ra, rb));
+	}
+	lo = floor(lo);
+	hi = ceil(hi);
+	if (hi - lo < 1)
+		hi = lo + 1;
+	if (hi - lo > 20)
+		lo = hi - 20;
+
+	/* axis name above the y labels */
+	put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "ε = mean relative law drift (log scale)");
+	int cy0 = y0 + 1;
+	struct ui_canvas *cv = &u->canvas;
+	ui_canvas_resize(cv, cw, ch, u->glyphs);
+	int W = ui_canvas_width(cv), H = ui_canvas_height(cv);
+	if (ref)
+		ui_canvas_line(cv, sweep_px(xlo + pad, xlo, xhi, W), H - 1 - sweep_px(ra, lo, hi, H),
+		               sweep_px(xhi - pad, xlo, xhi, W), H - 1 - sweep_px(rb, lo, hi, H), nat, 1);
+	for (int a = 0; a < nat; a++) {
+		int px = -1, py = -1;
+		for (int j = 0; j < ntau; j++) {
+			if (isnan(m[a][j]))
+				continue;
+			int x = sweep_px(lt[j], xlo, xhi, W), y = H - 1 - sweep_px(log10(m[a][j]), lo, hi, H);
+			if (px >= 0)
+				ui_canvas_line(cv, px, py, x, y, a, 0);
+			if (sd[a][j] > 0) {         /* ± sd over seeds */
+				double l = m[a][j] - sd[a][j] > 0 ? log10(m[a][j] - sd[a][j]) : lo;
+				ui_canvas_line(cv, x, H - 1 - sweep_px(l, lo, hi, H), x,
+				               H - 1 - sweep_px(log10(m[a][j] + sd[a][j]), lo, hi, H), a, 0);
+			}
+			px = x;
+			py = y;
+		}
+	}
+	unsigned long at[SWEEP_MAX_AT + 1];
+	static const int roles[] = { UI_R_LAW, UI_R_CONTRAST, UI_R_LOSS, UI_R_TITLE };
+	for (int a = 0; a < nat; a++)
+		at[a] = u->attr[roles[a % 4]];
+	at[nat] = u->attr[UI_R_BUDGET];
+	char marks[SWEEP_MAX_AT + 2], g[8];
+	for (int a = 0; a < nat; a++)
+		marks[a] = '.';
+	marks[nat] = '-';
+	marks[nat + 1] = '\0';
+	for (int yy = 0; yy < ch; yy++)
+		for (int xx = 0; xx < cw; xx++) {
+			int own = ui_canvas_glyph(cv, xx, yy, marks, g);
+			if (!own)
+				continue;
+			attrset(own <= nat + 1 ? at[own - 1] : u->attr[UI_R_NORMAL]);
+			mvaddstr(cy0 + yy, x0 + lab + xx, g);
+		}
+	/* markers on the points, over the lines */
+	for (int a = 0; a < nat; a++)
+		for (int j = 0; j < ntau; j++) {
+			if (isnan(m[a][j]))
+				continue;
+			int x = sweep_px(lt[j], xlo, xhi, W) / cv->px, y = (H - 1 - sweep_px(log10(m[a][j]), lo, hi, H)) / cv->py;
+			char mk[2] = { sweep_marks[a], '\0' };
+			put(u, cy0 + y, x0 + lab + x, 1, at[a] | A_BOLD, mk);
+		}
+	if (ref)
+		put(u, cy0 + (H - 1 - sweep_px(rb, lo, hi, H)) / cv->py, x0 + lab + cw, tagw, at[nat], u->ascii ? " t^2" : " τ²");
+	/* y labels at decades, at most one every other row */
+	int lastrow = -2;
+	for (int d = (int)hi; d >= (int)lo; d--) {
+		int row = (int)((1 - (d - lo) / (hi - lo)) * (ch - 1) + 0.5);
+		if (row - lastrow < 2)
+			continue;
+		snprintf(lb, sizeof lb, "1e%d", d);
+		right(u, cy0 + row, x0, lab - 1, u->attr[UI_R_DIM], lb);
+		lastrow = row;
+	}
+	/* x labels at the swept τ values (skipping ones that would touch) */
+	int xrow = cy0 + ch, end = -1;
+	for (int j = 0; j < ntau; j++) {
+		snprintf(lb, sizeof lb, "%g", sp->tau[j]);
+		int w = text_width(u, lb), c = sweep_px(lt[j], xlo, xhi, W) / cv->px - w / 2;
+		if (c < 0)
+			c = 0;
+		if (c + w > cw + tagw)
+			c = cw + tagw - w;
+		if (c <= end)
+			continue;
+		put(u, xrow, x0 + lab + c, w, u->attr[UI_R_DIM], lb);
+		end = c + w;
+	}
+	const char *xname = "τ = step size (log scale)";
+	int xw = text_width(u, xname);
+	put(u, xrow + 1, x0 + lab + (cw > xw ? (cw - xw) / 2 : 0), cw, u->attr[UI_R_DIM], xname);
+	/* legend: marker, horizon, fitted slopes, what the slope means */
+	int ly = xrow + 2;
+	for (int a = 0; a < nat; a++, ly++) {
+		char mk[2] = { sweep_marks[a], '\0' }, s1[32], s2[32];
+		if (isnan(sw->slope_eps[a]))
+			snprintf(b, sizeof b, " k=%-6ld slope: too few finite points to fit", sp->at[a]);
+		else {
+			snprintf(s1, sizeof s1, "%.2f", sw->slope_eps[a]);
+			snprintf(s2, sizeof s2, "%.2f", sw->slope_max[a]);
+			const char *note = sweep_note(sp, sw->slope_eps[a]);
+			snprintf(b, sizeof b, " k=%-6ld slope %s (max law %s)%s%s", sp->at[a], s1, s2, note[0] ? "  " : "", note);
+			if (text_width(u, b) > r->w - 4)     /* narrow: the max-law slope goes first */
+				snprintf(b, sizeof b, " k=%-5ld slope %s%s%s", sp->at[a], s1, note[0] ? "  " : "", note);
+		}
+		int x = x0 + 1 + put(u, ly, x0 + 1, 1, at[a] | A_BOLD, mk);
+		put(u, ly, x, r->x + r->w - 1 - x, at[a], b);
+	}
+	if (ref) {
+		int x = x0 + 1 + put(u, ly, x0 + 1, 3, at[nat], u->ascii ? "- -" : "···");
+		put(u, ly, x, r->x + r->w - 1 - x, u->attr[UI_R_DIM],
+		    r->w >= 76 ? " τ² reference: slope 2 through the first horizon's points"
+		               : " τ² reference (slope 2)");
 	}
 }
 
@@ -718,19 +1007,28 @@ static void draw_big(struct ui *u)
 	if (r->h == 0)
 		return;
 	char step[32], drift[32], line[512];
-	snprintf(step, sizeof step, "%ld", u->view.step);
+	if (u->view.flow)
+		snprintf(step, sizeof step, "%.4g", u->view.t);
+	else
+		snprintf(step, sizeof step, "%ld", u->view.step);
 	if (u->view.max_law_rel >= 0)
 		snprintf(drift, sizeof drift, "%.1e", u->view.max_law_rel);
 	else
 		snprintf(drift, sizeof drift, "-");
 	int half = r->w / 2;
-	put(u, r->y, r->x + 1, 6, u->attr[UI_R_DIM], "step");
+	put(u, r->y, r->x + 1, 6, u->attr[UI_R_DIM], u->view.flow ? "time t" : "step");
 	put(u, r->y, r->x + half + 1, half - 2, u->attr[UI_R_DIM],
 	    u->view.nlaw ? "worst law drift" : "no laws");
+	/* the drift in big digits when it fits: "1.1e-03", else "1e-03", else as text */
+	if (u->view.max_law_rel >= 0 && ui_big_row(drift, 0, u->ascii, line, sizeof line) > half - 18)
+		snprintf(drift, sizeof drift, "%.0e", u->view.max_law_rel);
+	int big_drift = ui_big_row(drift, 0, u->ascii, line, sizeof line) <= half - 18;
+	if (!big_drift)
+		put(u, r->y + 2, r->x + half + 1, half - 2, u->attr[UI_R_LAW] | A_BOLD, drift);
 	for (int row = 0; row < UI_BIG_H; row++) {
 		if (ui_big_row(step, row, u->ascii, line, sizeof line) <= half - 8)
 			put(u, r->y + row, r->x + 7, half - 8, u->attr[UI_R_BIG], line);
-		if (ui_big_row(drift, row, u->ascii, line, sizeof line) <= half - 18)
+		if (big_drift && ui_big_row(drift, row, u->ascii, line, sizeof line) <= half - 18)
 			put(u, r->y + row, r->x + half + 17, half - 18, u->attr[UI_R_LAW] | A_BOLD, line);
 	}
 }
@@ -757,8 +1055,17 @@ static void draw_status(struct ui *u)
 		ui_fmt_count(t2, sizeof t2, u->twin.b->step);
 		snprintf(bst, sizeof bst, " (B %s)", t2);
 	}
-	snprintf(b, sizeof b, " %s%s │ step %s%s │ τ %s%s │ %s │ %s │ %s │ %s%s%s",
-	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", st, bst, tau, rate, v->sched, v->opt,
+	char clock[96];
+	if (v->flow) {             /* continuous time: t is the clock, steps are the integrator's */
+		char tb[32], hb[32];
+		ui_fmt_value(tb, sizeof tb, v->t);
+		ui_fmt_sci(hb, sizeof hb, v->flow_h > 0 && v->flow_h < v->tau ? v->flow_h : v->tau);
+		snprintf(clock, sizeof clock, "t %s (%s step%s%s) │ next h %s", tb, st, v->step == 1 ? "" : "s", bst, hb);
+	} else {
+		snprintf(clock, sizeof clock, "step %s%s │ τ %s", st, bst, tau);
+	}
+	snprintf(b, sizeof b, " %s%s │ %s%s │ %s │ %s │ %s │ %s%s%s",
+	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", clock, rate, v->sched, v->opt,
 	         spf, v->seeds, u->portrait.on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
 	put(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
 }
@@ -1068,6 +1375,8 @@ void ui_draw_frame(struct ui *u)
 		draw_big(u);
 		draw_laws(u);
 		draw_contrast(u);
+		if (u->lay.sweep.h > 0)
+			draw_sweep(u, &u->lay.sweep);
 		draw_plots(u);
 		draw_status(u);
 		draw_hints(u);

@@ -67,10 +67,16 @@ void ui_layout_compute(const struct ui_layout_in *in, struct ui_layout *out)
 	}
 
 	int middle = H - top - bottom;
+	if (in->sweep) {
+		out->sweep = rect(top, 0, middle, W);
+		middle = 0;
+	}
 	int panels = shown(in, UI_P_LAWS) || shown(in, UI_P_CONTRAST);
 	int plots = shown(in, UI_P_DRIFT) || shown(in, UI_P_LOSS);
 	int ph = 0, gh = 0;
-	if (panels && plots) {
+	if (middle <= 0) {
+		/* the sweep plot has it */
+	} else if (panels && plots) {
 		/* border (2) + header (1) + footer (1) around the content rows */
 		int want = imax(in->law_rows, in->contrast_rows) + 4;
 		ph = imax(PANEL_MIN_H, imin(want, middle * 3 / 5));

@@ -35,11 +35,12 @@ struct ui_layout_in {
 	int caption;           /* a caption line is set */
 	int law_rows;          /* rows the conserved panel would like (content only) */
 	int contrast_rows;     /* rows the contrast panel would like */
+	int sweep;             /* a sweep plot takes the whole middle (panels and plots) */
 };
 
 struct ui_layout {
 	int too_small, need_w, need_h;
-	struct ui_rect summary, caption, big, laws, contrast, drift, loss;
+	struct ui_rect summary, caption, big, laws, contrast, drift, loss, sweep;
 	struct ui_rect status, hints, msg, input, overlay;
 };
 

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <limits.h>
+#include <math.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 #include <readline/readline.h>
 #include <readline/history.h>
+#include "noether/sweep.h"
 #include "noether/util.h"
 #include "ui_keys.h"
 #include "ui_screen.h"
@@ -132,6 +134,10 @@ void ui_message(struct ui *u, int error, const char *fmt, ...)
 static void out_append(struct ui *u, const char *text)
 {
 	size_t n = strlen(text);
+	if (!u->out_fresh) {            /* first output of this command */
+		u->out_len = 0;
+		u->out_fresh = 1;
+	}
 	if (u->out_len + n + 1 > u->out_cap) {
 		size_t cap = u->out_cap ? u->out_cap : 4096;
 		while (cap < u->out_len + n + 1)
@@ -290,15 +296,33 @@ void ui_follow(struct ui *u)
 		ui_message(u, 0, "portrait ended: the model changed (type portrait X Y again)");
 }
 
+/* After a sweep: its fitted slopes in the message line (the table stays in
+ * the output overlay). */
+static void sweep_message(struct ui *u)
+{
+	const struct sweep_result *r = u->ctx->sweep;
+	const struct sweep_spec *sp = u->ctx->sweep_spec;
+	char b[256] = "sweep: ε slope";
+	size_t o = strlen(b);
+	for (int a = 0; a < r->nat && o < sizeof b; a++) {
+		int n = isnan(r->slope_eps[a]) ? snprintf(b + o, sizeof b - o, "%s k=%ld n/a", a ? "," : "", sp->at[a])
+		      : snprintf(b + o, sizeof b - o, "%s %.2f at k=%ld", a ? "," : "", r->slope_eps[a], sp->at[a]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	ui_message(u, 0, "%s · Esc hides the plot · overlay output: the table", b);
+}
+
 int ui_exec(struct ui *u, const char *line, const char *key_label)
 {
 	struct cmd_ctx *c = u->ctx;
 	record_event(u, line, key_label);
 	log_pending(u);
 	u->comp_n = 0;
-	u->out_len = 0;
-	if (u->out)
-		u->out[0] = '\0';
+	/* the output of a command that prints replaces the last one (out_append);
+	 * commands without output (keys, `overlay output`) leave it to be read */
+	u->out_fresh = 0;
 	u->msg[0] = '\0';
 	u->msg_error = 0;
 	c->requests = 0;
@@ -339,7 +363,16 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 		if (!u->msg[0])
 			ui_message(u, 1, "%s", c->last_error[0] ? c->last_error : "command failed");
 	}
-	if (u->out_len > 0 && !u->quit) {
+	int sweep_new = 0;
+	if (c->sweep_gen != u->sweep_gen) {   /* a sweep (or `sweep show`): plot it */
+		u->sweep_gen = c->sweep_gen;
+		sweep_new = u->sweep_on = c->sweep != NULL;
+		if (sweep_new && !u->msg_error)
+			sweep_message(u);
+	}
+	if (!c->sweep)
+		u->sweep_on = 0;
+	if (u->out_fresh && u->out_len > 0 && !u->quit && !sweep_new) {
 		/* one short line fits the message line; more opens the overlay */
 		const char *nl = strchr(u->out, '\n');
 		if ((!nl || !nl[1]) && !u->msg[0]) {
@@ -736,6 +769,7 @@ void ui_frame(struct ui *u)
 		.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
 		.contrast_rows = u->view.ncontrast,
+		.sweep = u->sweep_on && u->ctx->sweep,
 	};
 	if (u->twin.on) {
 		/* A's and B's conserved panels side by side, where the two panels go */
@@ -936,6 +970,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	log_pending(u);
 	ui_twin_stop(&u->twin);
 	ui_portrait_stop(&u->portrait);
+	cmd_sweep_clear(ctx);
 	if (u->rec) {
 		fprintf(u->rec, "# end at step %ld\n", ctx->s->step);
 		fclose(u->rec);

@@ -56,7 +56,8 @@ struct ui {
 	char msg[512];
 	int msg_error;
 	char last_cmd[1024];
-	char *out;              /* output of the last command, for the overlay */
+	char *out;              /* output of the last command that printed, for the overlay */
+	int out_fresh;          /* the command running now has printed into out */
 	size_t out_len, out_cap;
 	int out_lines;
 
@@ -72,6 +73,10 @@ struct ui {
 	struct ui_twin twin;
 	struct ui_view view_b;
 	struct ui_portrait portrait;
+
+	/* the drift-vs-τ plot of the last sweep (ctx->sweep), in place of the panels */
+	int sweep_on;
+	long sweep_gen;         /* ctx->sweep_gen last seen: a new sweep shows itself */
 
 	/* scrolling of the quantity panels (first row shown), completion list */
 	int scroll_law, scroll_con;

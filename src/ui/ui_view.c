@@ -185,6 +185,8 @@ void ui_view_update(struct ui_view *v, const struct session *s, int ascii)
 	v->loss = s->loss_val;
 	v->budget = s->budget;
 	v->t = s->t;
+	v->flow = s->opt.kind == OPT_FLOW || s->opt.kind == OPT_FLOW_MOMENTUM;
+	v->flow_h = s->flow_h;
 	v->params = s->D;
 	fmt_model(v->model, sizeof v->model, s, ascii);
 	str_copy(v->loss_name, (s->loss >= 0 && s->loss < LOSS_COUNT) ? loss_names[s->loss] : "?",
@@ -258,6 +260,15 @@ int ui_series_sample(const struct session *s, int n, double *step, double *eps_l
 	return m;
 }
 
+int ui_series_time(const struct session *s, int n, double *t)
+{
+	int m = sample_count(s, n);
+	const struct trace *tr = &s->trace;
+	for (int i = 0; i < m; i++)
+		t[i] = tr->rows[sample_row(tr->nrows, i, m) * tr->width + 3];
+	return m;
+}
+
 int ui_quantity_history(const struct session *s, const struct quantity *q, int n, double *out)
 {
 	int m = sample_count(s, n);
@@ -282,6 +293,7 @@ void ui_to_ascii(const char *in, char *out, size_t len)
 		{ "–", "-" }, { "·", "*" }, { "×", "x" }, { "⊙", "*" }, { "…", "..." }, { "≈", "~" },
 		{ "∇", "grad " }, { "⟨", "<" }, { "⟩", ">" }, { "₀", "0" }, { "₁", "1" }, { "₂", "2" },
 		{ "ₖ", "k" }, { "ᵀ", "^T" }, { "│", "|" }, { "✓", "ok" }, { "✗", "x" },
+		{ "↑", "^" }, { "↓", "v" }, { "≤", "<=" }, { "≥", ">=" }, { "±", "+-" }, { "ε", "eps" },
 	};
 	size_t o = 0;
 	if (len == 0)

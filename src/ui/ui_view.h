@@ -24,8 +24,10 @@ struct ui_view {
 	double max_law_rel;     /* worst relative drift over conserved laws (-1: none) */
 	double eps_laws;        /* mean relative drift over conserved laws (-1: none) */
 	double max_contrast_rel;
-	long step;
+	long step;              /* optimizer steps (accepted steps under opt flow) */
 	double tau, loss, budget, t;
+	int flow;               /* opt flow / flow+momentum: time t is the clock, not k */
+	double flow_h;          /* the integrator's next trial step (flow only) */
 	char model[256];        /* "teacher n=64 in=10 → dense 32 → relu → dense 1" */
 	char loss_name[24];
 	char sched[96];         /* "const τ=0.05" */
@@ -48,6 +50,8 @@ double ui_rel_drift(const struct quantity *q, double x);
  * conserved laws / the norm contrasts (NaN when the set is empty). */
 int ui_series_sample(const struct session *s, int n, double *step, double *eps_law,
                      double *eps_con, double *budget, double *loss);
+/* Continuous time t of the same n samples ui_series_sample takes. */
+int ui_series_time(const struct session *s, int n, double *t);
 /* Relative drift history of one quantity at n points (NaN when unknown). */
 int ui_quantity_history(const struct session *s, const struct quantity *q, int n, double *out);
 

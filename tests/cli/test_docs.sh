@@ -19,6 +19,11 @@ for c in $("$BIN" --commands-roff | awk '/^\.B /{print $2}'); do
 done
 echo "ok - help answers for every command"
 
+if command -v groff >/dev/null 2>&1; then
+	w=$(groff -k -ww -man -z man/noether.1 2>&1)
+	[ -z "$w" ] && ok "man page renders without groff warnings" || { no "groff warnings in the man page"; echo "$w" | head -5; }
+fi
+
 head -20 README.md | grep -q "make run" && head -20 README.md | grep -q "make check" \
 	&& ok "README opens with make run and make check" || no "README opens with the two commands"
 grep -q "make check" .ci/run && ok ".ci/run calls make check" || no ".ci/run calls make check"

@@ -311,7 +311,7 @@ for size in 80x24 200x60; do
 	wait_for $S "PAUSED" 20
 	ck=$(cap $S | sed -n 's/.*x²−y²: θ0 [0-9.e+-]*  now \([0-9.e+-]*\).*/\1/p' | head -n 1)
 	# relative drift of ||b||² (the first number in e-notation on its row)
-	conk=$(cap $S | grep 'ayer2.dense.W|^2' | grep -o '[0-9.]*e[+-][0-9]*' | head -n 1)
+	conk=$(cap $S | grep 'layer2.*W|^2' | grep -o '[0-9.]*e[+-][0-9]*' | head -n 1)
 	awk -v a="$c0" -v b="$ck" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d < 0.01 * (a < 0 ? -a : a)) }'
 	check "$size portrait: x²−y² flat along the trajectory ($c0 -> $ck)" $?
 	gt "$conk" 0.1; check "$size portrait: while b² moves (relative change $conk)" $?
@@ -379,6 +379,81 @@ T send-keys -t $S Home
 sleep 0.3
 cap $S | grep -q "1-7/32↓"; check "Home scrolls back" $?
 quit_clean $S "overlay"
+
+# ---- sweep tau: drift against tau, log-log, on screen ----------------------
+for size in 80x24 60x20; do
+	w=${size%x*} h=${size#*x}
+	S=ssw$w
+	start $S "$w" "$h"
+	typecmd $S 'sweep tau 1e-3 3e-3 1e-2 3e-2 steps=200' 1
+	wait_for $S "DRIFT vs τ (log-log)" 100; check "$size sweep: plot titled DRIFT vs τ (log-log)" $?
+	cap $S > "$TMP/sw.txt"
+	grep -q "OUTPUT" "$TMP/sw.txt"; [ $? != 0 ]; check "$size sweep: the plot, not the table overlay, comes up" $?
+	grep -q "CONSERVED" "$TMP/sw.txt"; [ $? != 0 ]; check "$size sweep: the plot takes the panels' place" $?
+	grep -q "ε = mean relative law drift" "$TMP/sw.txt" && grep -q "τ = step size (log scale)" "$TMP/sw.txt"
+	check "$size sweep: both axes named" $?
+	grep -q "0\.001 .*0\.003 .*0\.01 .*0\.03" "$TMP/sw.txt"; check "$size sweep: x ticks at the swept τ values" $?
+	grep -q "1e-[0-9]" "$TMP/sw.txt"; check "$size sweep: y decade labels" $?
+	early=$(sed -n 's/.*│ o k=20 *slope \([0-9.]*\).*/\1/p' "$TMP/sw.txt" | head -n 1)
+	late=$(sed -n 's/.*│ x k=200 *slope \([0-9.]*\).*/\1/p' "$TMP/sw.txt" | head -n 1)
+	awk -v e="$early" 'BEGIN { exit !(e != "" && e > 1.8 && e < 2.2) }'
+	check "$size sweep: early slope (marker o, k=20) shown near 2 ($early)" $?
+	awk -v l="$late" -v e="$early" 'BEGIN { exit !(l != "" && l < e) }'
+	check "$size sweep: late slope (marker x, k=200) shown, below the early one ($late)" $?
+	grep -q "≈ τ²" "$TMP/sw.txt" && grep -q "τ² reference" "$TMP/sw.txt" && grep -q " τ²│" "$TMP/sw.txt"
+	check "$size sweep: τ² reference line tagged and explained" $?
+	grep -q "sweep: ε slope [0-9.]* at k=20" "$TMP/sw.txt"; check "$size sweep: slopes in the message line" $?
+	typecmd $S 'overlay output'
+	wait_for $S "OUTPUT" 20 && cap $S | grep -q "log-log slope of drift vs τ at k=20"; check "$size sweep: overlay output shows the table" $?
+	T send-keys -t $S Escape
+	wait_gone $S "OUTPUT" 20
+	cap $S | grep -q "DRIFT vs τ"; check "$size sweep: Esc on the table returns to the plot" $?
+	T send-keys -t $S Escape
+	wait_for $S "CONSERVED" 20 && ! cap $S | grep -q "DRIFT vs τ"; check "$size sweep: Esc hides the plot, panels back" $?
+	typecmd $S 'sweep show'
+	wait_for $S "DRIFT vs τ" 20; check "$size sweep: sweep show brings it back" $?
+	typecmd $S 'sweep off'
+	wait_for $S "CONSERVED" 20 && ! cap $S | grep -q "DRIFT vs τ"; check "$size sweep: sweep off discards it" $?
+	typecmd $S 'sweep show'
+	wait_for $S "no sweep to plot" 20; check "$size sweep: nothing left to show after sweep off" $?
+	quit_clean $S "$size sweep"
+done
+S=sswa
+start $S 80 24 -- --no-unicode
+typecmd $S 'sweep tau 1e-3 1e-2 steps=100' 1
+wait_for $S "DRIFT vs tau (log-log)" 100; check "--no-unicode sweep: plot titled in ASCII" $?
+cap $S > "$TMP/swa.txt"
+LC_ALL=C grep -q "$(printf '[\200-\377]')" "$TMP/swa.txt"; [ $? != 0 ]; check "--no-unicode sweep: only ASCII" $?
+grep -q "tau^2 reference" "$TMP/swa.txt" && grep -q " o k=10 *slope" "$TMP/swa.txt"; check "--no-unicode sweep: legend readable" $?
+quit_clean $S "--no-unicode sweep"
+S=sswg
+start $S 80 24 -- gelu2
+typecmd $S 'sweep tau 1e-3 1e-2 steps=50' 1
+wait_for $S "error.*no conservation laws" 60 && ! cap $S | grep -q "DRIFT vs"; check "gelu2 sweep: refused in words (no laws to measure), no empty plot" $?
+quit_clean $S "gelu2 sweep"
+
+# ---- opt flow: time t instead of step k ------------------------------------
+S=sflow
+start $S 80 24
+typecmd $S 'opt flow tol=1e-8'
+typecmd $S 'step 30' 1
+tflow() { cap "$1" | sed -n 's/.*│ t \([0-9.e+-]*\) (\([0-9,]*\) steps).*/\1 \2/p' | head -n 1; }
+set -- $(tflow $S); t30=$1 k30=$2
+[ "$k30" = 30 ] && gt "$t30" 0; check "opt flow: status bar shows time t and accepted steps (t $t30, $k30 steps)" $?
+cap $S | grep -q "next h [0-9]"; check "opt flow: status bar shows the next step size h" $?
+cap $S | grep -q "│ step [0-9]"; [ $? != 0 ]; check "opt flow: no step counter posing as the clock" $?
+cap $S | grep -q "time t"; check "opt flow: plot x axes in time t" $?
+cap $S | grep -q "step k"; [ $? != 0 ]; check "opt flow: no step axis" $?
+cap $S | grep -q "budget"; [ $? != 0 ]; check "opt flow: no Σ τ² budget curve in continuous time" $?
+tend=$(cap $S | grep "time t" | grep -o '[0-9.]*  *│' | head -n 1 | tr -d ' │')
+[ -n "$tend" ] && [ "$tend" = "$t30" ]; check "opt flow: plot's last x label is the time t ($tend = $t30)" $?
+typecmd $S 'step 30' 1
+set -- $(tflow $S)
+[ "$2" = 60 ] && gt "$1" "$t30"; check "opt flow: t advances with steps ($t30 -> $1)" $?
+typecmd $S 'opt gd'
+typecmd $S 'step 1'
+cap $S | grep -q "step k" && cap $S | grep -q "│ step [0-9]"; check "opt gd: back to step k" $?
+quit_clean $S "opt flow"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
