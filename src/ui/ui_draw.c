@@ -97,6 +97,22 @@ void ui_theme_apply(struct ui *u)
 
 static char tbuf[2048];
 
+/* Decodes the character at s (bytes consumed into *n, display columns into
+ * *cw); an invalid sequence counts as one byte, one column, and resets st. */
+static void next_char(const char *s, mbstate_t *st, size_t *n, int *cw)
+{
+	wchar_t wc;
+	*n = mbrtowc(&wc, s, MB_CUR_MAX, st);
+	if (*n == (size_t)-1 || *n == (size_t)-2 || *n == 0) {
+		*n = 1;
+		wc = '?';
+		memset(st, 0, sizeof *st);
+	}
+	*cw = wcwidth(wc);
+	if (*cw < 0)
+		*cw = 1;
+}
+
 /* Writes s at (y,x) clipped to w columns; returns the columns used. */
 static int put(struct ui *u, int y, int x, int w, unsigned long attr, const char *s)
 {
@@ -111,16 +127,9 @@ static int put(struct ui *u, int y, int x, int w, unsigned long attr, const char
 	size_t bytes = 0;
 	int cols = 0;
 	while (s[bytes]) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + bytes, MB_CUR_MAX, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			n = 1;
-			wc = '?';
-			memset(&st, 0, sizeof st);
-		}
-		int cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 1;
+		size_t n;
+		int cw;
+		next_char(s + bytes, &st, &n, &cw);
 		if (cols + cw > w)
 			break;
 		cols += cw;
@@ -155,15 +164,10 @@ static int text_width(struct ui *u, const char *s)
 	memset(&st, 0, sizeof st);
 	int cols = 0;
 	for (size_t i = 0; s[i];) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, MB_CUR_MAX, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			n = 1;
-			wc = '?';
-			memset(&st, 0, sizeof st);
-		}
-		int cw = wcwidth(wc);
-		cols += cw < 0 ? 1 : cw;
+		size_t n;
+		int cw;
+		next_char(s + i, &st, &n, &cw);
+		cols += cw;
 		i += n;
 	}
 	return cols;
