@@ -66,9 +66,11 @@ $(BUILD)/%.o: %.c
 
 # The numeric core is built with CORE_OPT on top of OPT: -O3 vectorises the
 # small-matrix kernel (linalg.c) and the elementwise loops of the blocks;
-# -fno-math-errno lets sqrt inline (results unchanged; no -ffast-math, which
-# would break NaN detection and bit reproducibility).
-CORE_OPT ?= -O3 -fno-math-errno
+# -fno-math-errno lets sqrt inline; -fno-trapping-math lets conditionals on
+# doubles (clamps, selects) become vector blends — the core never reads the
+# FP exception flags. Neither changes a result; no -ffast-math, which would
+# break NaN detection and bit reproducibility.
+CORE_OPT ?= -O3 -fno-math-errno -fno-trapping-math
 $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CORE_OPT) -MMD -MP -c -o $@ $<

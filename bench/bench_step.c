@@ -139,12 +139,16 @@ static double quick_peak(void)
  *    ∂x — the last skipped for the first block, whose input gradient is not
  *    computed. (The core's estimate counts 6 per parameter per row everywhere.)
  *  - attention (attn, lattn): per head, scores A B^T and P U cost 2 T^2 (dk+dv)
- *    per sample forward and twice that backward; the core's estimate omits them.
+ *    per sample forward and twice that backward;
+ *  - moe with top-k routing: each row runs K of the E experts (the block
+ *    gathers the routed rows), so only K/E of the expert parameters count;
  *  - elementwise work (activations, loss, softmax) is not counted;
  *  - per step: the update (2D), ‖g‖² (2D) and every quantity evaluated for the
  *    trace (3 flops per quadratic term, 2 per linear term).
+ * The core's estimate (model_flops_per_sample, printed as flops_model) follows
+ * the same rules through the blocks' flops hooks; the two should agree.
  * Sets *note to a remark when a block kind is counted with the generic rule
- * although it is known not to fit it. */
+ * although it is known not to fit it (none at present). */
 static double step_flops(const struct session *s, int samples, double *law_flops, const char **note)
 {
 	const struct model *m = s->model;
@@ -170,9 +174,10 @@ static double step_flops(const struct session *s, int samples, double *law_flops
 				double dk = q->dim[1], dv = v && v->ndim == 2 ? v->dim[1] : dk;
 				f += 6.0 * samples * (double)T * T * (dk + dv);
 			}
-		} else if (strstr(k, "moe")) {
-			*note = "moe: every expert counted on every row, as the block computes them; "
-			        "under top-k routing only K/E of the expert FLOPs are useful";
+		} else if (!strcmp(k, "moe") && b->iopt[2] == 1 /* gate=topk */) {
+			double E = (double)b->iopt[0], K = (double)b->iopt[3];
+			double expert = (double)b->nparam - (double)b->tensors[0].size;
+			f -= (i ? 6.0 : 4.0) * expert * rows * (E - K) / E;
 		}
 	}
 	double lf = 0;

@@ -81,13 +81,14 @@ BEGIN {
 }
 $1 == "step" && kv("error") != "" { printf "%-10s error: %s\n", kv("preset"), substr($0, index($0, "error=")) ; next }
 $1 == "step" {
-	p = kv("preset"); sps = kv("median_steps_per_s"); fl = kv("flops_per_step"); frac = kv("frac_limit")
+	# +0: kv() returns strings, which awk would compare as strings ("218828" < "64070")
+	p = kv("preset"); sps = kv("median_steps_per_s") + 0; fl = kv("flops_per_step") + 0; frac = kv("frac_limit") + 0
 	tr = "-"; ratio = "-"; tv = "-"
 	if (p == "relu2") {
 		if (torch != "") { tr = sprintf("%.0f", torch); ratio = sprintf("%.1fx", sps / torch); tv = (sps >= 10 * torch) ? "PASS" : "MISS" }
 		else { tr = "skipped" }
 	}
-	cpu = kv("cpu_steps_per_s"); if (cpu > 0 && sps < 0.8 * cpu) busy = 1
+	cpu = kv("cpu_steps_per_s") + 0; if (cpu > 0 && sps < 0.8 * cpu) busy = 1
 	printf "%-10s %9.0f %9.0f %10.0f %8.2f %7.1f%% %11.0f %7.1f%%  %-5s %12s %7s  %-5s %s\n", p, sps, cpu, fl, kv("gflops"),
 	       100 * kv("frac_peak"), kv("limit_steps_per_s"), 100 * frac, (frac >= 0.4) ? "PASS" : "MISS", tr, ratio, tv,
 	       (kv("allocs_per_step") + 0 == 0) ? "0 (PASS)" : kv("allocs_per_step") " (MISS)"

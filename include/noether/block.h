@@ -68,8 +68,9 @@ struct block_kind {
 	/* Describe the options for `show` and `save session` (re-parsable). */
 	void (*describe)(const struct block *b, char *buf, size_t len);
 	/* Optional: FLOPs per sample of forward+backward beyond the parameter
-	 * matmuls the model already counts (6·nparam·len), e.g. attention's T×T
-	 * score products. May be NULL. */
+	 * matmuls the model already counts (6·nparam·len; 4· for the first block),
+	 * e.g. attention's T×T score products, or negative for work a block skips
+	 * (moe top-k: unrouted experts). May be NULL. */
 	double (*flops)(const struct block *b);
 };
 

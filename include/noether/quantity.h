@@ -85,4 +85,21 @@ double quantity_magnitude(const struct quantity *q, const double *theta);
 double quantity_norm(const struct quantity *q, const double *v);
 /* Largest parameter index referenced + 1 (0 for expressions). */
 int quantity_max_index(const struct quantity *q);
+
+/* An evaluation plan for every polynomial component of a qset at once (the
+ * trace records them all every step). Components are sorted by length and
+ * evaluated QPLAN_LANES at a time, their terms interleaved in one flat array,
+ * so the independent sums overlap instead of each waiting on its own chain of
+ * additions. Each component is still summed term by term in its own order,
+ * c·θ_i·θ_j as quantity_comp_value computes it: the values are the same bits.
+ * Expression quantities (fn) are not in the plan. */
+struct qplan;
+/* Builds the plan for s over D parameters; component k of quantity q goes to
+ * out[q->slot + k] (slots must be set). Owned by the caller: qplan_free. */
+struct qplan *qplan_new(const struct qset *s, size_t D);
+void qplan_free(struct qplan *p);
+/* Number of quantities the plan was built for (to detect a stale plan). */
+int qplan_count(const struct qplan *p);
+/* Writes every planned component's value at theta (D doubles) into out. */
+void qplan_eval(struct qplan *p, const double *theta, double *out);
 #endif

@@ -73,6 +73,7 @@ struct session {
 	double grad_norm;
 	struct qset q;          /* laws, claimed laws, contrasts, user quantities */
 	struct trace trace;
+	struct qplan *qplan;    /* all polynomial components, for trace_record (rebuilt by the trace layout) */
 	unsigned long check_seed;
 	struct rng sgd_rng;     /* minibatch sampling stream (opt seed) */
 	int diverged;

@@ -218,11 +218,14 @@ void model_param_name(const struct model *m, size_t i, char *buf, size_t len)
 
 double model_flops_per_sample(const struct model *m)
 {
-	/* dense layers dominate: 2·in·out per row forward, twice that backward */
+	/* parameter contractions dominate: 2 per parameter per row forward, 2 for
+	 * ∂θ and 2 for ∂x backward — except the first block, whose input gradient
+	 * model_backward never asks for (dx = NULL); blocks add their own extra
+	 * (attention scores) or correction (top-k routing) through the flops hook */
 	double f = 0;
 	for (int i = 0; i < m->nblocks; i++) {
 		const struct block *b = &m->blocks[i];
-		f += 6.0 * (double)b->nparam * b->in.len;
+		f += (i ? 6.0 : 4.0) * (double)b->nparam * b->in.len;
 		if (b->kind->flops)
 			f += b->kind->flops(b);
 	}

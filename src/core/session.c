@@ -51,6 +51,8 @@ static void session_free_state(struct session *s)
 	free(s->theta); free(s->theta0); free(s->grad); free(s->mom); free(s->scratch);
 	free(s->targets); free(s->df); free(s->xb); free(s->tb); free(s->lb); free(s->perm);
 	free(s->trace.rows);
+	qplan_free(s->qplan);
+	s->qplan = NULL;
 	free(s->flow_ws);
 	s->flow_ws = NULL;
 	s->theta = s->theta0 = s->grad = s->mom = s->scratch = s->targets = s->df = NULL;
@@ -370,6 +372,8 @@ static void trace_layout(struct session *s)
 		s->q.q[i]->slot = w - TRACE_FIXED;
 		w += s->q.q[i]->ncomp;
 	}
+	qplan_free(s->qplan);
+	s->qplan = qplan_new(&s->q, s->D);
 	if (s->trace.rows && s->trace.width == w) {
 		/* same layout (reset): keep the buffer, whose pages are already mapped;
 		 * a fresh 64 MB buffer page-faults every few steps of the next run */
@@ -417,10 +421,21 @@ static void trace_record(struct session *s, double loss)
 	row[3] = s->t;
 	row[4] = s->Lambda;
 	row[5] = s->budget;
+	/* the plan computes quantity_comp_value's bits for every polynomial
+	 * component; expressions, and a plan gone stale, take the plain path */
+	int planned = qplan_count(s->qplan) == s->q.n;
+	if (planned)
+		qplan_eval(s->qplan, s->theta, row + TRACE_FIXED);
 	for (int i = 0; i < s->q.n; i++) {
 		const struct quantity *q = s->q.q[i];
 		double sc = q_scale(s, q);
 		double *v = row + TRACE_FIXED + q->slot;
+		if (planned && !q->fn) {
+			if (sc != 1.0)
+				for (int k = 0; k < q->ncomp; k++)
+					v[k] = sc * v[k];
+			continue;
+		}
 		for (int k = 0; k < q->ncomp; k++)
 			v[k] = sc * quantity_comp_value(q, k, s->theta);
 	}
@@ -663,7 +678,7 @@ int session_step(struct session *s, long n, volatile sig_atomic_t *interrupt)
 			continue;
 		}
 		double L = s->opt.kind == OPT_SGD ? session_batch_grad(s, g) : session_loss_grad(s, th, g);
-		double gn2 = dot((int)D, g, g);
+		double gn2 = sum_squares((int)D, g);
 		if (diverged(s, L, gn2, tau))
 			return NT_EDIVERGED;
 		if (s->opt.kind != OPT_SGD)

@@ -31,12 +31,13 @@
  *
  * Invariants: the position tables (priv) are built in setup; forward and
  * backward never allocate. act holds, for n samples, [X' if sin] then per head
- * A, B (rotated), U, Z = P U (each n*T rows) and P (n blocks of T×T). */
+ * A, B (rotated), U, Z = P U (each n*T rows) and P (n blocks of T×T); ws holds
+ * dZ, dU (n*T, dv), dA, dB (n*T, dk) and dP (n blocks of T×T). The per-sample
+ * T×T products go through mm_batch, one call for all n samples. */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
-#include "seqmm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,8 +136,8 @@ static int attn_setup(struct block *b, struct shape in, char *err, size_t len)
 	}
 	size_t per_head = (size_t)T * (2 * dk + 2 * dv) + (size_t)T * T;
 	b->act_per_sample = (pe == PE_SIN ? (size_t)T * d : 0) + (size_t)H * per_head;
-	b->ws_per_sample = (size_t)T * (2 * dk + 2 * dv);
-	b->ws_fixed = (size_t)T * T;
+	b->ws_per_sample = (size_t)T * (2 * dk + 2 * dv) + (size_t)T * T;
+	b->ws_fixed = 0;
 
 	attn_destroy(b);
 	struct attn_priv *p = xcalloc(1, sizeof *p);
@@ -203,7 +204,10 @@ static struct head_act head_slices(const struct block *b, double *act, int n, in
 	return a;
 }
 
-/* x (n*T, d) -> y (n*T, d); per head A,B (n*T, dk), U,Z (n*T, dv), P (n, T, T). */
+/* x (n*T, d) -> y (n*T, d); per head A,B (n*T, dk), U,Z (n*T, dv), P (n, T, T).
+ * Forward and backward are cloned for AVX2 and AVX-512 (chosen at load time,
+ * the same results): the softmax, RoPE and dS loops run 4 or 8 wide. */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 static void attn_forward(const struct block *b, const double *theta, int n, const double *x,
                          double *y, double *act, double *ws)
 {
@@ -232,31 +236,42 @@ static void attn_forward(const struct block *b, const double *theta, int n, cons
 			rope_apply(pv, n, T, dk, a.A, 0);
 			rope_apply(pv, n, T, dk, a.B, 0);
 		}
+		/* softmax in three passes so that the exponentials of all n samples
+		 * go through one vectorised exp_array call: scores minus the row max
+		 * (masked: -inf, whose exp is 0), exp, then each row over its sum */
+		mm_batch(n, (size_t)T * dk, (size_t)T * dk, (size_t)T * T, 0, 1, T, T, dk, scale, a.A, a.B, 0.0, a.P);
 		for (int s = 0; s < n; s++) {
 			double *P = a.P + (size_t)s * T * T;
-			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
-			seq_mm(0, 1, T, T, dk, scale, As, Bs, 0.0, P);
 			for (int i = 0; i < T; i++) {
-				double *row = P + (size_t)i * T, mx = -INFINITY, sum = 0;
+				double *row = P + (size_t)i * T, mx = -INFINITY;
 				int lim = causal ? i + 1 : T;
 				for (int j = 0; j < lim; j++)
 					if (row[j] > mx)
 						mx = row[j];
-				for (int j = 0; j < lim; j++) {
-					row[j] = exp(row[j] - mx);
+				for (int j = 0; j < lim; j++)
+					row[j] -= mx;
+				for (int j = lim; j < T; j++)
+					row[j] = -INFINITY;
+			}
+		}
+		exp_array(n * T * T, a.P);
+		for (int s = 0; s < n; s++) {
+			double *P = a.P + (size_t)s * T * T;
+			for (int i = 0; i < T; i++) {
+				double *row = P + (size_t)i * T, sum = 0;
+				int lim = causal ? i + 1 : T;
+				for (int j = 0; j < lim; j++)
 					sum += row[j];
-				}
 				for (int j = 0; j < lim; j++)
 					row[j] /= sum;
-				for (int j = lim; j < T; j++)
-					row[j] = 0.0;
 			}
-			seq_mm(0, 0, T, dv, T, 1.0, P, a.U + (size_t)s * T * dv, 0.0, a.Z + (size_t)s * T * dv);
 		}
+		mm_batch(n, (size_t)T * T, (size_t)T * dv, (size_t)T * dv, 0, 0, T, dv, T, 1.0, a.P, a.U, 0.0, a.Z);
 		mm(0, 1, R, d, dv, 1.0, a.Z, O, h ? 1.0 : 0.0, y);   /* y += Z O^T */
 	}
 }
 
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 static void attn_backward(const struct block *b, const double *theta, int n, const double *x,
                           const double *y, const double *act, const double *dy, double *dx,
                           double *dtheta, double *ws)
@@ -268,7 +283,7 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 	double scale = 1.0 / sqrt((double)dk);
 	const double *X = pe == PE_SIN ? act : x;
 	double *dZ = ws, *dU = dZ + (size_t)R * dv, *dA = dU + (size_t)R * dv, *dB = dA + (size_t)R * dk;
-	double *dP = dB + (size_t)R * dk;
+	double *dP = dB + (size_t)R * dk;   /* n blocks of T×T */
 	for (int h = 0; h < H; h++) {
 		const struct tensor_view *tQ = &b->tensors[4 * h], *tK = &b->tensors[4 * h + 1];
 		const struct tensor_view *tV = &b->tensors[4 * h + 2], *tO = &b->tensors[4 * h + 3];
@@ -276,22 +291,20 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 		struct head_act a = head_slices(b, (double *)act, n, h);
 		mm(0, 0, R, dv, d, 1.0, dy, O, 0.0, dZ);                          /* dZ = dy O */
 		mm(1, 0, d, dv, R, 1.0, dy, a.Z, 1.0, dtheta + tO->off);          /* dO += dy^T Z */
-		for (int s = 0; s < n; s++) {
-			const double *P = a.P + (size_t)s * T * T, *dZs = dZ + (size_t)s * T * dv;
-			const double *As = a.A + (size_t)s * T * dk, *Bs = a.B + (size_t)s * T * dk;
-			seq_mm(0, 1, T, T, dv, 1.0, dZs, a.U + (size_t)s * T * dv, 0.0, dP);   /* dP = dZ U^T */
-			seq_mm(1, 0, T, dv, T, 1.0, P, dZs, 0.0, dU + (size_t)s * T * dv);     /* dU = P^T dZ */
-			for (int i = 0; i < T; i++) {                                     /* dS = P∘(dP - rowsum) */
-				const double *pr = P + (size_t)i * T;
-				double *gr = dP + (size_t)i * T, c = 0;
-				for (int j = 0; j < T; j++)
-					c += pr[j] * gr[j];
-				for (int j = 0; j < T; j++)
-					gr[j] = pr[j] * (gr[j] - c);
-			}
-			seq_mm(0, 0, T, dk, T, scale, dP, Bs, 0.0, dA + (size_t)s * T * dk);   /* dA = s dS B */
-			seq_mm(1, 0, T, dk, T, scale, dP, As, 0.0, dB + (size_t)s * T * dk);   /* dB = s dS^T A */
+		/* per sample s (T×T blocks, all samples at once): */
+		size_t sT = (size_t)T * T, sk = (size_t)T * dk, sv = (size_t)T * dv;
+		mm_batch(n, sv, sv, sT, 0, 1, T, T, dv, 1.0, dZ, a.U, 0.0, dP);       /* dP = dZ U^T */
+		mm_batch(n, sT, sv, sv, 1, 0, T, dv, T, 1.0, a.P, dZ, 0.0, dU);       /* dU = P^T dZ */
+		for (size_t i = 0; i < (size_t)n * T; i++) {                         /* dS = P∘(dP - rowsum) */
+			const double *pr = a.P + i * T;
+			double *gr = dP + i * T, c = 0;
+			for (int j = 0; j < T; j++)
+				c += pr[j] * gr[j];
+			for (int j = 0; j < T; j++)
+				gr[j] = pr[j] * (gr[j] - c);
 		}
+		mm_batch(n, sT, sk, sk, 0, 0, T, dk, T, scale, dP, a.B, 0.0, dA);     /* dA = s dS B */
+		mm_batch(n, sT, sk, sk, 1, 0, T, dk, T, scale, dP, a.A, 0.0, dB);     /* dB = s dS^T A */
 		if (pe == PE_ROPE) {
 			rope_apply(pv, n, T, dk, dA, 1);
 			rope_apply(pv, n, T, dk, dB, 1);

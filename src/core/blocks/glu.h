@@ -2,21 +2,22 @@
  * moe block (implemented in swiglu.c). Row-major throughout, R rows:
  *   x (R,d), B (H,d), C (H,d), A (o,H)
  *   u = x B^T (R,H), v = x C^T (R,H), h = SiLU(u) ⊙ v (R,H), y = h A^T (R,o)
- * SiLU(z) = z σ(z). Nothing is allocated; the caller supplies every buffer. */
+ * SiLU(z) = z σ(z). The forward also keeps σ(u) (R,H), so the backward needs
+ * no exp. Nothing is allocated; the caller supplies every buffer. */
 #ifndef NOETHER_GLU_H
 #define NOETHER_GLU_H
 #include "noether/block.h"
 #include "noether/quantity.h"
 
-/* Forward: writes u, v, h (each (R,H)) and y (R,o) = h A^T + beta·y. */
+/* Forward: writes u, v, h, sg = σ(u) (each (R,H)) and y (R,o) = h A^T + beta·y. */
 void glu_forward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
-                 const double *x, double *u, double *v, double *h, double *y, double beta);
+                 const double *x, double *u, double *v, double *h, double *sg, double *y, double beta);
 
-/* Backward given dy (R,o) and the forward's u, v, h: ADDS into dA (o,H), dB (H,d),
+/* Backward given dy (R,o) and the forward's u, v, h, sg: ADDS into dA (o,H), dB (H,d),
  * dC (H,d); if dx != NULL writes dx (R,d) = beta·dx + ∂/∂x. ws: 2·R·H doubles. */
 void glu_backward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
                   const double *x, const double *u, const double *v, const double *h,
-                  const double *dy, double *dA, double *dB, double *dC, double *dx, double beta,
+                  const double *sg, const double *dy, double *dA, double *dB, double *dC, double *dx, double beta,
                   double *ws);
 
 /* Appends the rescaling laws of one SwiGLU unit: for each hidden unit i,

@@ -22,8 +22,14 @@
  *     which softmax and top-k (softmax over the selected) ignore, so Σ_e ∂L/∂l_e = 0
  *     per row and the law holds. Normalized sigmoid is NOT shift invariant, so for
  *     gate=nsigmoid the claim fails the check and is shown as "claimed — fails".
- * Invariant: act per row holds l, g, mask (E each) and per expert u, v, h (H each)
- * and E_e(x) (o); ws per row holds dE (o), the SwiGLU scratch (2H), dg and dl (E). */
+ * Compute: each expert runs only on the rows routed to it (mask ≠ 0): those rows
+ * of x are gathered, the expert's SwiGLU runs on them, and its output is
+ * scattered back with the gate. Under top-k that is K/E of the expert work
+ * (what moe_flops charges); softmax and nsigmoid route every row (no copy).
+ * Invariant: act per row holds l, g, mask (E each) and per expert u, v, h, σ(u) (H each)
+ * and E_e(x) (o), for expert e in the order of its routed rows (rows_of below);
+ * ws per row holds dE (o), the SwiGLU scratch (2H), dg and dl (E), then the
+ * gathered x and ∂x (d each) and the routed row list (1). */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/linalg.h"
@@ -94,8 +100,8 @@ static int moe_setup(struct block *b, struct shape in, char *err, size_t len)
 		snprintf(nm, sizeof nm, "e%d.C", e);
 		block_add_tensor(b, nm, 2, H, in.width, 1);
 	}
-	b->act_per_sample = (size_t)in.len * (3 * (size_t)E + (size_t)E * (3 * (size_t)H + o));
-	b->ws_per_sample = (size_t)in.len * ((size_t)o + 2 * (size_t)H + 2 * (size_t)E);
+	b->act_per_sample = (size_t)in.len * (3 * (size_t)E + (size_t)E * (4 * (size_t)H + o));
+	b->ws_per_sample = (size_t)in.len * ((size_t)o + 2 * (size_t)H + 2 * (size_t)E + 2 * (size_t)in.width + 1);
 	return 0;
 }
 
@@ -110,35 +116,49 @@ static void moe_init(const struct block *b, double *theta, const struct init_spe
 	}
 }
 
-/* One row of logits l (E) -> gates g (E) and mask (E: 1 selected / 0). */
-static void gate_row(enum gate gk, int E, int K, const double *l, double *g, double *mask)
+/* Gates of R rows: logits l (R,E) -> g (R,E) and mask (R,E: 1 selected / 0).
+ * Three passes, so that the exponentials of all rows go through one
+ * vectorised exp_array call: per row the selection and the exponent (softmax
+ * and top-k: l - max over the selected, -inf off the set, whose exp is 0;
+ * nsigmoid: -l), then exp, then per row the normalisation. */
+static void gate_rows(enum gate gk, int R, int E, int K, const double *l, double *g, double *mask)
 {
-	for (int e = 0; e < E; e++)
-		mask[e] = gk == GATE_TOPK ? 0.0 : 1.0;
-	if (gk == GATE_NSIGMOID) {
-		double S = 0;
+	for (int r = 0; r < R; r++) {
+		const double *lr = l + (size_t)r * E;
+		double *gr = g + (size_t)r * E, *mr = mask + (size_t)r * E;
 		for (int e = 0; e < E; e++)
-			S += g[e] = sigm(l[e]);
-		for (int e = 0; e < E; e++)
-			g[e] /= S;
-		return;
-	}
-	if (gk == GATE_TOPK)
-		for (int k = 0; k < K; k++) {       /* first maximum among the unselected: lower index wins ties */
-			int best = -1;
+			mr[e] = gk == GATE_TOPK ? 0.0 : 1.0;
+		if (gk == GATE_NSIGMOID) {
 			for (int e = 0; e < E; e++)
-				if (mask[e] == 0.0 && (best < 0 || l[e] > l[best]))
-					best = e;
-			mask[best] = 1.0;
+				gr[e] = -lr[e];
+			continue;
 		}
-	double mx = -INFINITY, S = 0;
-	for (int e = 0; e < E; e++)
-		if (mask[e] != 0.0 && l[e] > mx)
-			mx = l[e];
-	for (int e = 0; e < E; e++)
-		S += g[e] = mask[e] != 0.0 ? exp(l[e] - mx) : 0.0;
-	for (int e = 0; e < E; e++)
-		g[e] /= S;
+		if (gk == GATE_TOPK)
+			for (int k = 0; k < K; k++) {       /* first maximum among the unselected: lower index wins ties */
+				int best = -1;
+				for (int e = 0; e < E; e++)
+					if (mr[e] == 0.0 && (best < 0 || lr[e] > lr[best]))
+						best = e;
+				mr[best] = 1.0;
+			}
+		double mx = -INFINITY;
+		for (int e = 0; e < E; e++)
+			if (mr[e] != 0.0 && lr[e] > mx)
+				mx = lr[e];
+		for (int e = 0; e < E; e++)
+			gr[e] = mr[e] != 0.0 ? lr[e] - mx : -INFINITY;
+	}
+	exp_array(R * E, g);
+	for (int r = 0; r < R; r++) {
+		double *gr = g + (size_t)r * E, S = 0;
+		if (gk == GATE_NSIGMOID)            /* σ(l) = 1/(1 + e^{-l}) */
+			for (int e = 0; e < E; e++)
+				gr[e] = 1.0 / (1.0 + gr[e]);
+		for (int e = 0; e < E; e++)
+			S += gr[e];
+		for (int e = 0; e < E; e++)
+			gr[e] /= S;
+	}
 }
 
 /* Pointers into act for R rows. */
@@ -152,35 +172,79 @@ static struct moe_act moe_act_of(const struct block *b, int R, double *act)
 	a.l = act;
 	a.g = act + RE;
 	a.mask = act + 2 * RE;
-	a.u = act + 3 * RE;            /* expert e: u + e*3RH, v = u + RH, h = u + 2RH */
+	a.u = act + 3 * RE;            /* expert e: u + e*4RH, v = u + RH, h = u + 2RH, σ(u) = u + 3RH */
 	a.v = a.u + RH;
 	a.h = a.u + 2 * RH;
-	a.ye = a.u + (size_t)E * 3 * RH; /* expert e output: ye + e*R*o */
+	a.ye = a.u + (size_t)E * 4 * RH; /* expert e output: ye + e*R*o */
 	(void)o;
 	return a;
 }
 
-/* x (R,d), W (E,d) -> l (R,E), g (R,E); experts -> ye (E,R,o); y (R,o) = Σ_e g_e ye_e */
+/* Rows routed to expert e (mask ≠ 0), ascending, into list; returns their number. */
+static int rows_of(const double *mask, int R, int E, int e, int *list)
+{
+	int n = 0;
+	for (int r = 0; r < R; r++)
+		if (mask[(size_t)r * E + e] != 0.0)
+			list[n++] = r;
+	return n;
+}
+
+/* xg (n,d) = rows list of x (R,d). */
+static void gather_rows(const double *x, int d, const int *list, int n, double *xg)
+{
+	for (int k = 0; k < n; k++)
+		memcpy(xg + (size_t)k * d, x + (size_t)list[k] * d, (size_t)d * sizeof *xg);
+}
+
+/* The routed-row scratch in ws (after dE, SwiGLU scratch, dg, dl). */
+struct moe_ws { double *dE, *gws, *dg, *dl, *xg, *dxg; int *list; };
+
+static struct moe_ws moe_ws_of(const struct block *b, int R, double *ws)
+{
+	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width, d = b->in.width;
+	struct moe_ws w;
+	w.dE = ws;
+	w.gws = w.dE + (size_t)R * o;
+	w.dg = w.gws + 2 * (size_t)R * H;
+	w.dl = w.dg + (size_t)R * E;
+	w.xg = w.dl + (size_t)R * E;
+	w.dxg = w.xg + (size_t)R * d;
+	w.list = (int *)(w.dxg + (size_t)R * d);   /* R ints fit in R doubles */
+	return w;
+}
+
+/* x (R,d), W (E,d) -> l (R,E), g (R,E); expert e on its n_e routed rows -> ye_e (n_e,o);
+ * y (R,o) = Σ_e g_e ye_e scattered back */
 static void moe_forward(const struct block *b, const double *theta, int n, const double *x,
                         double *y, double *act, double *ws)
 {
-	(void)ws;
 	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
 	enum gate gk = (enum gate)b->iopt[2];
 	struct moe_act a = moe_act_of(b, R, act);
+	struct moe_ws w = moe_ws_of(b, R, ws);
 	size_t RH = (size_t)R * H, Ro = (size_t)R * o;
 	mm(0, 1, R, E, d, 1.0, x, theta + b->tensors[0].off, 0.0, a.l);
-	for (int r = 0; r < R; r++)
-		gate_row(gk, E, (int)b->iopt[3], a.l + (size_t)r * E, a.g + (size_t)r * E, a.mask + (size_t)r * E);
+	gate_rows(gk, R, E, (int)b->iopt[3], a.l, a.g, a.mask);
 	memset(y, 0, Ro * sizeof *y);
 	for (int e = 0; e < E; e++) {
-		double *u = a.u + (size_t)e * 3 * RH, *ye = a.ye + (size_t)e * Ro;
-		glu_forward(R, d, H, o, theta + b->tensors[1 + 3 * e].off, theta + b->tensors[2 + 3 * e].off,
-		            theta + b->tensors[3 + 3 * e].off, x, u, u + RH, u + 2 * RH, ye, 0.0);
-		for (int r = 0; r < R; r++) {
+		double *u = a.u + (size_t)e * 4 * RH, *ye = a.ye + (size_t)e * Ro;
+		int ne = rows_of(a.mask, R, E, e, w.list);
+		if (!ne)
+			continue;
+		const double *xe = x;
+		if (ne < R) {
+			gather_rows(x, d, w.list, ne, w.xg);
+			xe = w.xg;
+		}
+		size_t NH = (size_t)ne * H;
+		glu_forward(ne, d, H, o, theta + b->tensors[1 + 3 * e].off, theta + b->tensors[2 + 3 * e].off,
+		            theta + b->tensors[3 + 3 * e].off, xe, u, u + NH, u + 2 * NH, u + 3 * NH, ye, 0.0);
+		for (int k = 0; k < ne; k++) {
+			int r = w.list[k];
 			double ge = a.g[(size_t)r * E + e];
 			if (ge != 0.0)
-				axpy(o, ge, ye + (size_t)r * o, y + (size_t)r * o);
+				axpy(o, ge, ye + (size_t)k * o, y + (size_t)r * o);
 		}
 	}
 }
@@ -193,12 +257,18 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
 	enum gate gk = (enum gate)b->iopt[2];
 	struct moe_act a = moe_act_of(b, R, (double *)act);
-	size_t RH = (size_t)R * H, Ro = (size_t)R * o, RE = (size_t)R * E;
-	double *dE = ws, *gws = ws + Ro, *dg = gws + 2 * RH, *dl = dg + RE;
-	/* dg[r,e] = <dy_r, E_e(x_r)> */
-	for (int e = 0; e < E; e++)
-		for (int r = 0; r < R; r++)
-			dg[(size_t)r * E + e] = dot(o, dy + (size_t)r * o, a.ye + (size_t)e * Ro + (size_t)r * o);
+	struct moe_ws w = moe_ws_of(b, R, ws);
+	size_t RH = (size_t)R * H, Ro = (size_t)R * o;
+	double *dE = w.dE, *dg = w.dg, *dl = w.dl;
+	/* dg[r,e] = <dy_r, E_e(x_r)> on routed rows; 0 elsewhere (g = 0 there) */
+	memset(dg, 0, (size_t)R * E * sizeof *dg);
+	for (int e = 0; e < E; e++) {
+		int ne = rows_of(a.mask, R, E, e, w.list);
+		for (int k = 0; k < ne; k++) {
+			int r = w.list[k];
+			dg[(size_t)r * E + e] = dot(o, dy + (size_t)r * o, a.ye + (size_t)e * Ro + (size_t)k * o);
+		}
+	}
 	for (int r = 0; r < R; r++) {
 		const double *g = a.g + (size_t)r * E, *l = a.l + (size_t)r * E, *dgr = dg + (size_t)r * E;
 		double *dlr = dl + (size_t)r * E, m = 0;
@@ -221,19 +291,31 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 	if (dx)
 		mm(0, 0, R, d, E, 1.0, dl, theta + b->tensors[0].off, 0.0, dx);  /* dx = dl W */
 	for (int e = 0; e < E; e++) {
-		int any = 0;
-		for (int r = 0; r < R; r++) {
+		int ne = rows_of(a.mask, R, E, e, w.list), any = 0;
+		for (int k = 0; k < ne; k++) {
+			int r = w.list[k];
 			double ge = a.g[(size_t)r * E + e];
 			any |= ge != 0.0;
 			for (int j = 0; j < o; j++)
-				dE[(size_t)r * o + j] = ge * dy[(size_t)r * o + j];
+				dE[(size_t)k * o + j] = ge * dy[(size_t)r * o + j];
 		}
 		if (!any)
 			continue;   /* expert unused by every row (top-k): exact zero contribution */
-		const double *u = a.u + (size_t)e * 3 * RH;
+		const double *u = a.u + (size_t)e * 4 * RH;
+		size_t NH = (size_t)ne * H;
 		const struct tensor_view *tA = &b->tensors[1 + 3 * e], *tB = &b->tensors[2 + 3 * e], *tC = &b->tensors[3 + 3 * e];
-		glu_backward(R, d, H, o, theta + tA->off, theta + tB->off, theta + tC->off, x, u, u + RH, u + 2 * RH,
-		             dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx, 1.0, gws);
+		if (ne == R) {   /* every row routed here: no gather, ∂x added in place */
+			glu_backward(R, d, H, o, theta + tA->off, theta + tB->off, theta + tC->off, x, u, u + RH, u + 2 * RH,
+			             u + 3 * RH, dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx, 1.0, w.gws);
+			continue;
+		}
+		gather_rows(x, d, w.list, ne, w.xg);
+		glu_backward(ne, d, H, o, theta + tA->off, theta + tB->off, theta + tC->off, w.xg, u, u + NH, u + 2 * NH,
+		             u + 3 * NH, dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx ? w.dxg : NULL, 0.0,
+		             w.gws);
+		if (dx)
+			for (int k = 0; k < ne; k++)
+				axpy(d, 1.0, w.dxg + (size_t)k * d, dx + (size_t)w.list[k] * d);
 	}
 }
 
@@ -280,6 +362,19 @@ static void moe_describe(const struct block *b, char *buf, size_t len)
 	snprintf(buf, len, "experts=%ld hidden=%ld gate=%s%s", b->iopt[0], b->iopt[1], g, o);
 }
 
+/* Beyond the 6·nparam·len the model charges: under top-k each row runs K of
+ * the E experts, so (E - K)/E of the expert parameter work is not done (a
+ * negative correction); softmax and nsigmoid run every expert on every row. */
+static double moe_flops(const struct block *b)
+{
+	int E = (int)b->iopt[0], K = (int)b->iopt[3];
+	if (b->iopt[2] != GATE_TOPK)
+		return 0.0;
+	double expert_params = (double)b->nparam - (double)b->tensors[0].size;
+	double per_param = b->index ? 6.0 : 4.0;   /* as model_flops_per_sample: no ∂x for the first block */
+	return -per_param * expert_params * b->in.len * (double)(E - K) / E;
+}
+
 const struct block_kind block_moe = {
 	.name = "moe",
 	.usage = "moe experts=E hidden=H [gate=softmax|topk:K|nsigmoid] [out=W]",
@@ -296,4 +391,5 @@ const struct block_kind block_moe = {
 	.backward = moe_backward,
 	.laws = moe_laws,
 	.describe = moe_describe,
+	.flops = moe_flops,
 };

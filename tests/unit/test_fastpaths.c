@@ -1,0 +1,177 @@
+/* test_fastpaths.c — the fast paths of a training step give the reference
+ * bits (or, for exp, stated accuracy), not merely close values:
+ * 1. mm()'s small-product kernel (linalg.c) against mm_ref, bit for bit, on
+ *    shapes that take it on every CPU (at most 1024 multiply-adds, and outer
+ *    products K = 1), all transpose combinations, several alpha and beta
+ *    (beta = 0 ignoring a NaN-filled C), ragged widths 1..9; mm_batch too.
+ * 2. exp_array (the vectorised exp of softmax and SiLU) within 2 ulp of exp,
+ *    with exp's special values, overflow and gradual underflow.
+ * 3. The quantity plan (qplan, used by the trace) against quantity_comp_value
+ *    for every polynomial component of several presets after a few steps, bit
+ *    for bit, and the trace row of the last step against the same values. */
+#include "test.h"
+#include "noether/cmd.h"
+#include "noether/linalg.h"
+#include "noether/quantity.h"
+#include "noether/rng.h"
+#include "noether/session.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sink(void *u, const char *t) { (void)u; (void)t; }
+
+static int same_bits(const double *a, const double *b, size_t n)
+{
+	return !memcmp(a, b, n * sizeof *a);
+}
+
+static void check_mm_small(void)
+{
+	static const double alphas[] = { 1.0, 0.5, -1.25 }, betas[] = { 0.0, 1.0, -0.25 };
+	struct rng r;
+	rng_seed(&r, 7);
+	double A[1024], B[1024], C0[1024], C1[1024];
+	int bad = 0, cases = 0;
+	for (int M = 1; M <= 9; M++)
+		for (int N = 1; N <= 9; N++)
+			for (int K = 1; K <= 12; K++) {
+				for (int i = 0; i < M * K; i++)
+					A[i] = rng_normal(&r);
+				for (int i = 0; i < K * N; i++)
+					B[i] = rng_normal(&r);
+				for (int ta = 0; ta < 2; ta++)
+					for (int tb = 0; tb < 2; tb++)
+						for (int a = 0; a < 3; a++)
+							for (int b = 0; b < 3; b++) {
+								for (int i = 0; i < M * N; i++)
+									C0[i] = C1[i] = betas[b] == 0.0 ? NAN : rng_normal(&r);
+								mm(ta, tb, M, N, K, alphas[a], A, B, betas[b], C0);
+								mm_ref(ta, tb, M, N, K, alphas[a], A, B, betas[b], C1);
+								bad += !same_bits(C0, C1, (size_t)M * N);
+								cases++;
+							}
+			}
+	char msg[128];
+	snprintf(msg, sizeof msg, "mm small path == mm_ref bit for bit (%d of %d shapes differ)", bad, cases);
+	CHECK(bad == 0, msg);
+
+	/* outer products (K = 1) of a batch: 64×32 and 64×33 */
+	static double P[64 * 33], Q0[64 * 33], Q1[64 * 33];
+	for (int i = 0; i < 64 * 33; i++)
+		P[i] = rng_normal(&r);
+	bad = 0;
+	for (int N = 32; N <= 33; N++)
+		for (int ta = 0; ta < 2; ta++)
+			for (int tb = 0; tb < 2; tb++) {
+				for (int i = 0; i < 64 * N; i++)
+					Q0[i] = Q1[i] = rng_normal(&r);
+				mm(ta, tb, 64, N, 1, 1.0, P, P + 64, 0.5, Q0);
+				mm_ref(ta, tb, 64, N, 1, 1.0, P, P + 64, 0.5, Q1);
+				bad += !same_bits(Q0, Q1, (size_t)64 * N);
+			}
+	CHECK(bad == 0, "mm outer products (K = 1) == mm_ref bit for bit");
+
+	/* mm_batch: 5 products of 8×8×4 (the attention scores of T = 8) */
+	static double X[5 * 32], Y[5 * 32], Z0[5 * 64], Z1[5 * 64];
+	for (int i = 0; i < 5 * 32; i++) {
+		X[i] = rng_normal(&r);
+		Y[i] = rng_normal(&r);
+	}
+	bad = 0;
+	for (int ta = 0; ta < 2; ta++)
+		for (int tb = 0; tb < 2; tb++) {
+			mm_batch(5, 32, 32, 64, ta, tb, 8, 8, 4, 0.5, X, Y, 0.0, Z0);
+			for (int k = 0; k < 5; k++)
+				mm_ref(ta, tb, 8, 8, 4, 0.5, X + 32 * k, Y + 32 * k, 0.0, Z1 + 64 * k);
+			bad += !same_bits(Z0, Z1, 5 * 64);
+		}
+	CHECK(bad == 0, "mm_batch == mm_ref per product, bit for bit");
+}
+
+static void check_plan(const char *preset)
+{
+	struct cmd_ctx c = { 0 };
+	c.s = session_new();
+	c.out = c.msg = sink;
+	char line[64], msg[160];
+	snprintf(line, sizeof line, "preset %s", preset);
+	int rc = cmd_exec_line(&c, line);
+	snprintf(msg, sizeof msg, "%s: preset loads", preset);
+	if (!CHECK(rc >= 0, msg)) {
+		session_free(c.s);
+		return;
+	}
+	struct session *s = c.s;
+	rc = session_step(s, 3, NULL);
+	snprintf(msg, sizeof msg, "%s: 3 steps", preset);
+	CHECK(rc == 0, msg);
+	int width = s->trace.width - TRACE_FIXED, bad = 0, n = 0;
+	double *out = calloc((size_t)width + 1, sizeof *out);
+	struct qplan *p = qplan_new(&s->q, s->D);
+	qplan_eval(p, s->theta, out);
+	const double *row = s->trace.rows + (size_t)(s->trace.nrows - 1) * s->trace.width + TRACE_FIXED;
+	int traced = (long)row[-TRACE_FIXED] == s->step && s->Lambda == 0;
+	for (int i = 0; i < s->q.n; i++) {
+		const struct quantity *q = s->q.q[i];
+		if (q->fn)
+			continue;
+		for (int k = 0; k < q->ncomp; k++, n++) {
+			double v = quantity_comp_value(q, k, s->theta);
+			bad += !same_bits(&out[q->slot + k], &v, 1);
+			if (traced)
+				bad += !same_bits(&row[q->slot + k], &v, 1);
+		}
+	}
+	snprintf(msg, sizeof msg, "%s: plan and trace give quantity_comp_value's bits (%d components, %d differ)",
+	         preset, n, bad);
+	CHECK(bad == 0 && n > 0, msg);
+	qplan_free(p);
+	free(out);
+	session_free(s);
+}
+
+static void check_exp_array(void)
+{
+	enum { N = 20000 };
+	static double x[N], y[N];
+	struct rng r;
+	rng_seed(&r, 11);
+	for (int i = 0; i < N; i++)
+		x[i] = i < N / 2 ? -750.0 + 1470.0 * i / (N / 2) : 40.0 * rng_normal(&r);
+	x[0] = 0.0; x[1] = -INFINITY; x[2] = INFINITY; x[3] = NAN; x[4] = 709.7; x[5] = 709.8; x[6] = -745.2;
+	x[7] = 1e-300; x[8] = -1e-300; x[9] = -708.5;
+	memcpy(y, x, sizeof y);
+	exp_array(N, y);
+	int bad = 0;
+	double worst = 0;
+	for (int i = 10; i < N; i++) {
+		double e = exp(x[i]), err = fabs(y[i] - e);
+		if (y[i] != e && !(err <= 4.5e-16 * e + 1e-320))   /* equal: also both inf */
+			bad++;
+		if (e > 1e-300 && isfinite(e) && err / e > worst)
+			worst = err / e;
+	}
+	char msg[160];
+	snprintf(msg, sizeof msg, "exp_array within 2 ulp of exp on [-750, 720] (%d differ; worst %.2g relative)", bad, worst);
+	CHECK(bad == 0, msg);
+	CHECK(y[0] == 1.0, "exp_array(0) = 1 exactly");
+	CHECK(y[1] == 0.0 && !signbit(y[1]), "exp_array(-inf) = +0");
+	CHECK(isinf(y[2]) && y[2] > 0, "exp_array(inf) = inf");
+	CHECK(isnan(y[3]), "exp_array(NaN) = NaN");
+	CHECK(isfinite(y[4]) && isinf(y[5]), "exp_array overflows between 709.7 and 709.8, like exp");
+	CHECK(y[6] == 0.0 && y[9] > 0.0 && y[9] < 2.3e-308, "exp_array underflows gradually (subnormal at -708.5, 0 below -745.2)");
+	CHECK(y[7] == 1.0 && y[8] == 1.0, "exp_array(±1e-300) = 1");
+}
+
+int main(void)
+{
+	check_mm_small();
+	check_exp_array();
+	static const char *const presets[] = { "relu2", "swiglu", "moe-topk", "mha-rope", "mha", "relu-deep",
+	                                       "sym-deep-linear-mse", "gelu2" };
+	for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+		check_plan(presets[i]);
+	return test_summary("test_fastpaths");
+}
