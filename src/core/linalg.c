@@ -190,6 +190,15 @@ static inline __attribute__((always_inline)) void mm_panel(const int wide, const
 		else
 			mm_tile(mr, nr, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
 	}
+	/* AVX-512, 8 columns: the last M mod 8 rows take a 4-row tile first
+	 * (independent accumulators; one row alone waits on the latency of each
+	 * addition, K times), then single rows. The same sums, grouped differently. */
+	if (wide && nr == MM_NR && i + 4 <= M) {
+		for (int r = 0; r < 4; r++)
+			a[r] = A + (size_t)(i + r) * rs;
+		mm_tile_w8(4, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
+		i += 4;
+	}
 	for (; i < M; i++) {
 		a[0] = A + (size_t)i * rs;
 		if (wide && nr == MM_NR)
@@ -244,21 +253,38 @@ static inline __attribute__((always_inline)) void mm_small_body(const int wide, 
 	}
 }
 
-/* count products C_s = alpha op(A_s) op(B_s) + beta C_s, X_s = X + s·sx. */
+/* count products C_s = alpha op(A_s) op(B_s) + beta C_s, X_s = X + s·sx.
+ * beta = 0 (C only written) and alpha = 1 are compiled as constants: the
+ * tiles' stores then test nothing per row and skip the scaling (1·x = x
+ * exactly, and beta = 0 ignores C in mm_ref too, so the bits are the same). */
+static inline __attribute__((always_inline)) void mm_small_loop(const int wide, int count, size_t sa, size_t sb,
+                                                                size_t sc, int ta, int tb, int M, int N, int K,
+                                                                double alpha, const double *A, const double *B,
+                                                                double beta, double *C)
+{
+	if (beta == 0.0 && alpha == 1.0)
+		for (int s = 0; s < count; s++)
+			mm_small_body(wide, ta, tb, M, N, K, 1.0, A + s * sa, B + s * sb, 0.0, C + s * sc);
+	else if (beta == 0.0)
+		for (int s = 0; s < count; s++)
+			mm_small_body(wide, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, 0.0, C + s * sc);
+	else
+		for (int s = 0; s < count; s++)
+			mm_small_body(wide, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, C + s * sc);
+}
+
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 static void mm_small(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
                      double alpha, const double *A, const double *B, double beta, double *C)
 {
-	for (int s = 0; s < count; s++)
-		mm_small_body(0, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, C + s * sc);
+	mm_small_loop(0, count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
 }
 
 __attribute__((target("arch=x86-64-v4")))
 static void mm_small_avx512(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N,
                             int K, double alpha, const double *A, const double *B, double beta, double *C)
 {
-	for (int s = 0; s < count; s++)
-		mm_small_body(1, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, C + s * sc);
+	mm_small_loop(1, count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
 }
 
 /* 1 when the CPU runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; -1 not
@@ -354,23 +380,44 @@ static inline __attribute__((always_inline)) double exp_pow2(double kf)
 	return t;
 }
 
+/* e^r by the series above, r = v - kf·ln 2 (v within ±800, kf = round(v/ln 2)). */
+static inline __attribute__((always_inline)) double exp_series(double v, double kf)
+{
+	double r = (v - kf * EXP_LN2_HI) - kf * EXP_LN2_LO;
+	/* Σ_{j<=13} r^j / j! by Estrin's scheme: pairs, then r², r⁴, r⁸ —
+	 * a dependency chain of 4 multiply-adds instead of Horner's 13 */
+	double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+	double q0 = 1.0 + r, q1 = 1.0 / 2 + r * (1.0 / 6), q2 = 1.0 / 24 + r * (1.0 / 120);
+	double q3 = 1.0 / 720 + r * (1.0 / 5040), q4 = 1.0 / 40320 + r * (1.0 / 362880);
+	double q5 = 1.0 / 3628800 + r * (1.0 / 39916800), q6 = 1.0 / 479001600 + r * (1.0 / 6227020800.0);
+	double s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5;
+	return (s0 + r4 * s1) + r8 * (s2 + r4 * q6);
+}
+
+/* When every input lies in [-700, 700] (the usual case: softmax exponents are
+ * <= 0 and moderate, SiLU's -u small), 2^k is applied in one multiplication:
+ * p·2^k is then a normal number, so p·2^h·2^(k-h) and p·2^k are both exact
+ * and give the same bits; the clamp is not needed either. */
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void exp_array(int n, double *x)
 {
+	int in_range = 1;
+	for (int i = 0; i < n; i++)   /* NaN compares false: out of range */
+		in_range &= (x[i] >= -700.0) & (x[i] <= 700.0);
+	if (in_range) {
+		for (int i = 0; i < n; i++) {
+			double v = x[i];
+			double kf = (v * EXP_LOG2E + EXP_SHIFT) - EXP_SHIFT;
+			x[i] = exp_series(v, kf) * exp_pow2(kf);
+		}
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		double v = x[i];
 		v = v < -800.0 ? -800.0 : v;
 		v = v > 800.0 ? 800.0 : v;
 		double kf = (v * EXP_LOG2E + EXP_SHIFT) - EXP_SHIFT;
-		double r = (v - kf * EXP_LN2_HI) - kf * EXP_LN2_LO;
-		/* Σ_{j<=13} r^j / j! by Estrin's scheme: pairs, then r², r⁴, r⁸ —
-		 * a dependency chain of 4 multiply-adds instead of Horner's 13 */
-		double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-		double q0 = 1.0 + r, q1 = 1.0 / 2 + r * (1.0 / 6), q2 = 1.0 / 24 + r * (1.0 / 120);
-		double q3 = 1.0 / 720 + r * (1.0 / 5040), q4 = 1.0 / 40320 + r * (1.0 / 362880);
-		double q5 = 1.0 / 3628800 + r * (1.0 / 39916800), q6 = 1.0 / 479001600 + r * (1.0 / 6227020800.0);
-		double s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5;
-		double p = (s0 + r4 * s1) + r8 * (s2 + r4 * q6);
+		double p = exp_series(v, kf);
 		double h = (kf * 0.5 + EXP_SHIFT) - EXP_SHIFT;
 		x[i] = p * exp_pow2(h) * exp_pow2(kf - h);
 	}

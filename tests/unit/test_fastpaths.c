@@ -5,6 +5,7 @@
  *    products K = 1), all transpose combinations, several alpha and beta
  *    (beta = 0 ignoring a NaN-filled C), ragged widths 1..9; mm_batch too.
  * 2. exp_array (the vectorised exp of softmax and SiLU) within 2 ulp of exp,
+ *    its in-range path with the general path's bits,
  *    with exp's special values, overflow and gradual underflow.
  * 3. The quantity plan (qplan, used by the trace) against quantity_comp_value
  *    for every polynomial component of several presets after a few steps, bit
@@ -163,6 +164,30 @@ static void check_exp_array(void)
 	CHECK(isfinite(y[4]) && isinf(y[5]), "exp_array overflows between 709.7 and 709.8, like exp");
 	CHECK(y[6] == 0.0 && y[9] > 0.0 && y[9] < 2.3e-308, "exp_array underflows gradually (subnormal at -708.5, 0 below -745.2)");
 	CHECK(y[7] == 1.0 && y[8] == 1.0, "exp_array(±1e-300) = 1");
+	/* an array within [-700, 700] takes the one-scaling path: the same bits as
+	 * the general path (forced here by one NaN at the end), within 2 ulp of exp */
+	static double z[N];
+	int m = 0;
+	for (int i = 10; i < N; i++)
+		if (x[i] >= -700.0 && x[i] <= 700.0)
+			z[m++] = x[i];
+	z[m++] = -700.0;
+	z[m++] = 700.0;
+	memcpy(y, z, (size_t)m * sizeof *y);
+	y[m] = NAN;
+	exp_array(m, z);
+	exp_array(m + 1, y);
+	CHECK(same_bits(z, y, (size_t)m), "exp_array in range: same bits as the general path");
+	bad = 0;
+	for (int i = 0, k = 0; i < N; i++) {
+		if (i < 10 || !(x[i] >= -700.0 && x[i] <= 700.0))
+			continue;
+		double e = exp(x[i]);
+		if (z[k] != e && !(fabs(z[k] - e) <= 4.5e-16 * e + 1e-320))
+			bad++;
+		k++;
+	}
+	CHECK(bad == 0, "exp_array in range within 2 ulp of exp");
 }
 
 int main(void)

@@ -29,7 +29,7 @@
  * Invariant: act per row holds l, g, mask (E each) and per expert u, v, h, σ(u) (H each)
  * and E_e(x) (o), for expert e in the order of its routed rows (rows_of below);
  * ws per row holds dE (o), the SwiGLU scratch (2H), dg and dl (E), then the
- * gathered x and ∂x (d each) and the routed row list (1). */
+ * gathered x and ∂x (d each) and the routed row lists of all experts (E). */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/linalg.h"
@@ -101,7 +101,7 @@ static int moe_setup(struct block *b, struct shape in, char *err, size_t len)
 		block_add_tensor(b, nm, 2, H, in.width, 1);
 	}
 	b->act_per_sample = (size_t)in.len * (3 * (size_t)E + (size_t)E * (4 * (size_t)H + o));
-	b->ws_per_sample = (size_t)in.len * ((size_t)o + 2 * (size_t)H + 2 * (size_t)E + 2 * (size_t)in.width + 1);
+	b->ws_per_sample = (size_t)in.len * ((size_t)o + 2 * (size_t)H + 3 * (size_t)E + 2 * (size_t)in.width);
 	return 0;
 }
 
@@ -180,21 +180,27 @@ static struct moe_act moe_act_of(const struct block *b, int R, double *act)
 	return a;
 }
 
-/* Rows routed to expert e (mask ≠ 0), ascending, into list; returns their number. */
-static int rows_of(const double *mask, int R, int E, int e, int *list)
+/* For every expert e, the rows routed to it (mask ≠ 0), ascending, into
+ * lists + e·R, and their number into ne[e]: one pass over the mask. */
+static void rows_of(const double *mask, int R, int E, int *lists, int *ne)
 {
-	int n = 0;
+	for (int e = 0; e < E; e++)
+		ne[e] = 0;
 	for (int r = 0; r < R; r++)
-		if (mask[(size_t)r * E + e] != 0.0)
-			list[n++] = r;
-	return n;
+		for (int e = 0; e < E; e++)
+			if (mask[(size_t)r * E + e] != 0.0)
+				lists[(size_t)e * R + ne[e]++] = r;
 }
 
 /* xg (n,d) = rows list of x (R,d). */
 static void gather_rows(const double *x, int d, const int *list, int n, double *xg)
 {
-	for (int k = 0; k < n; k++)
-		memcpy(xg + (size_t)k * d, x + (size_t)list[k] * d, (size_t)d * sizeof *xg);
+	for (int k = 0; k < n; k++) {
+		const double *xr = x + (size_t)list[k] * d;
+		double *g = xg + (size_t)k * d;
+		for (int j = 0; j < d; j++)
+			g[j] = xr[j];
+	}
 }
 
 /* The routed-row scratch in ws (after dE, SwiGLU scratch, dg, dl). */
@@ -210,7 +216,7 @@ static struct moe_ws moe_ws_of(const struct block *b, int R, double *ws)
 	w.dl = w.dg + (size_t)R * E;
 	w.xg = w.dl + (size_t)R * E;
 	w.dxg = w.xg + (size_t)R * d;
-	w.list = (int *)(w.dxg + (size_t)R * d);   /* R ints fit in R doubles */
+	w.list = (int *)(w.dxg + (size_t)R * d);   /* E lists of R ints fit in R·E doubles */
 	return w;
 }
 
@@ -227,24 +233,30 @@ static void moe_forward(const struct block *b, const double *theta, int n, const
 	mm(0, 1, R, E, d, 1.0, x, theta + b->tensors[0].off, 0.0, a.l);
 	gate_rows(gk, R, E, (int)b->iopt[3], a.l, a.g, a.mask);
 	memset(y, 0, Ro * sizeof *y);
+	int nes[MOE_MAX_EXPERTS];
+	rows_of(a.mask, R, E, w.list, nes);
 	for (int e = 0; e < E; e++) {
 		double *u = a.u + (size_t)e * 4 * RH, *ye = a.ye + (size_t)e * Ro;
-		int ne = rows_of(a.mask, R, E, e, w.list);
+		const int *list = w.list + (size_t)e * R;
+		int ne = nes[e];
 		if (!ne)
 			continue;
 		const double *xe = x;
 		if (ne < R) {
-			gather_rows(x, d, w.list, ne, w.xg);
+			gather_rows(x, d, list, ne, w.xg);
 			xe = w.xg;
 		}
 		size_t NH = (size_t)ne * H;
 		glu_forward(ne, d, H, o, theta + b->tensors[1 + 3 * e].off, theta + b->tensors[2 + 3 * e].off,
 		            theta + b->tensors[3 + 3 * e].off, xe, u, u + NH, u + 2 * NH, u + 3 * NH, ye, 0.0);
 		for (int k = 0; k < ne; k++) {
-			int r = w.list[k];
+			int r = list[k];
 			double ge = a.g[(size_t)r * E + e];
+			const double *yk = ye + (size_t)k * o;
+			double *yr = y + (size_t)r * o;
 			if (ge != 0.0)
-				axpy(o, ge, ye + (size_t)k * o, y + (size_t)r * o);
+				for (int j = 0; j < o; j++)   /* axpy(o, ge, yk, yr), inlined */
+					yr[j] += ge * yk[j];
 		}
 	}
 }
@@ -262,11 +274,17 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 	double *dE = w.dE, *dg = w.dg, *dl = w.dl;
 	/* dg[r,e] = <dy_r, E_e(x_r)> on routed rows; 0 elsewhere (g = 0 there) */
 	memset(dg, 0, (size_t)R * E * sizeof *dg);
+	int nes[MOE_MAX_EXPERTS];
+	rows_of(a.mask, R, E, w.list, nes);
 	for (int e = 0; e < E; e++) {
-		int ne = rows_of(a.mask, R, E, e, w.list);
-		for (int k = 0; k < ne; k++) {
-			int r = w.list[k];
-			dg[(size_t)r * E + e] = dot(o, dy + (size_t)r * o, a.ye + (size_t)e * Ro + (size_t)k * o);
+		const int *list = w.list + (size_t)e * R;
+		for (int k = 0; k < nes[e]; k++) {
+			int r = list[k];
+			const double *dyr = dy + (size_t)r * o, *yk = a.ye + (size_t)e * Ro + (size_t)k * o;
+			double s = 0;
+			for (int j = 0; j < o; j++)   /* dot(o, dyr, yk), inlined: same order */
+				s += dyr[j] * yk[j];
+			dg[(size_t)r * E + e] = s;
 		}
 	}
 	for (int r = 0; r < R; r++) {
@@ -291,9 +309,10 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 	if (dx)
 		mm(0, 0, R, d, E, 1.0, dl, theta + b->tensors[0].off, 0.0, dx);  /* dx = dl W */
 	for (int e = 0; e < E; e++) {
-		int ne = rows_of(a.mask, R, E, e, w.list), any = 0;
+		const int *list = w.list + (size_t)e * R;
+		int ne = nes[e], any = 0;
 		for (int k = 0; k < ne; k++) {
-			int r = w.list[k];
+			int r = list[k];
 			double ge = a.g[(size_t)r * E + e];
 			any |= ge != 0.0;
 			for (int j = 0; j < o; j++)
@@ -309,13 +328,17 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 			             u + 3 * RH, dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx, 1.0, w.gws);
 			continue;
 		}
-		gather_rows(x, d, w.list, ne, w.xg);
+		gather_rows(x, d, list, ne, w.xg);
 		glu_backward(ne, d, H, o, theta + tA->off, theta + tB->off, theta + tC->off, w.xg, u, u + NH, u + 2 * NH,
 		             u + 3 * NH, dE, dtheta + tA->off, dtheta + tB->off, dtheta + tC->off, dx ? w.dxg : NULL, 0.0,
 		             w.gws);
 		if (dx)
-			for (int k = 0; k < ne; k++)
-				axpy(d, 1.0, w.dxg + (size_t)k * d, dx + (size_t)w.list[k] * d);
+			for (int k = 0; k < ne; k++) {
+				const double *dk = w.dxg + (size_t)k * d;
+				double *dr = dx + (size_t)list[k] * d;
+				for (int j = 0; j < d; j++)   /* axpy(d, 1.0, dk, dr), inlined */
+					dr[j] += dk[j];
+			}
 	}
 }
 
