@@ -44,6 +44,13 @@ int model_pop(struct model *m);
  * max_batch samples. Returns 0, or an error naming the offending layer. */
 int model_build(struct model *m, struct shape in, int max_batch, char *err, size_t errlen);
 
+/* The layout pass of model_build without the workspace: runs every block's
+ * setup in order from shape `in`, names the blocks ("layerN.kind", or
+ * "PREFIX.kindN" for the inner model of a composite block such as residual),
+ * and lays their tensors out from offset 0. Sets m->in, m->out, m->nparams.
+ * Returns 0 or an error naming the block. */
+int model_layout(struct model *m, struct shape in, const char *prefix, char *err, size_t errlen);
+
 /* Initialises θ (nparams doubles). Balanced init is applied by the session
  * (it needs the laws). */
 void model_init(const struct model *m, double *theta, const struct init_spec *spec);

@@ -92,18 +92,19 @@ int model_pop(struct model *m)
 	return 0;
 }
 
-int model_build(struct model *m, struct shape in, int max_batch, char *err, size_t errlen)
+int model_layout(struct model *m, struct shape in, const char *prefix, char *err, size_t errlen)
 {
-	model_free_workspace(m);
-	if (m->nblocks == 0)
-		return nt_err(err, errlen, NT_ESTATE, "the model has no layers (add one: layer dense 8)");
-	if (max_batch < 1)
-		max_batch = 1;
+	const char *what = prefix ? "inner block" : "layer";
 	struct shape s = in;
-	size_t off = 0, gmax = (size_t)in.len * in.width, ws = 0;
+	size_t off = 0;
 	for (int i = 0; i < m->nblocks; i++) {
 		struct block *b = &m->blocks[i];
-		block_set_name(b, i);
+		if (prefix) {
+			b->index = i;
+			snprintf(b->name, sizeof b->name, "%s.%s%d", prefix, b->kind->name, i + 1);
+		} else {
+			block_set_name(b, i);
+		}
 		b->in = s;
 		b->ntensors = 0;
 		b->nparam = 0;
@@ -111,16 +112,37 @@ int model_build(struct model *m, struct shape in, int max_batch, char *err, size
 		char e[512] = "";
 		int rc = b->kind->setup(b, s, e, sizeof e);
 		if (rc)
-			return nt_err(err, errlen, rc, "layer %d (%s): %s", i + 1, b->kind->name, e);
+			return nt_err(err, errlen, rc, "%s %d (%s): %s", what, i + 1, b->kind->name, e);
 		if (b->out.width < 1 || b->out.len < 1)
-			return nt_err(err, errlen, NT_EINVAL, "layer %d (%s): empty output", i + 1, b->kind->name);
+			return nt_err(err, errlen, NT_EINVAL, "%s %d (%s): empty output", what, i + 1, b->kind->name);
 		b->param_off = off;
 		for (int t = 0; t < b->ntensors; t++)
 			b->tensors[t].off += off;
 		off += b->nparam;
 		if (off > NT_MAX_PARAMS)
-			return nt_err(err, errlen, NT_ERANGE, "layer %d (%s): %zu parameters exceed the limit %d",
-			              i + 1, b->kind->name, off, NT_MAX_PARAMS);
+			return nt_err(err, errlen, NT_ERANGE, "%s %d (%s): %zu parameters exceed the limit %d",
+			              what, i + 1, b->kind->name, off, NT_MAX_PARAMS);
+		s = b->out;
+	}
+	m->in = in;
+	m->out = s;
+	m->nparams = off;
+	return 0;
+}
+
+int model_build(struct model *m, struct shape in, int max_batch, char *err, size_t errlen)
+{
+	model_free_workspace(m);
+	if (m->nblocks == 0)
+		return nt_err(err, errlen, NT_ESTATE, "the model has no layers (add one: layer dense 8)");
+	if (max_batch < 1)
+		max_batch = 1;
+	int rc = model_layout(m, in, NULL, err, errlen);
+	if (rc)
+		return rc;
+	size_t gmax = (size_t)in.len * in.width, ws = 0;
+	for (int i = 0; i < m->nblocks; i++) {
+		struct block *b = &m->blocks[i];
 		size_t o = (size_t)b->out.len * b->out.width;
 		if (o > gmax)
 			gmax = o;
@@ -130,11 +152,7 @@ int model_build(struct model *m, struct shape in, int max_batch, char *err, size
 		if (o * (size_t)max_batch > NT_MAX_ELEMS || b->act_per_sample * (size_t)max_batch > NT_MAX_ELEMS)
 			return nt_err(err, errlen, NT_ERANGE, "layer %d (%s): activations of %d samples exceed the limit of %d doubles",
 			              i + 1, b->kind->name, max_batch, NT_MAX_ELEMS);
-		s = b->out;
 	}
-	m->in = in;
-	m->out = s;
-	m->nparams = off;
 	m->max_batch = max_batch;
 	m->outs = xcalloc((size_t)m->nblocks, sizeof *m->outs);
 	m->acts = xcalloc((size_t)m->nblocks, sizeof *m->acts);

@@ -469,6 +469,18 @@ static void range_of(const double *v, int n, double *lo, double *hi)
 		}
 }
 
+/* Rounds a log10 range out to whole decades: at least 1, at most 20 (the top
+ * 20 kept), so log axes label decades and never squash into a sliver. */
+static void decade_range(double *lo, double *hi)
+{
+	*lo = floor(*lo);
+	*hi = ceil(*hi);
+	if (*hi - *lo < 1)
+		*hi = *lo + 1;
+	if (*hi - *lo > 20)
+		*lo = *hi - 20;
+}
+
 enum { PLOT_SERIES = 4 };
 
 /* Plots series (n points at steps sx, x axis from x0 to x1) as lines on the
@@ -541,12 +553,7 @@ static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_s
 		lo = -1;
 		hi = 0;
 	}
-	lo = floor(lo);
-	hi = ceil(hi);
-	if (hi - lo < 1)
-		hi = lo + 1;
-	if (hi - lo > 20)
-		lo = hi - 20;
+	decade_range(&lo, &hi);
 	double x0 = ps->x[0][0], x1 = ps->x[0][n - 1];
 	int lasty[PLOT_SERIES];
 	for (int k = 0; k < ps->nseries; k++)
@@ -868,12 +875,7 @@ static void draw_sweep(struct ui *u, const struct ui_rect *r)
 		lo = fmin(lo, fmin(ra, rb));
 		hi = fmax(hi, fmax(ra, rb));
 	}
-	lo = floor(lo);
-	hi = ceil(hi);
-	if (hi - lo < 1)
-		hi = lo + 1;
-	if (hi - lo > 20)
-		lo = hi - 20;
+	decade_range(&lo, &hi);
 
 	/* axis name above the y labels */
 	put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "ε = mean relative law drift (log scale)");

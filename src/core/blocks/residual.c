@@ -107,26 +107,15 @@ static int residual_configure(struct block *b, int argc, char **argv, char *err,
 static int residual_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	struct model *im = b->priv;
-	struct shape s = in;
-	size_t off = 0, gmax = (size_t)in.len * in.width, act = 0, wsp = 0, wsf = 0;
+	int rc = model_layout(im, in, b->name, err, len);
+	if (rc)
+		return rc;
+	size_t gmax = (size_t)in.len * in.width, act = 0, wsp = 0, wsf = 0;
 	for (int i = 0; i < im->nblocks; i++) {
-		struct block *ib = &im->blocks[i];
-		ib->index = i;
-		snprintf(ib->name, sizeof ib->name, "%s.%s%d", b->name, ib->kind->name, i + 1);
-		ib->in = s;
-		ib->ntensors = 0;
-		ib->nparam = 0;
-		ib->act_per_sample = ib->ws_per_sample = ib->ws_fixed = 0;
-		char e[512] = "";
-		int rc = ib->kind->setup(ib, s, e, sizeof e);
-		if (rc)
-			return nt_err(err, len, rc, "inner block %d (%s): %s", i + 1, ib->kind->name, e);
-		if (ib->out.width < 1 || ib->out.len < 1)
-			return nt_err(err, len, NT_EINVAL, "inner block %d (%s): empty output", i + 1, ib->kind->name);
-		ib->param_off = off;
+		const struct block *ib = &im->blocks[i];
+		/* the inner tensors, in order, are the residual block's own tensors */
 		for (int t = 0; t < ib->ntensors; t++) {
-			struct tensor_view *v = &ib->tensors[t];
-			v->off += off;
+			const struct tensor_view *v = &ib->tensors[t];
 			char sn[64];
 			snprintf(sn, sizeof sn, "%s%d.%s", ib->kind->name, i + 1, v->short_name);
 			if (strlen(sn) >= sizeof b->tensors[0].short_name)
@@ -134,7 +123,6 @@ static int residual_setup(struct block *b, struct shape in, char *err, size_t le
 			if (block_add_tensor(b, sn, v->ndim, v->dim[0], v->dim[1], v->dim[2]) < 0)
 				return nt_err(err, len, NT_ERANGE, "too many tensors inside one residual (limit %d)", NT_BLOCK_TENSORS);
 		}
-		off += ib->nparam;
 		size_t o = (size_t)ib->out.len * ib->out.width;
 		if (o > gmax)
 			gmax = o;
@@ -143,15 +131,12 @@ static int residual_setup(struct block *b, struct shape in, char *err, size_t le
 			wsp = ib->ws_per_sample;
 		if (ib->ws_fixed > wsf)
 			wsf = ib->ws_fixed;
-		s = ib->out;
 	}
+	struct shape s = im->out;
 	if (s.len != in.len || s.width != in.width)
 		return nt_err(err, len, NT_EINVAL, "the inner blocks map %d×%d to %d×%d per sample, but x + g(x) needs the "
 		              "output shape to equal the input shape (make the last inner block %d wide)",
 		              in.len, in.width, s.len, s.width, in.width);
-	im->nparams = off;
-	im->in = in;
-	im->out = s;
 	b->out = in;
 	b->iopt[0] = (long)gmax;
 	b->act_per_sample = act;
