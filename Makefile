@@ -29,11 +29,22 @@ LDLIBS  += $(PKG_LIBS) -lm
 LDFLAGS += $(SAN)
 VERSION := 0.1.0
 
-CORE_SRC := $(wildcard src/core/*.c src/core/blocks/*.c src/cmd/*.c)
-UI_SRC   := $(wildcard src/cli/*.c src/ui/*.c)
+# Three libraries, layered and enforced by the include paths: the core
+# (src/core, public headers in include/noether/ only) sees no other layer; the
+# command layer (src/cmd) sees the core; the UI (src/ui) and the program
+# (src/cli) see both. Tests link what they test: test_engine links the core alone.
+CORE_SRC := $(wildcard src/core/*.c src/core/blocks/*.c)
+CMD_SRC  := $(wildcard src/cmd/*.c)
+UI_SRC   := $(wildcard src/ui/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
-LIB      := $(BUILD)/libnoether.a
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB := $(BUILD)/libnoether-core.a
+CMD_LIB  := $(BUILD)/libnoether-cmd.a
+UI_LIB   := $(BUILD)/libnoether-ui.a
+LIBS     := $(UI_LIB) $(CMD_LIB) $(CORE_LIB)
 BIN      ?= noether
 TEST_SRC := $(filter-out tests/unit/test_harness.c,$(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -53,39 +64,52 @@ deps:
 
 _all: $(BIN)
 
-$(BIN): $(LIB) $(UI_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $(UI_OBJ) $(LIB) $(LDLIBS)
+$(BIN): $(CLI_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
 
-$(LIB): $(CORE_OBJ)
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(CMD_LIB): $(CMD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(UI_LIB): $(UI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# layers above the core also see src/ (#include "cmd/cmd.h", "ui/ui.h")
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Isrc -MMD -MP -c -o $@ $<
 
 # The numeric core is built with CORE_OPT on top of OPT: -O3 vectorises the
 # small-matrix kernel (linalg.c) and the elementwise loops of the blocks;
 # -fno-math-errno lets sqrt inline; -fno-trapping-math lets conditionals on
 # doubles (clamps, selects) become vector blends — the core never reads the
 # FP exception flags. Neither changes a result; no -ffast-math, which would
-# break NaN detection and bit reproducibility.
+# break NaN detection and bit reproducibility. The core sees include/ only.
 CORE_OPT ?= -O3 -fno-math-errno -fno-trapping-math
 $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CORE_OPT) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJ) $(LIB)
+# test_engine: the core alone (no command layer, no screen)
+CORE_LDLIBS := $(shell pkg-config --libs openblas 2>/dev/null) -lm
+$(BUILD)/tests/test_engine: tests/unit/test_engine.c $(BUILD)/tests/unit/test_harness.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(BUILD)/tests/unit/test_harness.o $(CORE_LIB) $(CORE_LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJ) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(TEST_LIB_OBJ) $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Isrc -Itests/unit -MMD -MP -c -o $@ $<
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIBS) $(LDLIBS)
 
 _tests: $(BIN) $(TEST_BIN)
 
@@ -116,4 +140,4 @@ install: all
 clean:
 	rm -rf build build-asan noether noether-asan
 
--include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_BIN:=.d)

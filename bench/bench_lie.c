@@ -2,8 +2,7 @@
  * find for the lower bound, report) for models of D ≈ 50, 150 and 300
  * parameters; median of 5 runs each. Target: under 2 s for D <= 300. Also the
  * count alone (find=off). Prints one line per model. */
-#include "noether/cmd.h"
-#include "noether/session.h"
+#include "cmd/cmd.h"
 #include "noether/util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,21 +27,21 @@ static double median_time(const char *setup, const char *cmd, size_t *D)
 {
 	double t[5];
 	for (int i = 0; i < 5; i++) {
-		struct session *s = session_new();
+		struct experiment *s = experiment_new();
 		struct cmd_ctx c;
 		memset(&c, 0, sizeof c);
-		c.s = s;
+		c.x = s;
 		c.out = sink;
 		c.msg = sink;
-		if (cmd_exec_line(&c, setup) || session_prepare(s)) {
+		if (cmd_exec_line(&c, setup) || experiment_prepare(s)) {
 			fprintf(stderr, "setup failed: %s\n", setup);
 			exit(1);
 		}
-		*D = s->D;
+		*D = experiment_nparams(s);
 		double t0 = now_seconds();
 		cmd_exec_line(&c, cmd);
 		t[i] = now_seconds() - t0;
-		session_free(s);
+		experiment_free(s);
 	}
 	qsort(t, 5, sizeof t[0], cmp);
 	return t[2];

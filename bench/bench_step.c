@@ -1,10 +1,10 @@
 /* bench_step.c — training throughput of presets through the core API only.
  *
- * For each preset: a session is set up with `preset NAME` through cmd_exec_line
- * (sinks discard output), then session_step(s, N, NULL) is timed, where one step
+ * For each preset: an experiment is set up with `preset NAME` through cmd_exec_line
+ * (sinks discard output), then run_step(A, N, NULL) is timed, where one step
  * is what the explorer does while running: gradient (forward + backward), the
  * optimizer update, and the trace record (every quantity — laws, contrasts —
- * evaluated at the new θ). Each timed run starts from session_reset (θ0, empty
+ * evaluated at the new θ). Each timed run starts from run_reset (θ0, empty
  * trace), so the trace records every step as in a fresh run (stride 1).
  *
  * Figures per preset: median steps/s over R runs of N steps (N chosen so a run
@@ -15,8 +15,8 @@
  *
  * "No allocation inside a step" is checked by replacing malloc/calloc/realloc/
  * free in this program (glibc supports replacing them; ours forward to the
- * __libc_ entry points) and counting calls made during timed session_step calls.
- * The count includes the end-of-call work of session_step (final loss, quantity
+ * __libc_ entry points) and counting calls made during timed run_step calls.
+ * The count includes the end-of-call work of run_step (final loss, quantity
  * update), so allocations/step is an upper bound.
  *
  * Rates: median over the runs by wall clock, and by process CPU time
@@ -26,11 +26,12 @@
  * line (time per step spent in gradient and in quantity evaluation, measured
  * apart). Usage:
  *   bench_step [--peak GFLOPS] [--runs R] [--min-time S] [PRESET ...] */
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/linalg.h"
 #include "noether/model.h"
 #include "noether/quantity.h"
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -149,9 +150,10 @@ static double quick_peak(void)
  * the same rules through the blocks' flops hooks; the two should agree.
  * Sets *note to a remark when a block kind is counted with the generic rule
  * although it is known not to fit it (none at present). */
-static double step_flops(const struct session *s, int samples, double *law_flops, const char **note)
+static double step_flops(const struct experiment *x, int samples, double *law_flops, const char **note)
 {
-	const struct model *m = s->model;
+	const struct model *m = experiment_model(x);
+	const struct qset *qs = experiment_quantities(x);
 	double f = 0;
 	*note = NULL;
 	for (int i = 0; i < m->nblocks; i++) {
@@ -181,8 +183,8 @@ static double step_flops(const struct session *s, int samples, double *law_flops
 		}
 	}
 	double lf = 0;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
 		if (q->fn)
 			continue;
 		for (int k = 0; k < q->ncomp; k++)
@@ -190,7 +192,7 @@ static double step_flops(const struct session *s, int samples, double *law_flops
 				lf += q->comp[k].terms[t].j < 0 ? 2.0 : 3.0;
 	}
 	*law_flops = lf;
-	return f + 4.0 * (double)s->D + lf;
+	return f + 4.0 * (double)experiment_nparams(x) + lf;
 }
 
 struct result {
@@ -201,10 +203,10 @@ struct result {
 /* Runs one preset; returns 0, 1 on a set-up/step error (message printed). */
 static int bench_preset(const char *name, double peak, int runs, double min_time)
 {
-	struct session *s = session_new();
+	struct experiment *x = experiment_new();
 	struct cmd_ctx c;
 	memset(&c, 0, sizeof c);
-	c.s = s;
+	c.x = x;
 	c.out = sink_discard;
 	c.msg = sink_keep;
 	char line[256];
@@ -213,29 +215,31 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 	int rc = cmd_exec_line(&c, line);
 	if (rc < 0) {
 		printf("step preset=%s error=\"%s\"\n", name, last_msg);
-		session_free(s);
+		experiment_free(x);
 		return 1;
 	}
-	rc = session_step(s, 1, NULL);   /* prepare: build, θ0, laws and their checks */
+	rc = experiment_step(x, 1, NULL);   /* prepare: build, θ0, laws and their checks */
 	if (rc) {
-		printf("step preset=%s error=\"%s\"\n", name, session_error(s));
-		session_free(s);
+		printf("step preset=%s error=\"%s\"\n", name, experiment_error(x));
+		experiment_free(x);
 		return 1;
 	}
-	int samples = s->data->n;
-	if (s->opt.kind == OPT_SGD && s->opt.batch > 0 && s->opt.batch < samples)
-		samples = s->opt.batch;
+	struct run *s = experiment_run(x, 0);
+	const struct optimizer *opt = &run_settings(s)->opt;
+	int samples = experiment_data(x)->n;
+	if (opt->kind == OPT_SGD && opt->batch > 0 && opt->batch < samples)
+		samples = opt->batch;
 	double law_flops = 0;
 	const char *note = NULL;
-	double flops = step_flops(s, samples, &law_flops, &note);
-	double flops_model = model_flops_per_sample(s->model) * samples;
+	double flops = step_flops(x, samples, &law_flops, &note);
+	double flops_model = model_flops_per_sample(experiment_model(x)) * samples;
 
 	/* calibrate N: a run of N steps takes >= min_time */
 	long N = 16;
 	for (;;) {
-		session_reset(s);
+		run_reset(s);
 		double t0 = now_seconds();
-		if ((rc = session_step(s, N, NULL)))
+		if ((rc = run_step(s, N, NULL)))
 			break;
 		double dt = now_seconds() - t0;
 		if (dt >= 0.1 || N > 100000000L) {
@@ -247,11 +251,11 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 	double *sps = xmalloc((size_t)runs * sizeof *sps), *cps = xmalloc((size_t)runs * sizeof *cps);
 	unsigned long allocs = 0;
 	for (int r = 0; r < runs && !rc; r++) {
-		session_reset(s);
+		run_reset(s);
 		alloc_calls = free_calls = 0;
 		count_on = 1;
 		double c0 = cpu_seconds(), t0 = now_seconds();
-		rc = session_step(s, N, NULL);
+		rc = run_step(s, N, NULL);
 		double dt = now_seconds() - t0, dc = cpu_seconds() - c0;
 		count_on = 0;
 		allocs += alloc_calls;
@@ -259,12 +263,15 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 		cps[r] = (double)N / (dc > 0 ? dc : dt);
 	}
 	if (rc) {
-		printf("step preset=%s error=\"%s\"\n", name, session_error(s));
+		printf("step preset=%s error=\"%s\"\n", name, run_error(s));
 		free(sps); free(cps);
-		session_free(s);
+		experiment_free(x);
 		return 1;
 	}
-	long stride = s->trace.stride;
+	struct trace_view tv;
+	run_trace(s, &tv);
+	long stride = tv.stride;
+	const struct qset *qs = run_quantities(s);
 	double med = median(sps, runs), cmed = median(cps, runs);
 	double gflops = med * flops * 1e-9;
 	double limit = peak * 1e9 / flops;
@@ -273,7 +280,7 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 	       "flops_per_step=%.0f flops_model=%.0f law_flops=%.0f gflops=%.3f peak_gflops=%.2f "
 	       "frac_peak=%.4f limit_steps_per_s=%.1f frac_limit=%.4f "
 	       "allocs_per_step=%.3g allocs_total=%lu trace_stride=%ld\n",
-	       name, s->D, samples, session_count(s, QR_LAW), s->q.n, N, runs,
+	       name, run_nparams(s), samples, run_count(s, QR_LAW), qs->n, N, runs,
 	       med, sps[0], sps[runs - 1], cmed, flops, flops_model, law_flops, gflops, peak,
 	       gflops / peak, limit, med / limit,
 	       (double)allocs / ((double)N * runs), allocs, stride);
@@ -283,16 +290,18 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 	/* breakdown: gradient alone and quantity evaluation alone, per step */
 	long M = N / 4 > 10 ? N / 4 : 10;
 	double t0 = now_seconds();
+	double *grad = xcalloc(run_nparams(s) + 1, sizeof *grad);
 	for (long i = 0; i < M; i++)
-		session_loss_grad(s, s->theta, s->grad);
+		experiment_loss_grad(x, run_theta(s), grad);
+	free(grad);
 	double t_grad = (now_seconds() - t0) / (double)M;
 	double sink = 0;
 	t0 = now_seconds();
 	for (long i = 0; i < M; i++)
-		for (int k = 0; k < s->q.n; k++) {
-			const struct quantity *q = s->q.q[k];
+		for (int k = 0; k < qs->n; k++) {
+			const struct quantity *q = qs->q[k];
 			for (int j = 0; j < q->ncomp; j++)
-				sink += quantity_comp_value(q, j, s->theta);
+				sink += quantity_comp_value(q, j, run_theta(s));
 		}
 	double t_q = (now_seconds() - t0) / (double)M;
 	double t_step = 1.0 / med;
@@ -301,7 +310,7 @@ static int bench_preset(const char *name, double peak, int runs, double min_time
 	       sink != sink ? 0.0 : 1.0);
 	fflush(stdout);
 	free(sps); free(cps);
-	session_free(s);
+	experiment_free(x);
 	return 0;
 }
 

@@ -79,17 +79,9 @@ struct dataset *aug_sample_family(const struct aug_group *g, const struct datase
 /* Closes z in place under the group actx (a const struct aug_group *, bound to
  * z's shape): the hook `struct lie_family.augment` of lie.h. Returns 0 or an
  * error (size limit, shape) with a message in err. For over=augmented, use
- * aug_from_dataset(&g, s->data) for the group and aug_base(s->data) as the
+ * aug_from_dataset(&g, data) for the group and aug_base(data) as the
  * family's base set. */
 int aug_family_close(void *actx, struct dataset *z, char *err, size_t errlen);
-
-/* `augment GROUP ...` on a session: closes the session's base data set under
- * the group parsed from argv (argv[0] = kind, or "none" to restore the base
- * set), replaces s->data and marks the session dirty. A new augmentation
- * replaces the previous one (it starts from the base set). Returns 0 or an
- * error with s->err set. */
-struct session;
-int aug_session_set(struct session *s, int argc, char **argv);
 
 /* Distinct-orbit statistics of an augmented set: the smallest and largest
  * number of distinct samples in an orbit (order when no point is fixed). */

@@ -38,7 +38,7 @@ int expr_rebind(struct expr *e, const struct model *m, char *err, size_t errlen)
 const char *expr_text(const struct expr *e);
 
 /* A user quantity (kind QK_EXPR, user = 1) named name evaluating text; it
- * rebinds itself through q->fn_rebind when the session rebuilds the model.
+ * rebinds itself through q->fn_rebind when the experiment rebuilds the model.
  * Returns NULL with an error ("column N: ...", or a bad name) in err. */
 struct quantity *expr_quantity_new(const char *name, const char *text, const struct model *m, char *err, size_t errlen);
 #endif

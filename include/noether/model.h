@@ -4,7 +4,7 @@
  * lays out θ, sizes the workspace for max_batch samples) → forward/backward any
  * number of times without allocation → model_free. Adding a block after a build
  * invalidates it (model_build must be called again). The model does not own θ:
- * the session does, so twin runs can share one model. */
+ * each run does, so the runs of an experiment share one model. */
 #ifndef NOETHER_MODEL_H
 #define NOETHER_MODEL_H
 #include <stddef.h>
@@ -51,7 +51,7 @@ int model_build(struct model *m, struct shape in, int max_batch, char *err, size
  * Returns 0 or an error naming the block. */
 int model_layout(struct model *m, struct shape in, const char *prefix, char *err, size_t errlen);
 
-/* Initialises θ (nparams doubles). Balanced init is applied by the session
+/* Initialises θ (nparams doubles). Balanced init is applied by the experiment
  * (it needs the laws). */
 void model_init(const struct model *m, double *theta, const struct init_spec *spec);
 

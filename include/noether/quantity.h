@@ -45,14 +45,18 @@ struct quantity {
 	int ncomp;
 	struct qcomp *comp;
 	quantity_fn fn; void *fn_ctx; void (*fn_free)(void *);
-	/* QK_EXPR: re-resolves tensor names after the session rebuilt the model
+	/* QK_EXPR: re-resolves tensor names after the experiment rebuilt the model
 	 * (may be NULL); on failure the quantity evaluates to NaN. */
 	int (*fn_rebind)(struct quantity *q, const struct model *m);
+	/* Shares fn_ctx with a copy (quantity_clone): returns the context the copy
+	 * holds (e.g. the same one with a reference added). NULL: not copyable. */
+	void *(*fn_dup)(void *ctx);
 	int user;                /* added by `watch NAME = EXPR` */
+	int internal;            /* hidden helper (portrait coordinates): never listed */
 	int watched;             /* shown on screen and exported (default: laws, norms, loss) */
 	int slot;                /* column in the trace rows */
 
-	/* state, filled by the session */
+	/* state, filled by the run that holds this copy */
 	double rate;             /* max relative rate |<∇h,∇L>|/(|∇h||∇L|) over checks */
 	double *h0, *hk;         /* ncomp values at θ0 and θk (with weight-decay rescale) */
 	double norm0, normk;     /* weighted norms of h0, hk */
@@ -68,6 +72,8 @@ struct qset { int n, cap; struct quantity **q; };
 struct quantity *quantity_new(const char *name, enum qkind kind, int ncomp);
 void quantity_free(struct quantity *q);
 void qcomp_add(struct qcomp *c, int i, int j, double coef);   /* j<0: linear */
+/* A deep copy (terms, values; fn_ctx through fn_dup). Owned by the caller. */
+struct quantity *quantity_clone(const struct quantity *q);
 void qset_add(struct qset *s, struct quantity *q);            /* takes ownership */
 void qset_clear(struct qset *s);                              /* frees members */
 void qset_remove(struct qset *s, int index);

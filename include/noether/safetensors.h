@@ -1,5 +1,5 @@
 /* safetensors.h — reading and writing the safetensors format, and the
- * session's `save params` / `load params`.
+ * experiment's `save params` / `load params` (params.c).
  *
  * File layout: 8-byte little-endian header length N, N bytes of UTF-8 JSON
  * (an object: "__metadata__" → {string: string}, and per tensor
@@ -12,7 +12,6 @@
 #ifndef NOETHER_SAFETENSORS_H
 #define NOETHER_SAFETENSORS_H
 #include <stddef.h>
-#include "noether/session.h"
 
 #define ST_MAX_DIM 8
 #define ST_MAX_HEADER (100u << 20)     /* header bytes */
@@ -59,12 +58,4 @@ struct st_out {
 int st_write(const char *path, const struct st_out *t, int n, const char *const *meta, int nmeta, int f32,
              char *err, size_t errlen);
 
-/* `save params FILE`: every tensor of the model under its full name
- * (layer1.dense.W ...), F64, metadata: format=noether, script = the session's
- * command history (one command a line), step = current step. */
-int session_save_params(struct session *s, const char *path);
-/* `load params FILE`: reads every model tensor (shapes checked, F32/F16/BF16
- * converted), then makes it θ0 and θ (step 0, trace cleared). Nothing is
- * changed unless the whole file is valid and matches the model. */
-int session_load_params(struct session *s, const char *path);
 #endif

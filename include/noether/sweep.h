@@ -1,7 +1,7 @@
 /* sweep.h — step-size sweeps: the same experiment at several constant (or
- * decaying) step sizes τ and initialisation seeds, each run on a twin of the
- * session (same model, data, loss, optimizer; own θ, counters and trace), so
- * the user's session is never disturbed. Records every law's relative drift
+ * decaying) step sizes τ and initialisation seeds, each on a detached run of
+ * the experiment (same model, data, loss, optimizer; own θ, counters and
+ * trace), so the experiment's runs are never disturbed. Records every law's relative drift
  * at chosen horizons and fits log-log slopes of drift against τ.
  *
  * Metrics per run and horizon k: eps = mean relative drift over all laws
@@ -9,7 +9,9 @@
 #ifndef NOETHER_SWEEP_H
 #define NOETHER_SWEEP_H
 #include <signal.h>
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
+#include <stdio.h>
 
 #define SWEEP_MAX_TAU 32
 #define SWEEP_MAX_SEEDS 64
@@ -42,10 +44,10 @@ struct sweep_result {
  * Returns 0 or NT_EINVAL/NT_ERANGE with a message in err. */
 int sweep_parse(int argc, char **argv, struct sweep_spec *sp, char *err, size_t len);
 
-/* Runs the sweep on twins of s (prepared first). Returns 0, NT_EINTR, or an
- * error with s->err set. r is filled (free with sweep_result_free) on 0. A run
+/* Runs the sweep on detached runs of s (prepared first). Returns 0, NT_EINTR,
+ * or an error with experiment_error(s) set. r is filled (free with sweep_result_free) on 0. A run
  * that diverges is marked and left out of the fits. */
-int sweep_run(struct session *s, const struct sweep_spec *sp, struct sweep_result *r,
+int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_result *r,
               volatile sig_atomic_t *interrupt);
 void sweep_result_free(struct sweep_result *r);
 
@@ -59,12 +61,8 @@ int sweep_stat(const struct sweep_result *r, int which, int tau, int at, double 
 
 /* CSV: '#' metadata (version, seeds, commands, the sweep), header
  * tau,seed,k,eps,max,law:NAME..., one row per (tau, seed, horizon), %.17g.
- * Written to FILE.tmp then renamed. Returns 0 or NT_EIO with s->err set. */
-int sweep_export_csv(struct session *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path);
+ * Written to FILE.tmp then renamed. Returns 0 or NT_EIO with the message in
+ * experiment_error(s). */
+int sweep_export_csv(struct experiment *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path);
 
-/* A twin of s: shares s's model, data and targets (read-only), owns its own θ,
- * buffers, quantities and trace; configuration copied. s must be prepared.
- * Free with sweep_twin_free (never session_free). */
-struct session *sweep_twin_new(struct session *s);
-void sweep_twin_free(struct session *t);
 #endif

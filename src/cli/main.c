@@ -3,11 +3,11 @@
  *   --repl                                     → readline prompt
  *   otherwise                                  → the ncurses screen on a preset
  * Exit status: 0 ok, 1 a failed expect or a run error, 2 usage. */
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include "repl.h"
-#include "../ui/ui.h"
+#include "ui/ui.h"
 #include <locale.h>
 #include <readline/history.h>
 #include <signal.h>
@@ -150,14 +150,13 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 
-	struct session *s = session_new();
-	s->threads = threads;
+	struct experiment *x = experiment_new();
+	experiment_set_threads(x, threads);
 	struct cmd_ctx c = { 0 };
-	c.s = s;
+	c.x = x;
 	c.out = out_stdout;
 	c.msg = msg_stderr;
 	c.interrupt = &interrupted;
-	c.steps_per_frame = 1;
 	int status = 0;
 
 	int headless = batch || nexec || !isatty(STDIN_FILENO);
@@ -206,7 +205,7 @@ int main(int argc, char **argv)
 		c.out = c.msg = sink_startup;
 		if (cmd_exec_line(&c, line) < 0 && preset) {
 			fprintf(stderr, "noether: %s\n", c.last_error);
-			session_free(s);
+			experiment_free(x);
 			return 2;
 		}
 		c.out = out_stdout;
@@ -220,6 +219,6 @@ int main(int argc, char **argv)
 		if (hist[0] && !write_history(hist))
 			history_truncate_file(hist, 2000);
 	}
-	session_free(s);
+	experiment_free(x);
 	return status;
 }

@@ -3,7 +3,7 @@
  * tab completion from the command table. */
 #ifndef NOETHER_REPL_H
 #define NOETHER_REPL_H
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 
 /* Runs the prompt until quit or EOF; returns the exit status. */
 int repl_main(struct cmd_ctx *c);

@@ -2,7 +2,7 @@
  * dispatch through cmd_table, script files with file:line error messages,
  * preset lookup and tab completion. Every front end (REPL, batch, screen keys)
  * goes through cmd_exec_line. */
-#include "noether/cmd.h"
+#include "cmd.h"
 #include "noether/util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -121,8 +121,11 @@ static int exec_words(struct cmd_ctx *c, int argc, char **argv, const char *text
 	if (!k)
 		return cmd_error(c, NT_ENOENT, "unknown command '%s' (try: help)", argv[0]);
 	int rc = k->exec(c, argc, argv);
-	if (rc == 0 && k->provenance)
-		session_log(c->s, text);
+	if (rc == 0 && (k->flags & CMD_PROVENANCE))
+		experiment_log(c->x, text);
+	const char *note = experiment_take_notice(c->x);
+	if (note && c->msg)
+		c->msg(c->user, note);
 	return rc;
 }
 

@@ -32,7 +32,7 @@ void cmd_sweep_clear(struct cmd_ctx *c)
 
 int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *s = c->x;
 	if (argc == 2 && (!strcmp(argv[1], "off") || !strcmp(argv[1], "show"))) {
 		/* the screen's drift-vs-τ plot of the last sweep */
 		if (!c->sweep)
@@ -62,16 +62,17 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 	int rc = sweep_parse(n, rest, &sp, err, sizeof err);
 	if (rc)
 		return cmd_error(c, rc, "%s", err);
-	if ((rc = cmd_need_session(c)))
+	if ((rc = cmd_need_experiment(c)))
 		return rc;
 	struct sweep_result r;
 	rc = sweep_run(s, &sp, &r, c->interrupt);
 	if (rc == NT_EINTR && c->interrupt)
 		*c->interrupt = 0;
 	if (rc)
-		return cmd_session_error(c, rc);
+		return cmd_experiment_error(c, rc);
 	cmd_printf(c, "sweep τ: schedule %s, optimizer %s, %d seed%s from init seed %lu, %d laws; drift relative to θ0\n",
-	           sched_names[sp.sched], opt_names[s->opt.kind], sp.seeds, sp.seeds > 1 ? "s" : "", s->init.seed, r.nlaws);
+	           sched_names[sp.sched], opt_names[experiment_settings(s)->opt.kind], sp.seeds, sp.seeds > 1 ? "s" : "",
+	           experiment_init(s)->seed, r.nlaws);
 	cmd_printf(c, "%-10s", "τ");
 	for (int a = 0; a < sp.nat; a++) {
 		char h1[48], h2[48];
@@ -115,12 +116,12 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 	for (int j = 0; j < sp.ntau; j++)
 		for (int k = 0; k < sp.seeds; k++)
 			if (r.diverged[j * sp.seeds + k])
-				cmd_printf(c, "τ=%g seed %lu diverged (left out of the fit)\n", sp.tau[j], s->init.seed + (unsigned long)k);
+				cmd_printf(c, "τ=%g seed %lu diverged (left out of the fit)\n", sp.tau[j], experiment_init(s)->seed + (unsigned long)k);
 	if (csv) {
 		rc = sweep_export_csv(s, &sp, &r, csv);
 		if (rc) {
 			sweep_result_free(&r);
-			return cmd_session_error(c, rc);
+			return cmd_experiment_error(c, rc);
 		}
 		if (c->interactive)
 			cmd_printf(c, "wrote %s\n", csv);
@@ -140,44 +141,46 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 
 int cmd_save(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *s = c->x;
 	if (argc == 3 && !strcmp(argv[1], "session"))
 		return cmd_save_session(c, argv[2]);   /* cmd_session.c */
 	if (argc != 3 || (strcmp(argv[1], "params") && strcmp(argv[1], "data")))
 		return cmd_error(c, NT_EINVAL, "usage: save params FILE.safetensors | save data FILE.csv | save session FILE.nt");
 	int rc;
 	if (!strcmp(argv[1], "params")) {
-		if ((rc = cmd_need_session(c)))
+		if ((rc = cmd_need_experiment(c)))
 			return rc;
-		rc = session_save_params(s, argv[2]);
+		rc = experiment_save_params(s, argv[2]);
 		if (rc)
-			return cmd_session_error(c, rc);
+			return cmd_experiment_error(c, rc);
 		if (c->interactive)
-			cmd_printf(c, "wrote %s (%zu parameters, F64, step %ld)\n", argv[2], s->D, s->step);
+			cmd_printf(c, "wrote %s (%zu parameters, F64, step %ld)\n", argv[2], experiment_nparams(s), run_steps(cmd_run_a(c)));
 		return 0;
 	}
-	if (!s->data)
+	const struct dataset *d = experiment_data(s);
+	if (!d)
 		return cmd_error(c, NT_ESTATE, "save data: no data yet (e.g. data teacher n=64 in=10 out=1)");
-	rc = data_csv_write(s->data, argv[2], s->err, sizeof s->err);
+	char err[1024];
+	rc = data_csv_write(d, argv[2], err, sizeof err);
 	if (rc)
-		return cmd_session_error(c, rc);
+		return cmd_error(c, rc, "%s", err);
 	if (c->interactive)
-		cmd_printf(c, "wrote %s (%d samples)\n", argv[2], s->data->n);
+		cmd_printf(c, "wrote %s (%d samples)\n", argv[2], d->n);
 	return 0;
 }
 
 int cmd_load(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *s = c->x;
 	if (argc != 3 || strcmp(argv[1], "params"))
 		return cmd_error(c, NT_EINVAL, "usage: load params FILE.safetensors");
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
-	rc = session_load_params(s, argv[2]);
+	rc = experiment_load_params(s, argv[2]);
 	if (rc)
-		return cmd_session_error(c, rc);
-	c->running = 0;
+		return cmd_experiment_error(c, rc);
+	c->requests |= REQ_PAUSE;
 	if (c->interactive)
 		cmd_printf(c, "loaded %s: θ0 = θ = the file's parameters, step 0\n", argv[2]);
 	return 0;

@@ -2,7 +2,7 @@
  * grouped by topic file, and small shared helpers. */
 #ifndef NOETHER_CMD_IMPL_H
 #define NOETHER_CMD_IMPL_H
-#include "noether/cmd.h"
+#include "cmd.h"
 
 /* cmd_model.c */
 int cmd_data(struct cmd_ctx *c, int argc, char **argv);
@@ -42,6 +42,9 @@ int cmd_help(struct cmd_ctx *c, int argc, char **argv);
 int cmd_quit(struct cmd_ctx *c, int argc, char **argv);
 int cmd_echo(struct cmd_ctx *c, int argc, char **argv);
 int cmd_screen(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_compare.c: twin runs and the phase portrait */
+int cmd_compare(struct cmd_ctx *c, int argc, char **argv);
+int cmd_portrait(struct cmd_ctx *c, int argc, char **argv);
 
 /* cmd_exp.c */
 int cmd_sweep(struct cmd_ctx *c, int argc, char **argv);
@@ -51,10 +54,12 @@ int cmd_load(struct cmd_ctx *c, int argc, char **argv);
 int cmd_save_session(struct cmd_ctx *c, const char *path);
 int cmd_laws_checkpoints(struct cmd_ctx *c, int argc, char **argv);  /* laws checkpoints ... */
 
-/* Prepares the session, reporting an error through the context. */
-int cmd_need_session(struct cmd_ctx *c);
-/* Reports the session's error message with the given code. */
-int cmd_session_error(struct cmd_ctx *c, int code);
+/* Prepares the experiment, reporting an error through the context. */
+int cmd_need_experiment(struct cmd_ctx *c);
+/* Reports the experiment's error message with the given code. */
+int cmd_experiment_error(struct cmd_ctx *c, int code);
+/* Run A (the experiment's first run). */
+struct run *cmd_run_a(const struct cmd_ctx *c);
 /* Formats a number compactly (%.4g, or %.3e for small/large). */
 void cmd_fmt(char *buf, size_t len, double v);
 #endif

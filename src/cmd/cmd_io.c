@@ -1,5 +1,6 @@
 /* cmd_io.c — files and meta commands: export, preset, source, help, echo, quit,
- * and the forwarding of screen-only commands to the front end. */
+ * and the screen-only commands: their arguments are checked here (headless
+ * too), then the operation goes to the front end. */
 #include "cmd_impl.h"
 #include "noether/util.h"
 #include <stdio.h>
@@ -15,15 +16,17 @@ int cmd_export(struct cmd_ctx *c, int argc, char **argv)
 			continue;
 		return cmd_error(c, NT_EINVAL, "export: unexpected argument '%s' (every=N, N >= 1)", argv[i]);
 	}
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
-	session_update_quantities(c->s);
-	rc = session_export_csv(c->s, argv[2], every);
+	experiment_update(c->x);
+	rc = experiment_export_csv(c->x, argv[2], every);
 	if (rc)
-		return cmd_session_error(c, rc);
+		return cmd_experiment_error(c, rc);
+	struct trace_view t;
+	run_trace(cmd_run_a(c), &t);
 	if (c->interactive)
-		cmd_printf(c, "wrote %s (%ld rows)\n", argv[2], c->s->trace.nrows);
+		cmd_printf(c, "wrote %s (%ld rows%s)\n", argv[2], t.nrows, experiment_nruns(c->x) > 1 ? ", runs A and B" : "");
 	return 0;
 }
 
@@ -41,20 +44,21 @@ int cmd_preset(struct cmd_ctx *c, int argc, char **argv)
 	int rc = cmd_preset_path(argv[1], path, sizeof path);
 	if (rc)
 		return cmd_error(c, NT_ENOENT, "unknown preset '%s' (list: preset)", argv[1]);
-	session_clear(c->s);
-	c->running = 0;
+	experiment_clear(c->x);
+	c->requests |= REQ_PAUSE;
 	int saved = c->preset_depth;
 	c->preset_depth = c->depth + 1;
 	rc = cmd_exec_file(c, path);
 	c->preset_depth = saved;
 	if (rc < 0)
 		return rc;
-	rc = cmd_need_session(c);
+	rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	if (c->interactive)
-		cmd_printf(c, "preset %s: %d laws checked and conserved, %d claimed but failing — press space (or type run) to train\n",
-		           argv[1], session_count(c->s, QR_LAW), session_count(c->s, QR_CLAIMED_FAILS));
+		cmd_printf(c, "preset %s: %d laws checked and conserved, %d claimed but failing — %s\n", argv[1],
+		           run_count(cmd_run_a(c), QR_LAW), run_count(cmd_run_a(c), QR_CLAIMED_FAILS),
+		           c->screen ? "press space (or type run) to train" : "type step N (or run) to train");
 	return 0;
 }
 
@@ -88,13 +92,94 @@ int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+const char *const cmd_theme_names[] = { "dark", "light", "mono", "contrast", NULL };
+const char *const cmd_panel_names[] = { "summary", "laws", "contrast", "drift", "loss", "spark", "hints", "big", "values", NULL };
+
+int cmd_panel_find(const char *w)
+{
+	if (w[0] >= '1' && w[0] <= '9' && w[1] == '\0')
+		return w[0] - '1';
+	for (int i = 0; cmd_panel_names[i]; i++)
+		if (!strcmp(w, cmd_panel_names[i]))
+			return i;
+	return -1;
+}
+
+static int one_of(const char *w, const char *const *list)
+{
+	for (int i = 0; list[i]; i++)
+		if (!strcmp(w, list[i]))
+			return 1;
+	return 0;
+}
+
+/* Checks the arguments of a screen operation; 0 or an error already reported. */
+static int screen_args(struct cmd_ctx *c, enum cmd_screen_op op, const char *usage, int argc, char **argv)
+{
+	static const char *const speeds[] = { "faster", "slower", "max", "+", "-", NULL };
+	static const char *const dirs[] = { "next", "prev", NULL };
+	static const char *const overlays[] = { "help", "output", "close", NULL };
+	static const char *const glyphs[] = { "braille", "block", "ascii", NULL };
+	static const char *const onoff[] = { "on", "off", NULL };
+	static const char *const onofftoggle[] = { "on", "off", "toggle", NULL };
+	static const char *const scrolls[] = { "up", "down", "top", "end", NULL };
+	static const char *const which[] = { "laws", "contrast", NULL };
+	int ok = 1;
+	long n;
+	switch (op) {
+	case SCR_CAPTION:
+	case SCR_PAUSE_TEXT:
+		break;
+	case SCR_SPEED:
+		ok = argc == 2 && (one_of(argv[1], speeds) || (!parse_long(argv[1], &n) && n >= 0 && n <= 100000000));
+		break;
+	case SCR_PANEL:
+		ok = (argc == 2 || (argc == 3 && one_of(argv[2], onofftoggle))) && cmd_panel_find(argv[1]) >= 0;
+		break;
+	case SCR_CYCLE:
+		ok = argc == 2 && one_of(argv[1], dirs);
+		break;
+	case SCR_OVERLAY:
+		ok = argc == 2 && one_of(argv[1], overlays);
+		break;
+	case SCR_THEME:
+		ok = argc == 2 && one_of(argv[1], cmd_theme_names);
+		break;
+	case SCR_PLOT:
+		ok = argc == 2 && one_of(argv[1], glyphs);
+		break;
+	case SCR_PRESENT:
+		ok = argc == 1 || (argc == 2 && one_of(argv[1], onoff));
+		break;
+	case SCR_SCROLL:
+		ok = (argc == 2 || (argc == 3 && one_of(argv[2], which))) && one_of(argv[1], scrolls);
+		break;
+	default:           /* focus, redraw, repeat, stats: no arguments */
+		ok = argc == 1;
+		break;
+	}
+	if (ok)
+		return 0;
+	if (op == SCR_SPEED && argc == 2)
+		return cmd_error(c, NT_EINVAL, "speed: '%s' is not faster, slower, max or a step count in 0..100000000", argv[1]);
+	return cmd_error(c, NT_EINVAL, "usage: %s", usage);
+}
+
 int cmd_screen(struct cmd_ctx *c, int argc, char **argv)
 {
-	if (c->ui_cmd)
-		return c->ui_cmd(c, argc, argv);
-	/* headless: presentation and screen layout are no-ops, so recordings and
-	 * presentation scripts also run with -b; captions are echoed at a prompt */
-	if ((!strcmp(argv[0], "caption") || !strcmp(argv[0], "pause")) && c->interactive && argc > 1)
+	const struct cmd *k = cmd_find(argv[0]);
+	enum cmd_screen_op op = k->op;
+	if (!strcmp(argv[0], "pause"))
+		op = SCR_PAUSE_TEXT;
+	int rc = screen_args(c, op, k->usage, argc, argv);
+	if (rc)
+		return rc;
+	if (c->screen_op)
+		return c->screen_op(c, op, argc, argv);
+	/* headless: presentation and screen layout are no-ops (once their arguments
+	 * check out), so recordings and presentation scripts also run with -b;
+	 * captions are echoed at a prompt */
+	if ((op == SCR_CAPTION || op == SCR_PAUSE_TEXT) && c->interactive && argc > 1)
 		cmd_printf(c, "%s\n", argv[1]);
 	else if (c->interactive)
 		cmd_printf(c, "(%s: the screen is not open)\n", argv[0]);

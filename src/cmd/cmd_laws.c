@@ -26,9 +26,11 @@ static const char *role_name(enum qrole r)
  * from the run: the largest ratio of (max law drift at k) to the budget at k
  * over the recorded steps. Returns C (0 with no laws or no steps); *kmax gets
  * the step where the ratio peaks. */
-static double bound_constant(const struct session *s, long *kmax)
+static double bound_constant(const struct run *run, long *kmax)
 {
-	const struct trace *t = &s->trace;
+	struct trace_view tv, *t = &tv;
+	run_trace(run, t);
+	const struct qset *qs = run_quantities(run);
 	double C = 0;
 	*kmax = 0;
 	for (long r = 1; r < t->nrows; r++) {
@@ -36,9 +38,9 @@ static double bound_constant(const struct session *s, long *kmax)
 		double bud = row[5], worst = 0;
 		if (!(bud > 0))
 			continue;
-		for (int i = 0; i < s->q.n; i++) {
-			const struct quantity *q = s->q.q[i];
-			if (q->role != QR_LAW || q->slot < 0)
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
+			if (q->role != QR_LAW || q->slot < 0 || q->internal)
 				continue;
 			double d2 = 0;
 			for (int k = 0; k < q->ncomp; k++) {
@@ -73,23 +75,74 @@ static void law_row(struct cmd_ctx *c, const struct quantity *q)
 	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s%s\n", q->name, a, b, d, r, rate, scalar ? "" : "  (norm)");
 }
 
+/* The table of one run: laws, failing claims, with all the contrasts. */
+static void law_table(struct cmd_ctx *c, const struct run *run, int all)
+{
+	const struct qset *qs = run_quantities(run);
+	const struct train_settings *st = run_settings(run);
+	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "check");
+	int nl = 0;
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal) {
+			law_row(c, qs->q[i]);
+			nl++;
+		}
+	if (!nl)
+		cmd_printf(c, "(no conservation laws for this model)\n");
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_CLAIMED_FAILS && !qs->q[i]->internal)
+			law_row(c, qs->q[i]);
+	if (all)
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->role == QR_CONTRAST && !qs->q[i]->internal)
+				law_row(c, qs->q[i]);
+	if (st->wd > 0)
+		cmd_printf(c, "(weight decay %g: values shown are e^{2Λ}h for quadratic laws, Λ = %.6g)\n", st->wd, run_lambda(run));
+	const struct model *m = experiment_model(c->x);
+	for (int b = 0; b < m->nblocks; b++) {
+		double e = run_block_drift(run, b);
+		if (e >= 0) {
+			char v[32];
+			cmd_fmt(v, sizeof v, e);
+			cmd_printf(c, "ε_block(%s) = %s\n", m->blocks[b].name, v);
+		}
+	}
+	char bud[32];
+	cmd_fmt(bud, sizeof bud, run_budget(run));
+	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", run_steps(run), bud);
+	long kmax;
+	double C = bound_constant(run, &kmax);
+	if (C > 0 && st->opt.kind != OPT_FLOW && st->opt.kind != OPT_FLOW_MOMENTUM) {
+		char cs[32], pred[32], meas[32];
+		double mx = 0;
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal && qs->q[i]->drift_abs > mx)
+				mx = qs->q[i]->drift_abs;
+		cmd_fmt(cs, sizeof cs, C);
+		cmd_fmt(pred, sizeof pred, C * run_budget(run));
+		cmd_fmt(meas, sizeof meas, mx);
+		cmd_printf(c, "bound |Δh| <= C Σ τ_k²: C estimated from this run = %s (tightest at step %ld); "
+		           "C·budget = %s, measured max |Δh| = %s\n", cs, kmax, pred, meas);
+	}
+}
+
 int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *x = c->x;
 	if (argc > 1 && !strcmp(argv[1], "count"))
 		return cmd_laws_count(c, argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "find"))
 		return cmd_laws_find(c, argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "checkpoints"))   /* the bridge (cmd_exp.c) needs no session */
+	if (argc > 1 && !strcmp(argv[1], "checkpoints"))   /* the bridge (cmd_exp.c) needs no experiment */
 		return cmd_laws_checkpoints(c, argc, argv);
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
-	session_update_quantities(s);
+	experiment_update(x);
 	int all = argc > 1 && !strcmp(argv[1], "all");
 	if (argc > 1 && !all) {
-		struct quantity *q = qset_find(&s->q, argv[1]);
-		if (!q)
+		const struct quantity *q = qset_find(run_quantities(cmd_run_a(c)), argv[1]);
+		if (!q || q->internal)
 			return cmd_error(c, NT_ENOENT, "laws: no quantity '%s' (subcommands: all; or a name from `laws all`)", argv[1]);
 		char r[32];
 		cmd_fmt(r, sizeof r, q->drift_rel);
@@ -97,109 +150,87 @@ int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 		           q->name, role_name(q->role), q->formula, q->ncomp, q->rate, r);
 		return 0;
 	}
-	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "check");
-	int nl = 0;
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW) {
-			law_row(c, s->q.q[i]);
-			nl++;
+	int n = experiment_nruns(x);
+	for (int r = 0; r < n; r++) {
+		const struct run *run = experiment_run(x, r);
+		if (n > 1) {
+			char set[128];
+			const struct train_settings *st = run_settings(run);
+			const char *what = experiment_compare_what(x);
+			if (!strcmp(what, "schedule"))
+				schedule_format(&st->sched, set, sizeof set);
+			else if (!strcmp(what, "wd"))
+				snprintf(set, sizeof set, "wd %g", st->wd);
+			else
+				optimizer_format(&st->opt, set, sizeof set);
+			cmd_printf(c, "%srun %s: %s\n", r ? "\n" : "", run_label(run), set);
 		}
-	if (!nl)
-		cmd_printf(c, "(no conservation laws for this model)\n");
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_CLAIMED_FAILS)
-			law_row(c, s->q.q[i]);
-	if (all)
-		for (int i = 0; i < s->q.n; i++)
-			if (s->q.q[i]->role == QR_CONTRAST)
-				law_row(c, s->q.q[i]);
-	if (s->wd > 0)
-		cmd_printf(c, "(weight decay %g: values shown are e^{2Λ}h for quadratic laws, Λ = %.6g)\n", s->wd, s->Lambda);
-	for (int b = 0; b < s->model->nblocks; b++) {
-		double e = session_block_drift(s, b);
-		if (e >= 0) {
-			char v[32];
-			cmd_fmt(v, sizeof v, e);
-			cmd_printf(c, "ε_block(%s) = %s\n", s->model->blocks[b].name, v);
-		}
+		law_table(c, run, all);
 	}
-	char bud[32];
-	cmd_fmt(bud, sizeof bud, s->budget);
-	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", s->step, bud);
-	long kmax;
-	double C = bound_constant(s, &kmax);
-	if (C > 0 && s->opt.kind != OPT_FLOW && s->opt.kind != OPT_FLOW_MOMENTUM) {
-		char cs[32], pred[32], meas[32];
-		double mx = 0;
-		for (int i = 0; i < s->q.n; i++)
-			if (s->q.q[i]->role == QR_LAW && s->q.q[i]->drift_abs > mx)
-				mx = s->q.q[i]->drift_abs;
-		cmd_fmt(cs, sizeof cs, C);
-		cmd_fmt(pred, sizeof pred, C * s->budget);
-		cmd_fmt(meas, sizeof meas, mx);
-		cmd_printf(c, "bound |Δh| <= C Σ τ_k²: C estimated from this run = %s (tightest at step %ld); "
-		           "C·budget = %s, measured max |Δh| = %s\n", cs, kmax, pred, meas);
+	return 0;
+}
+
+/* Index in the catalogue of a listed quantity named name, or -1. */
+static int find_listed(const struct qset *qs, const char *name)
+{
+	for (int i = 0; i < qs->n; i++)
+		if (!qs->q[i]->internal && !strcmp(qs->q[i]->name, name))
+			return i;
+	return -1;
+}
+
+/* watch/unwatch NAME... | all: shown (on) or hidden in panels and CSV. */
+static int set_watched(struct cmd_ctx *c, int argc, char **argv, int on)
+{
+	const struct qset *qs = experiment_quantities(c->x);
+	if (!strcmp(argv[1], "all")) {
+		for (int i = 0; i < qs->n; i++)
+			if (!qs->q[i]->internal)
+				experiment_set_watched(c->x, i, on);
+		return 0;
 	}
+	for (int a = 1; a < argc; a++)   /* all names first: nothing half-done */
+		if (find_listed(qs, argv[a]) < 0)
+			return cmd_error(c, NT_ENOENT, "%s: no quantity '%s' (see: laws all)", argv[0], argv[a]);
+	for (int a = 1; a < argc; a++)
+		experiment_set_watched(c->x, find_listed(qs, argv[a]), on);
 	return 0;
 }
 
 int cmd_watch(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	if (argc < 2) {
-		for (int i = 0; i < s->q.n; i++)
-			if (s->q.q[i]->watched)
-				cmd_printf(c, "%s%s\n", s->q.q[i]->role == QR_LAW ? "law:" : "q:", s->q.q[i]->name);
+		const struct qset *qs = run_quantities(cmd_run_a(c));
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->watched && !qs->q[i]->internal)
+				cmd_printf(c, "%s%s\n", qs->q[i]->role == QR_LAW ? "law:" : "q:", qs->q[i]->name);
 		return 0;
 	}
 	if (strchr(argv[1], '=') || (argc > 2 && argv[2][0] == '='))
 		return cmd_watch_expr(c, argc, argv);   /* cmd_sym.c */
-	if (!strcmp(argv[1], "all")) {
-		for (int i = 0; i < s->q.n; i++)
-			s->q.q[i]->watched = 1;
-		return 0;
-	}
-	for (int a = 1; a < argc; a++) {
-		struct quantity *q = qset_find(&s->q, argv[a]);
-		if (!q)
-			return cmd_error(c, NT_ENOENT, "watch: no quantity '%s' (see: laws all)", argv[a]);
-		q->watched = 1;
-	}
-	return 0;
+	return set_watched(c, argc, argv, 1);
 }
 
 int cmd_unwatch(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: unwatch NAME... | unwatch all");
-	if (!strcmp(argv[1], "all")) {
-		for (int i = 0; i < s->q.n; i++)
-			s->q.q[i]->watched = 0;
-		return 0;
-	}
-	for (int a = 1; a < argc; a++) {
-		struct quantity *q = qset_find(&s->q, argv[a]);
-		if (!q)
-			return cmd_error(c, NT_ENOENT, "unwatch: no quantity '%s'", argv[a]);
-		q->watched = 0;
-	}
-	return 0;
+	return set_watched(c, argc, argv, 0);
 }
 
-static double role_extreme(const struct session *s, enum qrole role, int which, int want_max)
+static double role_extreme(const struct qset *qs, enum qrole role, int which, int want_max)
 {
 	double v = want_max ? 0 : INFINITY;
 	int any = 0;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
-		if (q->role != role)
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
+		if (q->role != role || q->internal)
 			continue;
 		double x = which == 0 ? q->drift_rel : which == 1 ? q->drift_abs : q->rate;
 		any = 1;
@@ -209,28 +240,28 @@ static double role_extreme(const struct session *s, enum qrole role, int which, 
 	return any ? v : NAN;
 }
 
-int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t len)
+/* A metric of one run (see cmd_metric). */
+static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name, double *v, char *err, size_t len)
 {
-	struct session *s = c->s;
-	if (session_prepare(s))
-		return nt_err(err, len, NT_ESTATE, "%s", s->err);
-	session_update_quantities(s);
-	if (!strcmp(name, "loss")) { *v = s->loss_val; return 0; }
-	if (!strcmp(name, "loss0")) { *v = s->loss0; return 0; }
-	if (!strcmp(name, "step")) { *v = (double)s->step; return 0; }
-	if (!strcmp(name, "budget")) { *v = s->budget; return 0; }
-	if (!strcmp(name, "params")) { *v = (double)s->D; return 0; }
-	if (!strcmp(name, "data.n")) { *v = s->data->n; return 0; }          /* samples (after augmentation) */
-	if (!strcmp(name, "data.orbit")) { *v = s->data->orbit; return 0; }  /* augmentation group order */
-	if (!strcmp(name, "laws")) { *v = session_count(s, QR_LAW); return 0; }
-	if (!strcmp(name, "claimed-fails")) { *v = session_count(s, QR_CLAIMED_FAILS); return 0; }
-	if (!strcmp(name, "contrasts")) { *v = session_count(s, QR_CONTRAST); return 0; }
-	if (!strcmp(name, "laws.max-rel")) { *v = role_extreme(s, QR_LAW, 0, 1); return 0; }
-	if (!strcmp(name, "laws.max-abs")) { *v = role_extreme(s, QR_LAW, 1, 1); return 0; }
-	if (!strcmp(name, "laws.max-rate")) { *v = role_extreme(s, QR_LAW, 2, 1); return 0; }
-	if (!strcmp(name, "claimed-fails.min-rate")) { *v = role_extreme(s, QR_CLAIMED_FAILS, 2, 0); return 0; }
-	if (!strcmp(name, "contrasts.min-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 0); return 0; }
-	if (!strcmp(name, "contrasts.max-rel")) { *v = role_extreme(s, QR_CONTRAST, 0, 1); return 0; }
+	struct experiment *x = c->x;
+	const struct qset *qs = run_quantities(run);
+	const struct dataset *d = experiment_data(x);
+	if (!strcmp(name, "loss")) { *v = run_loss(run); return 0; }
+	if (!strcmp(name, "loss0")) { *v = run_loss0(run); return 0; }
+	if (!strcmp(name, "step")) { *v = (double)run_steps(run); return 0; }
+	if (!strcmp(name, "budget")) { *v = run_budget(run); return 0; }
+	if (!strcmp(name, "params")) { *v = (double)run_nparams(run); return 0; }
+	if (!strcmp(name, "data.n")) { *v = d->n; return 0; }          /* samples (after augmentation) */
+	if (!strcmp(name, "data.orbit")) { *v = d->orbit; return 0; }  /* augmentation group order */
+	if (!strcmp(name, "laws")) { *v = run_count(run, QR_LAW); return 0; }
+	if (!strcmp(name, "claimed-fails")) { *v = run_count(run, QR_CLAIMED_FAILS); return 0; }
+	if (!strcmp(name, "contrasts")) { *v = run_count(run, QR_CONTRAST); return 0; }
+	if (!strcmp(name, "laws.max-rel")) { *v = role_extreme(qs, QR_LAW, 0, 1); return 0; }
+	if (!strcmp(name, "laws.max-abs")) { *v = role_extreme(qs, QR_LAW, 1, 1); return 0; }
+	if (!strcmp(name, "laws.max-rate")) { *v = role_extreme(qs, QR_LAW, 2, 1); return 0; }
+	if (!strcmp(name, "claimed-fails.min-rate")) { *v = role_extreme(qs, QR_CLAIMED_FAILS, 2, 0); return 0; }
+	if (!strcmp(name, "contrasts.min-rel")) { *v = role_extreme(qs, QR_CONTRAST, 0, 0); return 0; }
+	if (!strcmp(name, "contrasts.max-rel")) { *v = role_extreme(qs, QR_CONTRAST, 0, 1); return 0; }
 	if (!strncmp(name, "count.", 6)) {
 		if (c->count_step <= 0)
 			return nt_err(err, len, NT_ESTATE, "%s: run `laws count` first", name);
@@ -241,21 +272,21 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 	}
 	if (!strcmp(name, "laws.bound-c")) {
 		long k;
-		*v = bound_constant(s, &k);
+		*v = bound_constant(run, &k);
 		return 0;
 	}
 	if (!strcmp(name, "laws.max-ratio")) {
 		/* max over laws of: law drift / smallest relative change among its own
 		 * single terms (contrasts named LAW.in, LAW.out, ...) */
 		double mx = NAN;
-		for (int i = 0; i < s->q.n; i++) {
-			const struct quantity *q = s->q.q[i];
-			if (q->role != QR_LAW)
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
+			if (q->role != QR_LAW || q->internal)
 				continue;
 			size_t L = strlen(q->name);
 			double mn = INFINITY;
-			for (int j = 0; j < s->q.n; j++) {
-				const struct quantity *t = s->q.q[j];
+			for (int j = 0; j < qs->n; j++) {
+				const struct quantity *t = qs->q[j];
 				if (t->role == QR_CONTRAST && !strncmp(t->name, q->name, L) && t->name[L] == '.' && t->drift_rel < mn)
 					mn = t->drift_rel;
 			}
@@ -267,20 +298,34 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 	}
 	if (!strcmp(name, "eps-block")) {
 		double mx = NAN;
-		for (int b = 0; b < s->model->nblocks; b++) {
-			double e = session_block_drift(s, b);
+		const struct model *m = experiment_model(x);
+		for (int b = 0; b < m->nblocks; b++) {
+			double e = run_block_drift(run, b);
 			if (e >= 0 && !(e <= mx))
 				mx = e;
 		}
 		*v = mx;
 		return 0;
 	}
+	if (!strncmp(name, "portrait.", 9)) {
+		const struct portrait_info *p = experiment_portrait_info(x);
+		if (!p->on)
+			return nt_err(err, len, NT_ESTATE, "%s: no portrait (portrait X Y starts one)", name);
+		const struct quantity *qx = qset_find(qs, "portrait.x"), *qy = qset_find(qs, "portrait.y");
+		if (!strcmp(name + 9, "rate")) { *v = p->rate; return 0; }
+		if (!strcmp(name + 9, "law")) { *v = p->level_law; return 0; }
+		if (!strcmp(name + 9, "c0")) { *v = p->c0; return 0; }
+		if (!strcmp(name + 9, "x") && qx) { *v = qx->hk[0]; return 0; }
+		if (!strcmp(name + 9, "y") && qy) { *v = qy->hk[0]; return 0; }
+		if (!strcmp(name + 9, "level") && qx && qy) { *v = qx->hk[0] * qx->hk[0] - qy->hk[0] * qy->hk[0]; return 0; }
+		return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (portrait.x .y .level .c0 .rate .law)", name);
+	}
 	const char *dot = strrchr(name, '.');
 	if (dot) {
 		char qn[128];
 		str_copy(qn, name, (size_t)(dot - name) + 1 < sizeof qn ? (size_t)(dot - name) + 1 : sizeof qn);
-		struct quantity *q = qset_find(&s->q, qn);
-		if (q) {
+		const struct quantity *q = qset_find(qs, qn);
+		if (q && !q->internal) {
 			const char *f = dot + 1;
 			if (!strcmp(f, "rel")) { *v = q->drift_rel; return 0; }
 			if (!strcmp(f, "abs")) { *v = q->drift_abs; return 0; }
@@ -291,6 +336,22 @@ int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t
 		}
 	}
 	return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (loss, laws, laws.max-rel, contrasts.min-rel, NAME.rel, ...; see help expect)", name);
+}
+
+int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t len)
+{
+	struct experiment *x = c->x;
+	if (experiment_prepare(x))
+		return nt_err(err, len, NT_ESTATE, "%s", experiment_error(x));
+	experiment_update(x);
+	int r = 0;
+	if ((name[0] == 'A' || name[0] == 'B') && name[1] == '.') {
+		r = name[0] - 'A';
+		name += 2;
+		if (r >= experiment_nruns(x))
+			return nt_err(err, len, NT_ESTATE, "B.%s: there is no run B (compare ... starts one)", name);
+	}
+	return run_metric(c, experiment_run(x, r), name, v, err, len);
 }
 
 static int eval_value(struct cmd_ctx *c, const char *text, double *v, char *err, size_t len)
@@ -314,12 +375,21 @@ static int eval_value(struct cmd_ctx *c, const char *text, double *v, char *err,
 int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
 {
 	char err[512];
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	if (argc == 4 && !strcmp(argv[2], "is")) {
-		struct quantity *q = qset_find(&c->s->q, argv[1]);
-		if (!q)
+		const char *name = argv[1];
+		int r = 0;
+		if ((name[0] == 'A' || name[0] == 'B') && name[1] == '.') {
+			r = name[0] - 'A';
+			name += 2;
+			if (r >= experiment_nruns(c->x))
+				return cmd_error(c, NT_ESTATE, "expect: there is no run B (compare ... starts one)");
+		}
+		experiment_update(c->x);
+		const struct quantity *q = qset_find(run_quantities(experiment_run(c->x, r)), name);
+		if (!q || q->internal)
 			return cmd_error(c, NT_ENOENT, "expect: no quantity '%s'", argv[1]);
 		if (strcmp(argv[3], "law") && strcmp(argv[3], "claimed-fails") && strcmp(argv[3], "contrast"))
 			return cmd_error(c, NT_EINVAL, "expect NAME is law|claimed-fails|contrast");
@@ -364,7 +434,7 @@ int cmd_print(struct cmd_ctx *c, int argc, char **argv)
 	char err[512];
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: print METRIC...");
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	for (int i = 1; i < argc; i++) {

@@ -5,12 +5,12 @@
  * The report is built as text lines (lie_report_lines) so the screen can show
  * it in an overlay; the commands only print those lines. Invariants: the last
  * line of a count is `laws: lower=L upper=U status=...`; status is complete only
- * when the bounds meet and no rank decision was uncertain. The session's θ is
+ * when the bounds meet and no rank decision was uncertain. Run A's θ is
  * read, never changed. */
 #include "cmd_impl.h"
 #include "noether/augment.h"
 #include "noether/lie.h"
-#include "noether/lie_report.h"
+#include "lie_report.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdarg.h>
@@ -19,6 +19,30 @@
 #include <string.h>
 
 struct lines { int n, cap; char **v; };
+
+/* What counting reads of the experiment: its model, data and loss, run A's θ
+ * and step, and run A's quantities (roles as checked). */
+struct lie_src {
+	struct model *model;
+	const struct dataset *data;
+	enum loss_kind loss;
+	size_t D;
+	long step;
+	const double *theta;
+	struct qset q;
+};
+
+static void lie_src_of(struct cmd_ctx *c, struct lie_src *s)
+{
+	const struct run *a = cmd_run_a(c);
+	s->model = experiment_model(c->x);
+	s->data = experiment_data(c->x);
+	s->loss = experiment_loss(c->x);
+	s->D = run_nparams(a);
+	s->step = run_steps(a);
+	s->theta = run_theta(a);
+	s->q = *run_quantities(a);
+}
 
 static void line_add(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line_add(struct lines *l, const char *fmt, ...)
@@ -115,7 +139,7 @@ static int parse_args(int argc, char **argv, struct lie_args *a, char *err, size
 	return 0;
 }
 
-/* The field family of the session: per-output gradients at random inputs, or
+/* The field family of the experiment: per-output gradients at random inputs, or
  * loss gradients over sampled data sets (one sample, or one augmentation
  * orbit, per set, with random targets). */
 struct family {
@@ -127,7 +151,7 @@ struct family {
 	int grouped;
 };
 
-static void family_open(struct session *s, const struct lie_args *a, struct family *f)
+static void family_open(const struct lie_src *s, const struct lie_args *a, struct family *f)
 {
 	memset(f, 0, sizeof *f);
 	if (a->augmented) {
@@ -166,19 +190,19 @@ static const char *over_text(const struct lie_args *a)
 }
 
 /* Laws in hand that passed their rate check. A user quantity (watch NAME =
- * EXPR) was checked only against the session's data set, so it is a law of
+ * EXPR) was checked only against the experiment's data set, so it is a law of
  * that data (family), not of every data set: it counts over=augmented only. */
-static int catalogue_laws(const struct session *s, int augmented, struct quantity ***out)
+static int catalogue_laws(const struct lie_src *s, int augmented, struct quantity ***out)
 {
 	int n = 0;
 	*out = xcalloc((size_t)s->q.n + 1, sizeof **out);
 	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW && (augmented || !s->q.q[i]->user))
+		if (s->q.q[i]->role == QR_LAW && !s->q.q[i]->internal && (augmented || !s->q.q[i]->user))
 			(*out)[n++] = s->q.q[i];
 	return n;
 }
 
-static void find_lines(struct lines *l, const struct session *s, const struct lie_find_result *fr,
+static void find_lines(struct lines *l, const struct lie_src *s, const struct lie_find_result *fr,
                        struct quantity *const *cat, int ncat)
 {
 	line_add(l, "  %d unknowns (linear forms and axis-Gram quadratic forms of each tensor), %d equations, %.2f s",
@@ -222,7 +246,8 @@ static void find_lines(struct lines *l, const struct session *s, const struct li
 
 static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
 {
-	struct session *s = c->s;
+	struct lie_src src, *s = &src;
+	lie_src_of(c, s);
 	struct family f;
 	char err[512] = "";
 	family_open(s, a, &f);
@@ -262,7 +287,8 @@ static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines
 
 static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
 {
-	struct session *s = c->s;
+	struct lie_src src, *s = &src;
+	lie_src_of(c, s);
 	struct family f;
 	char err[512] = "";
 	family_open(s, a, &f);
@@ -419,8 +445,8 @@ int lie_report_lines(struct cmd_ctx *c, int argc, char **argv, char ***lines, in
 		rc = NT_EINVAL;
 	} else if ((rc = parse_args(argc, argv, &a, err, sizeof err))) {
 		line_add(&l, "%s", err);
-	} else if ((rc = session_prepare(c->s))) {
-		line_add(&l, "%s", c->s->err);
+	} else if ((rc = experiment_prepare(c->x))) {
+		line_add(&l, "%s", experiment_error(c->x));
 	} else if (!strcmp(argv[0], "count")) {
 		rc = report_count(c, &a, &l);
 	} else {

@@ -7,16 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_session_error(struct cmd_ctx *c, int code)
+int cmd_experiment_error(struct cmd_ctx *c, int code)
 {
-	return cmd_error(c, code, "%s", c->s->err);
+	return cmd_error(c, code, "%s", experiment_error(c->x));
 }
 
-int cmd_need_session(struct cmd_ctx *c)
+int cmd_need_experiment(struct cmd_ctx *c)
 {
-	int rc = session_prepare(c->s);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_prepare(c->x);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
+
+struct run *cmd_run_a(const struct cmd_ctx *c) { return experiment_run(c->x, 0); }
 
 void cmd_fmt(char *buf, size_t len, double v)
 {
@@ -33,8 +35,8 @@ int cmd_data(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: data KIND [key=value ...] (kinds: teacher, blobs, xor, spirals)");
-	int rc = session_set_data(c->s, argv[1], argc - 2, argv + 2);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_data(c->x, argv[1], argc - 2, argv + 2);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 int cmd_layer(struct cmd_ctx *c, int argc, char **argv)
@@ -42,31 +44,31 @@ int cmd_layer(struct cmd_ctx *c, int argc, char **argv)
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: layer KIND [options] | layer pop | layer clear (try: help layer)");
 	if (!strcmp(argv[1], "pop")) {
-		int rc = session_pop_layer(c->s);
-		return rc ? cmd_session_error(c, rc) : 0;
+		int rc = experiment_pop_layer(c->x);
+		return rc ? cmd_experiment_error(c, rc) : 0;
 	}
 	if (!strcmp(argv[1], "clear")) {
-		session_clear_model(c->s);
+		experiment_clear_model(c->x);
 		return 0;
 	}
-	int rc = session_add_layer(c->s, argc - 1, argv + 1);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_add_layer(c->x, argc - 1, argv + 1);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 int cmd_loss(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return cmd_error(c, NT_EINVAL, "usage: loss mse|logistic|exponential|cross-entropy");
-	int rc = session_set_loss(c->s, argv[1]);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_loss(c->x, argv[1]);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 int cmd_init(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: init normal|balanced|uniform [std=S] [seed=N]");
-	int rc = session_set_init(c->s, argc - 1, argv + 1);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_init(c->x, argc - 1, argv + 1);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 static void shape_str(char *buf, size_t len, struct shape s)
@@ -79,7 +81,7 @@ static void shape_str(char *buf, size_t len, struct shape s)
 
 static void show_data(struct cmd_ctx *c)
 {
-	const struct dataset *d = c->s->data;
+	const struct dataset *d = experiment_data(c->x);
 	if (!d) {
 		cmd_printf(c, "data: none (e.g. data teacher n=64 in=10 out=1)\n");
 		return;
@@ -104,7 +106,7 @@ static void show_data(struct cmd_ctx *c)
 
 int cmd_show(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *x = c->x;
 	if (argc > 1 && !strcmp(argv[1], "data")) {
 		show_data(c);
 		return 0;
@@ -112,19 +114,19 @@ int cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	if (argc > 1)
 		return cmd_error(c, NT_EINVAL, "usage: show [data]");
 	show_data(c);
-	int rc = session_prepare(s);
+	int rc = experiment_prepare(x);
+	const struct model *m = experiment_model(x);
 	if (rc) {
-		cmd_printf(c, "model: not built: %s\n", s->err);
-		for (int i = 0; i < s->model->nblocks; i++) {
+		cmd_printf(c, "model: not built: %s\n", experiment_error(x));
+		for (int i = 0; i < m->nblocks; i++) {
 			char d[128] = "";
-			const struct block *b = &s->model->blocks[i];
+			const struct block *b = &m->blocks[i];
 			if (b->kind->describe)
 				b->kind->describe(b, d, sizeof d);
 			cmd_printf(c, "  layer%d  %s %s\n", i + 1, b->kind->name, d);
 		}
 		return 0;
 	}
-	const struct model *m = s->model;
 	cmd_printf(c, "model: %d layers, %zu parameters%s\n", m->nblocks, m->nparams,
 	           model_tensorizable(m) ? " (tensorizable: polynomial in θ and x)" : " (not tensorizable)");
 	for (int i = 0; i < m->nblocks; i++) {
@@ -145,20 +147,20 @@ int cmd_show(struct cmd_ctx *c, int argc, char **argv)
 				cmd_printf(c, "      %-24s (%d, %d, %d)\n", v->name, v->dim[0], v->dim[1], v->dim[2]);
 		}
 	}
-	char tau[32];
-	cmd_fmt(tau, sizeof tau, s->sched.tau0);
-	cmd_printf(c, "loss: %s   opt: %s", loss_names[s->loss], opt_names[s->opt.kind]);
-	if (s->opt.kind == OPT_SGD)
-		cmd_printf(c, " batch=%d seed=%lu", s->opt.batch, s->opt.seed);
-	if (s->opt.kind == OPT_MOMENTUM)
-		cmd_printf(c, " beta=%g", s->opt.beta);
-	cmd_printf(c, "   schedule: %s %s   wd: %g\n", sched_names[s->sched.kind], tau, s->wd);
-	cmd_printf(c, "init: %s std=%s seed=%lu\n",
-	           s->init.kind == INIT_BALANCED ? "balanced" : s->init.kind == INIT_UNIFORM ? "uniform" : "normal",
-	           s->init.std > 0 ? "" : "1/sqrt(fan_in)", s->init.seed);
-	if (s->init.std > 0)
-		cmd_printf(c, "      (std %g)\n", s->init.std);
+	const struct train_settings *st = experiment_settings(x);
+	const struct init_spec *in = experiment_init(x);
+	char opt[96], sched[96];
+	optimizer_format(&st->opt, opt, sizeof opt);
+	schedule_format(&st->sched, sched, sizeof sched);
+	cmd_printf(c, "loss: %s   opt: %s   %s   wd: %g\n", loss_names[experiment_loss(x)], opt, sched, st->wd);
+	if (in->std > 0)
+		cmd_printf(c, "init: %s std=%g seed=%lu\n", in->kind == INIT_BALANCED ? "balanced" : in->kind == INIT_UNIFORM ? "uniform" : "normal",
+		           in->std, in->seed);
+	else
+		cmd_printf(c, "init: %s (std 1/sqrt(fan_in)) seed=%lu\n",
+		           in->kind == INIT_BALANCED ? "balanced" : in->kind == INIT_UNIFORM ? "uniform" : "normal", in->seed);
+	const struct run *a = cmd_run_a(c);
 	cmd_printf(c, "laws: %d conserved (checked), %d claimed but failing, %d contrasts\n",
-	           session_count(s, QR_LAW), session_count(s, QR_CLAIMED_FAILS), session_count(s, QR_CONTRAST));
+	           run_count(a, QR_LAW), run_count(a, QR_CLAIMED_FAILS), run_count(a, QR_CONTRAST));
 	return 0;
 }

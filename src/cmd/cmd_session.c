@@ -1,7 +1,7 @@
 /* cmd_session.c — `save session FILE`: the current state as a runnable
  * command script.
  *
- * The script is the session's provenance (s->history: every configuration
+ * The script is the experiment's provenance (its history: every configuration
  * command, `reset`, and every `step N`, including the steps the screen's
  * run loop took, which the screen logs as `step N` lines) in order, with
  * consecutive steps merged. Replaying it from a fresh session reproduces θ
@@ -41,8 +41,9 @@ static long step_count(const char *line)
 
 int cmd_save_session(struct cmd_ctx *c, const char *path)
 {
-	struct session *s = c->s;
-	int rc = cmd_need_session(c);
+	struct experiment *x = c->x;
+	const struct run *ra = cmd_run_a(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	struct afile a;
@@ -50,14 +51,15 @@ int cmd_save_session(struct cmd_ctx *c, const char *path)
 	if ((rc = afile_open(&a, path, "w", "save session", err, sizeof err)))
 		return cmd_error(c, rc, "%s", err);
 	FILE *f = a.f;
-	fprintf(f, "# noether session saved at step %ld: run it with  noether -b FILE  (or: source FILE)\n", s->step);
+	fprintf(f, "# noether session saved at step %ld: run it with  noether -b FILE  (or: source FILE)\n", run_steps(ra));
 	fprintf(f, "# The commands that built this state, in order; `reset` goes back to the same θ0,\n");
 	fprintf(f, "# so the steps after the last reset are the ones that count. Files named by\n");
 	fprintf(f, "# `load` or `data csv` must still be there.\n");
-	fprintf(f, "# at save: loss = %.17g\n", s->loss_val);
+	fprintf(f, "# at save: loss = %.17g\n", run_loss(ra));
 	long pending = 0, since = 0;   /* merged steps not yet written; steps since the last reset */
-	for (int i = 0; i < s->nhistory; i++) {
-		const char *h = s->history[i];
+	int nh = experiment_history_len(x);
+	for (int i = 0; i < nh; i++) {
+		const char *h = experiment_history(x, i);
 		long n = step_count(h);
 		if (n >= 0) {
 			pending += n;
@@ -68,21 +70,21 @@ int cmd_save_session(struct cmd_ctx *c, const char *path)
 			since += pending;
 			pending = 0;
 		}
-		static const char *const resets[] = { "reset", "reseed", "init", "load", "data", "layer", "loss", "augment", NULL };
+		static const char *const resets[] = { "reset", "reseed", "init", "load", "data", "layer", "loss", "augment", "compare", NULL };
 		for (int k = 0; resets[k]; k++)
 			if (word_is(h, resets[k]))
 				since = 0;
 		fprintf(f, "%s\n", h);
 	}
 	since += pending;
-	if (since < s->step)
-		pending += s->step - since;   /* steps the history did not record */
+	if (since < run_steps(ra))
+		pending += run_steps(ra) - since;   /* steps the history did not record */
 	if (pending)
 		fprintf(f, "step %ld\n", pending);
-	fprintf(f, "expect step == %ld\n", s->step);
+	fprintf(f, "expect step == %ld\n", run_steps(ra));
 	if ((rc = afile_commit(&a, "save session", err, sizeof err)))
 		return cmd_error(c, rc, "%s", err);
 	if (c->interactive)
-		cmd_printf(c, "wrote %s (%d commands, step %ld): noether -b %s replays it\n", path, s->nhistory, s->step, path);
+		cmd_printf(c, "wrote %s (%d commands, step %ld): noether -b %s replays it\n", path, nh, run_steps(ra), path);
 	return 0;
 }

@@ -4,7 +4,7 @@
  *
  * Invariants: augmentation always starts from the base (un-augmented) data,
  * so `augment none` restores it exactly; a watched expression keeps its text
- * and recompiles itself whenever the session rebuilds the model. */
+ * and recompiles itself whenever the experiment rebuilds the model. */
 #include "cmd_impl.h"
 #include "noether/augment.h"
 #include "noether/expr.h"
@@ -15,7 +15,7 @@
 
 static void augment_status(struct cmd_ctx *c)
 {
-	const struct dataset *d = c->s->data;
+	const struct dataset *d = experiment_data(c->x);
 	if (!d->group[0]) {
 		cmd_printf(c, "augment: none (%d samples)\n", d->n);
 		return;
@@ -31,16 +31,15 @@ static void augment_status(struct cmd_ctx *c)
 
 int cmd_augment(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
-	if (!s->data)
+	if (!experiment_data(c->x))
 		return cmd_error(c, NT_ESTATE, "augment: no data yet (e.g. data teacher n=16 in=3 out=1)");
 	if (argc < 2) {
 		augment_status(c);
 		return 0;
 	}
-	int rc = aug_session_set(s, argc - 1, argv + 1);
+	int rc = experiment_set_augment(c->x, argc - 1, argv + 1);
 	if (rc)
-		return cmd_error(c, rc, "%s", s->err);
+		return cmd_experiment_error(c, rc);
 	if (c->interactive)
 		augment_status(c);
 	return 0;
@@ -49,7 +48,7 @@ int cmd_augment(struct cmd_ctx *c, int argc, char **argv)
 /* `watch NAME = EXPR`, `watch NAME=EXPR`, ...: argv joined, split at the first '='. */
 int cmd_watch_expr(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
+	struct experiment *x = c->x;
 	char line[2048] = "";
 	size_t used = 0;
 	for (int i = 1; i < argc; i++) {
@@ -71,28 +70,28 @@ int cmd_watch_expr(struct cmd_ctx *c, int argc, char **argv)
 		text++;
 	if (!*name)
 		return cmd_error(c, NT_EINVAL, "watch: missing NAME before '=' (usage: watch NAME = EXPR)");
-	if (qset_find(&s->q, name))
+	if (qset_find(experiment_quantities(x), name))
 		return cmd_error(c, NT_EINVAL, "watch: a quantity named '%s' exists already (unwatch does not remove it; pick another name)", name);
 	char err[512];
-	struct quantity *q = expr_quantity_new(name, text, s->model, err, sizeof err);
+	struct quantity *q = expr_quantity_new(name, text, experiment_model(x), err, sizeof err);
 	if (!q) {
 		int col = 0;
 		if (c->interactive && sscanf(err, "column %d", &col) == 1 && col > 0 && col < 200)
 			cmd_printf(c, "  %s\n  %*s^\n", text, col - 1, "");
 		return cmd_error(c, NT_EINVAL, "watch: %s", err);
 	}
-	int rc = session_watch(s, q);
+	int rc = experiment_watch(x, q);
 	if (rc)
-		return cmd_error(c, rc, "%s", s->err);
+		return cmd_experiment_error(c, rc);
 	char logline[2200];
 	snprintf(logline, sizeof logline, "watch %s = %s", name, text);
-	session_log(s, logline);   /* `watch` is not a provenance command, this form is */
-	q = qset_find(&s->q, name);
-	if (c->interactive && q) {
+	experiment_log(x, logline);   /* `watch` is not a provenance command, this form is */
+	const struct quantity *w = qset_find(run_quantities(cmd_run_a(c)), name);
+	if (c->interactive && w) {
 		char v[32];
-		cmd_fmt(v, sizeof v, q->h0[0]);
-		cmd_printf(c, "watching %s = %s: h(θ0) = %s, %s (rate %.1e for this data and loss)\n", q->name, q->formula, v,
-		           q->role == QR_LAW ? "conserved under gradient flow" : "not conserved (a contrast)", q->rate);
+		cmd_fmt(v, sizeof v, w->h0[0]);
+		cmd_printf(c, "watching %s = %s: h(θ0) = %s, %s (rate %.1e for this data and loss)\n", w->name, w->formula, v,
+		           w->role == QR_LAW ? "conserved under gradient flow" : "not conserved (a contrast)", w->rate);
 	}
 	return 0;
 }

@@ -110,17 +110,18 @@ static const char *const *complete_quantity(struct cmd_ctx *c, int argi, int arg
 {
 	static const char **list;
 	static int cap;
-	struct session *s = c ? c->s : NULL;
-	if (!s || s->dirty)
+	if (!c || !c->x || experiment_dirty(c->x))
 		return NULL;
-	if (cap < s->q.n + 2) {
-		cap = s->q.n + 2;
+	const struct qset *qs = experiment_quantities(c->x);
+	if (cap < qs->n + 2) {
+		cap = qs->n + 2;
 		list = xrealloc(list, (size_t)cap * sizeof *list);
 	}
 	int n = 0;
 	list[n++] = "all";
-	for (int i = 0; i < s->q.n; i++)
-		list[n++] = s->q.q[i]->name;
+	for (int i = 0; i < qs->n; i++)
+		if (!qs->q[i]->internal)
+			list[n++] = qs->q[i]->name;
 	list[n] = NULL;
 	return list;
 }
@@ -173,6 +174,17 @@ static const char *const *complete_augment(struct cmd_ctx *c, int argi, int argc
 	return argi == 0 ? aug_kinds : NULL;
 }
 
+static const char *const *complete_panel(struct cmd_ctx *c, int argi, int argc, char **argv)
+{
+	static const char *const states[] = { "on", "off", "toggle", NULL };
+	return argi == 0 ? cmd_panel_names : argi == 1 ? states : NULL;
+}
+
+static const char *const *complete_theme(struct cmd_ctx *c, int argi, int argc, char **argv)
+{
+	return argi == 0 ? cmd_theme_names : NULL;
+}
+
 static const char *const *complete_compare(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
 	static const char *const what[] = { "schedule", "opt", "wd", "momentum", "off", NULL };
@@ -190,41 +202,41 @@ const struct cmd cmd_table[] = {
 	{ "data", "data KIND [key=value ...]",
 	  "Make the data set (own seed): teacher (regression from a random ReLU teacher), blobs, xor, spirals, "
 	  "seq (token sequences, attention-teacher target per position), seqcls (one label per sequence). "
-	  "Example: data teacher n=64 in=10 out=1 seed=1.", complete_data, cmd_data, 1 },
+	  "Example: data teacher n=64 in=10 out=1 seed=1.", complete_data, cmd_data, CMD_PROVENANCE, SCR_NONE },
 	{ "layer", "layer KIND [options] | layer pop | layer clear",
 	  "Append a block; input widths are inferred from the data and the previous layer. "
-	  "Example: layer dense 32; layer relu; layer dense 1 bias=off.", complete_layer, cmd_layer, 1 },
+	  "Example: layer dense 32; layer relu; layer dense 1 bias=off.", complete_layer, cmd_layer, CMD_PROVENANCE, SCR_NONE },
 	{ "loss", "loss mse|logistic|exponential|cross-entropy",
-	  "Choose the loss (means over output rows; logistic/exponential take labels ±1).", complete_loss, cmd_loss, 1 },
+	  "Choose the loss (means over output rows; logistic/exponential take labels ±1).", complete_loss, cmd_loss, CMD_PROVENANCE, SCR_NONE },
 	{ "init", "init normal|balanced|uniform [std=S] [seed=N]",
 	  "Initialisation of θ0 (own seed). std defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
-	  "law is 0 at θ0 (same function).", complete_init, cmd_init, 1 },
+	  "law is 0 at θ0 (same function).", complete_init, cmd_init, CMD_PROVENANCE, SCR_NONE },
 	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
 	  "Optimizer: full-batch gradient descent, minibatch SGD, or heavy-ball momentum (breaks the laws: a contrast). "
 	  "flow integrates gradient flow dθ/dt = -∇L - λθ with adaptive Dormand-Prince 5(4); step N takes N accepted "
 	  "steps, each at most the schedule's τ_k; time t is continuous and Λ = λt. flow+momentum integrates "
 	  "θ'' + γθ' + ∇L + λθ = 0 with γ = (1-β)/√τ0 (breaks the laws).",
-	  complete_opt, cmd_opt, 1 },
+	  complete_opt, cmd_opt, CMD_PROVENANCE, SCR_NONE },
 	{ "schedule", "schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G",
 	  "Step size τ_k: constant, τ0/(k+1), cosine over K steps, or multiplied by G every N steps. "
-	  "Law drift grows like Σ τ_k² (linear in k for const, bounded for decay).", complete_schedule, cmd_schedule, 1 },
+	  "Law drift grows like Σ τ_k² (linear in k for const, bounded for decay).", complete_schedule, cmd_schedule, CMD_PROVENANCE, SCR_NONE },
 	{ "wd", "wd LAMBDA",
 	  "Weight decay λ (added to the gradient). Laws are then shown rescaled: e^{2Λ}h (quadratic), e^{Λ}h (linear), "
-	  "Λ = -Σ log(1-τ_k λ).", NULL, cmd_wd, 1 },
-	{ "step", "step [N]", "Take N optimizer steps (default 1). Ctrl-C interrupts.", NULL, cmd_step, 1 },
-	{ "run", "run", "Train continuously (screen: until pause; prompt: until Ctrl-C). Scripts use step N.", NULL, cmd_run, 0 },
-	{ "pause", "pause [\"TEXT\"]", "Stop a run. With TEXT (presentation scripts): show TEXT and wait for a key.",
-	  NULL, cmd_pause, 0 },
-	{ "toggle", "toggle", "Run if paused, pause if running (the space key).", NULL, cmd_toggle, 0 },
-	{ "reset", "reset", "Back to θ0 (same data, same initialisation), step 0.", NULL, cmd_reset, 1 },
-	{ "reseed", "reseed", "New initialisation seed (seed+1), then reset.", NULL, cmd_reseed, 1 },
+	  "Λ = -Σ log(1-τ_k λ).", NULL, cmd_wd, CMD_PROVENANCE, SCR_NONE },
+	{ "step", "step [N]", "Take N optimizer steps (default 1). Ctrl-C interrupts.", NULL, cmd_step, CMD_PROVENANCE, SCR_NONE },
+	{ "run", "run", "Train continuously (screen: until pause; prompt: until Ctrl-C). Scripts use step N.", NULL, cmd_run, 0, SCR_NONE },
+	{ "pause", "pause [\"TEXT\"]", "Stop a run. With TEXT (presentation scripts): show TEXT and wait for a key "
+	  "(headless: echoed at a prompt, ignored in a script).", NULL, cmd_pause, 0, SCR_NONE },
+	{ "toggle", "toggle", "Run if paused, pause if running (the space key).", NULL, cmd_toggle, 0, SCR_NONE },
+	{ "reset", "reset", "Back to θ0 (same data, same initialisation), step 0.", NULL, cmd_reset, CMD_PROVENANCE, SCR_NONE },
+	{ "reseed", "reseed", "New initialisation seed (seed+1), then reset.", NULL, cmd_reseed, CMD_PROVENANCE, SCR_NONE },
 	{ "sweep", "sweep tau T1 T2 ... steps=K [seeds=S] [at=k1,k2] [schedule=const|decay] [csv=FILE] | sweep show|off",
 	  "Run each step size from the same θ0 (seeds: init seed + 0..S-1) on a copy of the session, record every law's "
 	  "relative drift at the horizons at= (default K/10 and K), print mean ± sd over seeds of ε (mean law drift) and "
 	  "the max law drift, and the least-squares log-log slope of drift against τ at each horizon. On the screen the "
 	  "result is a log-log plot of ε against τ in place of the panels (one marked line per horizon, ± sd bars, the "
 	  "fitted slopes, a dotted τ² reference line); `overlay output` shows the table, Esc hides the plot, "
-	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0 },
+	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0, SCR_NONE },
 	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] | laws find [degree=1|2] [over=...] "
 	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
 	  "Table of conserved laws (checked numerically: rate <∇h,∇L> at random points), failing claims, and with "
@@ -232,82 +244,94 @@ const struct cmd cmd_table[] = {
 	  "upper bound D − dim Lie(W)(θ) from rank decisions on the gradient fields and their brackets, lower bound the rank "
 	  "of the laws in hand; last line `laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
 	  "linear and axis-Gram quadratic laws, matched against the catalogue. over=augmented: fields ∇L_Z over sampled "
-	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws (per-head attention, RoPE planes, SwiGLU) and contrasts on a series of safetensors checkpoints from another tool, tensors named by a map file (see FILES); drift from the first checkpoint per block; laws a declared feature breaks are listed as not applicable; flat=/drifts= fail like expect unless the largest law drift is <= / >= TOL.", complete_laws, cmd_laws, 0 },
+	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws (per-head attention, RoPE planes, SwiGLU) and contrasts on a series of safetensors checkpoints from another tool, tensors named by a map file (see FILES); drift from the first checkpoint per block; laws a declared feature breaks are listed as not applicable; flat=/drifts= fail like expect unless the largest law drift is <= / >= TOL.", complete_laws, cmd_laws, 0, SCR_NONE },
 	{ "watch", "watch [NAME...|all] | watch NAME = EXPR",
 	  "Show/export a quantity (list watched ones without argument). `watch NAME = EXPR` defines a quantity over "
 	  "named tensors, rate-checked like a law (conserved for this data and loss, or a contrast), with drift, CSV "
 	  "column q:NAME and expect NAME.rel. EXPR: numbers pi + - * / ^ ( ), a·b or dot(a,b), atan2 sqrt exp log abs "
 	  "sum norm2 norm; tensors by full name (layer1.dense.W), layerN.W, unique short name, W1/W2 (K-th W), "
 	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). "
-	  "Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0 },
-	{ "unwatch", "unwatch NAME...|all", "Hide a quantity from the panels and CSV columns.", complete_quantity, cmd_unwatch, 0 },
+	  "Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0, SCR_NONE },
+	{ "unwatch", "unwatch NAME...|all", "Hide a quantity from the panels and CSV columns.", complete_quantity, cmd_unwatch, 0, SCR_NONE },
 	{ "augment", "augment GROUP [COORDS] [equivariant] | augment none",
 	  "Close the data set under a finite group acting on the inputs (labels kept: invariant): signs I,J (flip "
 	  "any subset), cyclic [I,J,..] (cyclic shifts, default all), c4 I,J (90° rotations of a plane), perm [I,J,..] "
 	  "(all permutations, default all), reflect I (x_I -> -x_I) or reflect I,J (swap), seq-reverse, seq-cyclic "
 	  "(positions; per-position targets move along). `equivariant` makes a coordinate group act on regression "
 	  "targets too. n samples become n·|G|. `augment none` restores the base set; without GROUP: status.",
-	  complete_augment, cmd_augment, 1 },
+	  complete_augment, cmd_augment, CMD_PROVENANCE, SCR_NONE },
 	{ "show", "show [data]", "Model summary: layers, shapes, tensors, parameter count, loss, optimizer, schedule, seeds.",
-	  NULL, cmd_show, 0 },
+	  NULL, cmd_show, 0, SCR_NONE },
 	{ "preset", "preset [NAME]", "Load a preset experiment (a script in presets/); without NAME list them.",
-	  complete_preset, cmd_preset, 0 },
+	  complete_preset, cmd_preset, 0, SCR_NONE },
 	{ "checks", "checks",
 	  "Marks where a script's checks begin: `preset NAME` stops there (the experiment is left at step 0), "
-	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0 },
-	{ "source", "source FILE", "Run the commands of FILE.", NULL, cmd_source, 0 },
+	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0, SCR_NONE },
+	{ "source", "source FILE", "Run the commands of FILE.", NULL, cmd_source, 0, SCR_NONE },
 	{ "export", "export csv FILE [every=N]",
-	  "Write the trace as CSV: # metadata (version, seeds, commands), header step,tau,loss,law:NAME...,q:NAME..., "
-	  "one row per step (%.17g).", complete_export, cmd_export, 0 },
+	  "Write the trace as CSV: # metadata (version, seeds, commands), header step,tau,loss,law:NAME...,q:NAME... "
+	  "(a matrix law: NAME.i.j per upper-triangle entry; a vector law: NAME.i), one row per recorded step (%.17g). "
+	  "Under compare, run B's columns follow on the same row: B.tau,B.loss,B.law:NAME...", complete_export, cmd_export, 0, SCR_NONE },
 	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
 	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
 	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
 	  "session: the current state as a runnable script (the provenance commands in order, resets and steps "
 	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE reproduces θ.",
-	  NULL, cmd_save, 0 },
+	  NULL, cmd_save, 0, SCR_NONE },
 	{ "load", "load params FILE.safetensors",
 	  "Read every model tensor from a safetensors file (F64/F32/F16/BF16; shapes checked, a mismatch names the tensor) "
-	  "and make it θ0 and θ (step 0). Nothing changes if the file is bad.", NULL, cmd_load, 1 },
+	  "and make it θ0 and θ (step 0). Nothing changes if the file is bad.", NULL, cmd_load, CMD_PROVENANCE, SCR_NONE },
 	{ "expect", "expect METRIC OP VALUE | expect NAME is law|claimed-fails|contrast",
 	  "Assertion; a failure makes a script exit 1. METRIC: loss loss0 step budget params laws claimed-fails "
 	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) laws.bound-c (C in |Δh| <= C Σ τ², estimated from the run) contrasts.min-rel contrasts.max-rel eps-block count.lower count.upper count.complete (of the last laws count) NAME.rel "
-	  "NAME.abs NAME.value NAME.value0 NAME.rate. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0 },
-	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0 },
-	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0 },
+	  "NAME.abs NAME.value NAME.value0 NAME.rate portrait.x portrait.y portrait.level portrait.rate portrait.law; "
+	  "under compare, B.METRIC reads run B (A.METRIC or METRIC run A), also B.NAME is law. "
+	  "VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0, SCR_NONE },
+	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0, SCR_NONE },
+	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0, SCR_NONE },
 	{ "tau", "tau up|down", "Move the step size τ0 along the 1-3-10 ladder, keeping the schedule kind (keys: [ ]).",
-	  NULL, cmd_tau, 1 },
+	  NULL, cmd_tau, CMD_PROVENANCE, SCR_NONE },
 	{ "caption", "caption [\"TEXT\"]", "Set the caption line (presentation mode); without TEXT clear it. "
-	  "Headless: ignored.", NULL, cmd_screen, 0 },
-	{ "speed", "speed faster|slower|max|N", "Screen: steps per frame while running (keys: + -).", NULL, cmd_screen, 0 },
+	  "Headless: ignored (echoed at a prompt).", NULL, cmd_screen, CMD_SCREEN, SCR_CAPTION },
+	{ "speed", "speed faster|slower|max|N", "Screen: steps per frame while running (keys: + -).", NULL, cmd_screen,
+	  CMD_SCREEN, SCR_SPEED },
 	{ "panel", "panel N|NAME [on|off|toggle]", "Screen: show or hide a panel: 1 summary, 2 laws, 3 contrast, "
-	  "4 drift, 5 loss, 6 sparklines, 7 hints, 8 big digits, 9 values (keys: 1-9).", NULL, cmd_screen, 0 },
-	{ "cycle", "cycle next|prev", "Screen: load the next or previous preset (keys: p P).", NULL, cmd_screen, 0 },
-	{ "focus", "focus", "Screen: move the keys to the command line (keys: : /).", NULL, cmd_screen, 0 },
+	  "4 drift, 5 loss, 6 sparklines, 7 hints, 8 big digits, 9 values (keys: 1-9).", complete_panel, cmd_screen,
+	  CMD_SCREEN, SCR_PANEL },
+	{ "cycle", "cycle next|prev", "Screen: load the next or previous preset (keys: p P).", NULL, cmd_screen,
+	  CMD_SCREEN, SCR_CYCLE },
+	{ "focus", "focus", "Screen: move the keys to the command line (keys: : /).", NULL, cmd_screen, CMD_SCREEN, SCR_FOCUS },
 	{ "overlay", "overlay help|output|close", "Screen: show the help or the last command's output, or close it "
-	  "(keys: ? F1 Esc).", NULL, cmd_screen, 0 },
-	{ "redraw", "redraw", "Screen: repaint everything (key: Ctrl-L).", NULL, cmd_screen, 0 },
-	{ "repeat", "repeat", "Screen: run the last typed command again (key: Enter on an empty line).", NULL, cmd_screen, 0 },
-	{ "theme", "theme dark|light|mono|contrast", "Screen: colour theme; mono uses attributes only.", NULL, cmd_screen, 0 },
+	  "(keys: ? F1 Esc).", NULL, cmd_screen, CMD_SCREEN, SCR_OVERLAY },
+	{ "redraw", "redraw", "Screen: repaint everything (key: Ctrl-L).", NULL, cmd_screen, CMD_SCREEN, SCR_REDRAW },
+	{ "repeat", "repeat", "Screen: run the last typed command again (key: Enter on an empty line).", NULL, cmd_screen,
+	  CMD_SCREEN, SCR_REPEAT },
+	{ "theme", "theme dark|light|mono|contrast", "Screen: colour theme; mono uses attributes only.", complete_theme,
+	  cmd_screen, CMD_SCREEN, SCR_THEME },
 	{ "plot", "plot braille|block|ascii", "Screen: plot glyphs: braille 2x4 dots, half blocks, or ASCII marks.",
-	  NULL, cmd_screen, 0 },
+	  NULL, cmd_screen, CMD_SCREEN, SCR_PLOT },
 	{ "present", "present [on|off]", "Screen: presentation mode (big digits, caption line, high-contrast theme).",
-	  NULL, cmd_screen, 0 },
-	{ "stats", "stats", "Screen: frame cost, share of run time and key latency.", NULL, cmd_screen, 0 },
+	  NULL, cmd_screen, CMD_SCREEN, SCR_PRESENT },
+	{ "stats", "stats", "Screen: frame cost, share of run time and key latency.", NULL, cmd_screen, CMD_SCREEN, SCR_STATS },
 	{ "compare", "compare schedule KIND TAU KIND TAU | compare opt KIND KIND | compare wd L1 L2 | compare momentum B1 B2 | compare off",
-	  "Screen: twin runs A and B from the same θ0, step-locked, side by side (two conserved panels titled A and B "
-	  "with their setting; drift and loss plots with both curves, tagged A/B, budgets a/b). B is rebuilt from A's "
-	  "provenance with the other setting; A takes the first setting and is reset. A new model, data or preset "
-	  "ends it. Example: compare schedule const 0.05 decay 0.05.", complete_compare, cmd_screen, 0 },
+	  "Twin runs A and B from the same θ0, step-locked: A takes the first setting (as the default setting), B the "
+	  "second; both restart from θ0. Every `step N` steps both, also in scripts; metrics of B read as B.METRIC (A's as "
+	  "A.METRIC or METRIC); `laws` lists both runs; `export csv` adds B's columns (B.tau, B.loss, B.law:NAME ...). "
+	  "On the screen: two conserved panels titled A and B, drift and loss plots with both curves, tagged A/B, "
+	  "budgets a/b. A new model, data, loss or preset ends it. Without arguments: what is compared. "
+	  "Example: compare schedule const 0.05 decay 0.05.", complete_compare, cmd_compare, CMD_PROVENANCE, SCR_NONE },
 	{ "portrait", "portrait X Y | portrait off",
-	  "Screen: phase portrait of two scalar coordinates of θ (|SLICE| a norm, |A, B| the norm of both, an entry "
-	  "W[i,j], or any watch expression): the trajectory and the level set x²−y² = c0 through θ0, rate-checked and "
-	  "labelled a law or not. Replaces the loss plot. Examples: portrait layer1.dense.W[0,0] layer2.dense.W[0,0] "
-	  "(f = a·b·x); portrait |layer1.dense.W[3,:], layer1.dense.b[3]| |layer3.dense.W[:,3]| (a ReLU neuron).",
-	  NULL, cmd_screen, 0 },
+	  "Phase portrait of two scalar coordinates of θ (|SLICE| a norm, |A, B| the norm of both, an entry "
+	  "W[i,j], or any watch expression): recorded in run A's trace every step, with the level set x²−y² = c0 through "
+	  "θ0, rate-checked like a law and labelled a law or not (metrics portrait.x portrait.y portrait.level "
+	  "portrait.c0 portrait.rate portrait.law). On the screen it replaces the loss plot. A new model ends it. "
+	  "Examples: portrait layer1.dense.W[0,0] layer2.dense.W[0,0] (f = a·b·x); "
+	  "portrait |layer1.dense.W[3,:], layer1.dense.b[3]| |layer3.dense.W[:,3]| (a ReLU neuron).",
+	  NULL, cmd_portrait, CMD_PROVENANCE, SCR_NONE },
 	{ "scroll", "scroll up|down|top|end [laws|contrast]",
 	  "Screen: scroll the quantity panels by a page when they hold more rows than fit (keys: PgUp PgDn Home End).",
-	  NULL, cmd_screen, 0 },
-	{ "help", "help [CMD | layer KIND]", "This list, or the help of one command or layer kind.", complete_help, cmd_help, 0 },
-	{ "quit", "quit", "Leave noether (the terminal is restored).", NULL, cmd_quit, 0 },
-	{ NULL, NULL, NULL, NULL, NULL, 0 },
+	  NULL, cmd_screen, CMD_SCREEN, SCR_SCROLL },
+	{ "help", "help [CMD | layer KIND]", "This list, or the help of one command or layer kind.", complete_help, cmd_help, 0, SCR_NONE },
+	{ "quit", "quit", "Leave noether (the terminal is restored).", NULL, cmd_quit, 0, SCR_NONE },
+	{ NULL, NULL, NULL, NULL, NULL, 0, SCR_NONE },
 };

@@ -11,16 +11,16 @@ int cmd_opt(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return cmd_error(c, NT_EINVAL, "usage: opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | flow [tol=T] | flow+momentum [beta=B] [tol=T]");
-	int rc = session_set_opt(c->s, argc - 1, argv + 1);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_opt(c->x, argc - 1, argv + 1);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 int cmd_schedule(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 3)
 		return cmd_error(c, NT_EINVAL, "usage: schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G");
-	int rc = session_set_schedule(c->s, argc - 1, argv + 1);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_schedule(c->x, argc - 1, argv + 1);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 /* Next value on the 1-3-10 ladder strictly above (up) or below x. */
@@ -42,20 +42,17 @@ static double ladder(double x, int up)
 
 int cmd_tau(struct cmd_ctx *c, int argc, char **argv)
 {
-	struct session *s = c->s;
 	if (argc != 2 || (strcmp(argv[1], "up") && strcmp(argv[1], "down")))
 		return cmd_error(c, NT_EINVAL, "usage: tau up|down");
-	struct schedule sc = s->sched;
+	struct schedule sc = experiment_settings(c->x)->sched;
 	sc.tau0 = ladder(sc.tau0, argv[1][0] == 'u');
 	if (sc.tau0 > 1e3 || sc.tau0 < 1e-12)
 		return cmd_error(c, NT_ERANGE, "tau: %g is outside (1e-12, 1000]", sc.tau0);
-	s->sched = sc;
+	int rc = experiment_set_schedule_spec(c->x, &sc);
+	if (rc)
+		return cmd_experiment_error(c, rc);
 	char line[128];
-	switch (sc.kind) { /* say it as the command that sets it */
-	case SCHED_COSINE: snprintf(line, sizeof line, "schedule cosine %g %ld", sc.tau0, sc.K); break;
-	case SCHED_STEP: snprintf(line, sizeof line, "schedule step %g every=%ld gamma=%g", sc.tau0, sc.every, sc.gamma); break;
-	default: snprintf(line, sizeof line, "schedule %s %g", sched_names[sc.kind], sc.tau0); break;
-	}
+	schedule_format(&sc, line, sizeof line);   /* say it as the command that sets it */
 	if (c->msg && c->interactive)
 		c->msg(c->user, line);
 	return 0;
@@ -68,25 +65,30 @@ int cmd_wd(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_error(c, NT_EINVAL, "usage: wd LAMBDA");
 	if (parse_double(argv[1], &v))
 		return cmd_error(c, NT_EINVAL, "wd: '%s' is not a number", argv[1]);
-	int rc = session_set_wd(c->s, v);
-	return rc ? cmd_session_error(c, rc) : 0;
+	int rc = experiment_set_wd(c->x, v);
+	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
 static void status_line(struct cmd_ctx *c)
 {
-	struct session *s = c->s;
-	double mx = 0;
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW && s->q.q[i]->drift_rel > mx)
-			mx = s->q.q[i]->drift_rel;
-	char l[32], d[32], t[32];
-	cmd_fmt(l, sizeof l, s->loss_val);
-	cmd_fmt(d, sizeof d, mx);
-	cmd_fmt(t, sizeof t, session_tau(s, s->step));
-	if (session_count(s, QR_LAW))
-		cmd_printf(c, "step %ld  τ %s  loss %s  max law drift (rel) %s\n", s->step, t, l, d);
-	else
-		cmd_printf(c, "step %ld  τ %s  loss %s  (no conservation laws)\n", s->step, t, l);
+	for (int r = 0; r < experiment_nruns(c->x); r++) {
+		const struct run *run = experiment_run(c->x, r);
+		const struct qset *qs = run_quantities(run);
+		double mx = 0;
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal && qs->q[i]->drift_rel > mx)
+				mx = qs->q[i]->drift_rel;
+		char l[32], d[32], t[32], who[8] = "";
+		cmd_fmt(l, sizeof l, run_loss(run));
+		cmd_fmt(d, sizeof d, mx);
+		cmd_fmt(t, sizeof t, run_tau(run, run_steps(run)));
+		if (experiment_nruns(c->x) > 1)
+			snprintf(who, sizeof who, "%s: ", run_label(run));
+		if (run_count(run, QR_LAW))
+			cmd_printf(c, "%sstep %ld  τ %s  loss %s  max law drift (rel) %s\n", who, run_steps(run), t, l, d);
+		else
+			cmd_printf(c, "%sstep %ld  τ %s  loss %s  (no conservation laws)\n", who, run_steps(run), t, l);
+	}
 }
 
 int cmd_step(struct cmd_ctx *c, int argc, char **argv)
@@ -96,22 +98,21 @@ int cmd_step(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_error(c, NT_EINVAL, "usage: step [N]");
 	if (argc == 2 && (parse_long(argv[1], &n) || n < 0 || n > 1000000000L))
 		return cmd_error(c, NT_EINVAL, "step: N must be an integer in 0..1000000000, not '%s'", argv[1]);
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
-	rc = session_step(c->s, n, c->interrupt);
+	rc = experiment_step(c->x, n, c->interrupt);
 	if (rc == NT_EINTR) {
-		session_update_quantities(c->s);
+		experiment_update(c->x);
 		if (c->interrupt)
 			*c->interrupt = 0;
-		cmd_printf(c, "%s\n", c->s->err);
+		cmd_printf(c, "%s\n", experiment_error(c->x));
 		return 0;
 	}
 	if (rc) {
-		session_update_quantities(c->s);
-		c->running = 0;
+		experiment_update(c->x);
 		c->requests |= REQ_PAUSE;
-		return cmd_session_error(c, rc);
+		return cmd_experiment_error(c, rc);
 	}
 	if (c->interactive && !c->screen)
 		status_line(c);
@@ -122,11 +123,10 @@ int cmd_run(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return cmd_error(c, NT_EINVAL, "usage: run");
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
 	if (c->screen) {
-		c->running = 1;
 		c->requests |= REQ_RUN;
 		return 0;
 	}
@@ -135,17 +135,17 @@ int cmd_run(struct cmd_ctx *c, int argc, char **argv)
 	/* REPL: step until Ctrl-C, reporting once a second */
 	double last = now_seconds();
 	for (;;) {
-		rc = session_step(c->s, 100, c->interrupt);
+		rc = experiment_step(c->x, 100, c->interrupt);
 		if (rc == NT_EINTR) {
 			if (c->interrupt)
 				*c->interrupt = 0;
-			session_update_quantities(c->s);
+			experiment_update(c->x);
 			status_line(c);
 			return 0;
 		}
 		if (rc) {
-			session_update_quantities(c->s);
-			return cmd_session_error(c, rc);
+			experiment_update(c->x);
+			return cmd_experiment_error(c, rc);
 		}
 		if (now_seconds() - last > 1.0) {
 			status_line(c);
@@ -158,15 +158,18 @@ int cmd_pause(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 1) /* pause "text": presentation pause, a screen matter */
 		return cmd_screen(c, argc, argv);
-	c->running = 0;
 	c->requests |= REQ_PAUSE;
 	return 0;
 }
 
 int cmd_toggle(struct cmd_ctx *c, int argc, char **argv)
 {
-	if (c->running)
-		return cmd_pause(c, 1, argv);
+	if (argc > 1)
+		return cmd_error(c, NT_EINVAL, "usage: toggle");
+	if (c->screen) {
+		c->requests |= REQ_TOGGLE;
+		return 0;
+	}
 	return cmd_run(c, 1, argv);
 }
 
@@ -174,12 +177,12 @@ int cmd_reset(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return cmd_error(c, NT_EINVAL, "usage: reset");
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (!rc)
-		rc = session_reset(c->s);
+		rc = experiment_reset(c->x);
 	if (rc)
-		return cmd_session_error(c, rc);
-	c->running = 0;
+		return cmd_experiment_error(c, rc);
+	c->requests |= REQ_PAUSE;
 	return 0;
 }
 
@@ -187,12 +190,12 @@ int cmd_reseed(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return cmd_error(c, NT_EINVAL, "usage: reseed");
-	int rc = cmd_need_session(c);
+	int rc = cmd_need_experiment(c);
 	if (!rc)
-		rc = session_reseed(c->s);
+		rc = experiment_reseed(c->x);
 	if (rc)
-		return cmd_session_error(c, rc);
+		return cmd_experiment_error(c, rc);
 	if (c->interactive)
-		cmd_printf(c, "init seed %lu\n", c->s->init.seed);
+		cmd_printf(c, "init seed %lu\n", experiment_init(c->x)->seed);
 	return 0;
 }

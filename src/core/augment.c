@@ -7,7 +7,6 @@
  * d->orbit (= order), which is how aug_base and aug_from_dataset undo and
  * recover an augmentation. */
 #include "noether/augment.h"
-#include "noether/session.h"
 #include "noether/util.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -441,30 +440,6 @@ void aug_orbit_sizes(const struct dataset *d, int *min_size, int *max_size)
 	free(h);
 	*min_size = lo;
 	*max_size = hi;
-}
-
-int aug_session_set(struct session *s, int argc, char **argv)
-{
-	if (!s->data)
-		return nt_err(s->err, sizeof s->err, NT_ESTATE, "augment: no data yet (e.g. data teacher n=16 in=3 out=1)");
-	struct dataset *base = aug_base(s->data);
-	struct aug_group g;
-	int rc = aug_parse(&g, argc, argv, base->len, base->d_in, s->err, sizeof s->err);
-	if (rc) {
-		data_free(base);
-		return rc;
-	}
-	struct dataset *d = base;
-	if (g.kind != AUG_NONE) {
-		d = aug_close(&g, base, s->err, sizeof s->err);
-		data_free(base);
-		if (!d)
-			return NT_ERANGE;
-	}
-	data_free(s->data);
-	s->data = d;
-	s->dirty = 1;
-	return 0;
 }
 
 int aug_family_close(void *actx, struct dataset *z, char *err, size_t errlen)

@@ -40,6 +40,7 @@ struct expr {
 	char *text;
 	struct tape t;
 	int broken;        /* unresolved after a rebuild: evaluates to NaN */
+	int refs;          /* holders (quantity copies share one expression) */
 };
 
 struct parser {
@@ -595,12 +596,13 @@ struct expr *expr_compile(const char *text, const struct model *m, char *err, si
 		return NULL;
 	}
 	e->text = xstrdup(text);
+	e->refs = 1;
 	return e;
 }
 
 void expr_free(struct expr *e)
 {
-	if (!e)
+	if (!e || --e->refs > 0)
 		return;
 	tape_free(&e->t);
 	free(e->text);
@@ -746,6 +748,12 @@ static double q_fn(const struct quantity *q, const double *theta, double *grad, 
 
 static void q_free(void *ctx) { expr_free(ctx); }
 
+static void *q_dup(void *ctx)
+{
+	((struct expr *)ctx)->refs++;
+	return ctx;
+}
+
 static int q_rebind(struct quantity *q, const struct model *m)
 {
 	char err[400];
@@ -779,6 +787,7 @@ struct quantity *expr_quantity_new(const char *name, const char *text, const str
 	q->fn_ctx = e;
 	q->fn_free = q_free;
 	q->fn_rebind = q_rebind;
+	q->fn_dup = q_dup;
 	q->user = 1;
 	q->role = QR_CONTRAST;
 	return q;

@@ -13,8 +13,8 @@
  * exceeds the schedule's τ_k (the initial and maximal step).
  * Invariants: state y = θ (n = D) or (θ, v) (n = 2D) lives in s->flow_ws;
  * the last stage of an accepted step is the first of the next (FSAL) while
- * s->flow_fsal is set; nothing is allocated here. Weight decay: Λ = λ t. */
-#include "flow.h"
+ * s->flow_fsal is set (s: the run); nothing is allocated here. Weight decay: Λ = λ t. */
+#include "exp_impl.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <math.h>
@@ -38,31 +38,31 @@ static const double dp_e[FLOW_STAGES] = {
 	71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40
 };
 
-static int flow_momentum(const struct session *s) { return s->opt.kind == OPT_FLOW_MOMENTUM; }
+static int flow_momentum(const struct run *s) { return s->set.opt.kind == OPT_FLOW_MOMENTUM; }
 
-static size_t flow_state(const struct session *s) { return flow_momentum(s) ? 2 * s->D : s->D; }
+static size_t flow_state(const struct run *s) { return flow_momentum(s) ? 2 * s->D : s->D; }
 
 /* layout: k[0..6] (n each), y (n), ytmp (n), then [L(y), |∇L(y)|] */
-size_t flow_workspace_size(const struct session *s)
+size_t flow_workspace_size(const struct run *s)
 {
-	if (s->opt.kind != OPT_FLOW && s->opt.kind != OPT_FLOW_MOMENTUM)
+	if (s->set.opt.kind != OPT_FLOW && s->set.opt.kind != OPT_FLOW_MOMENTUM)
 		return 0;
 	return (FLOW_STAGES + 2) * flow_state(s) + 2;
 }
 
 /* dy = f(y); returns the loss at y's θ part, *gn the gradient norm. */
-static double flow_rhs(struct session *s, const double *y, double *dy, double *gn)
+static double flow_rhs(struct run *s, const double *y, double *dy, double *gn)
 {
 	size_t D = s->D;
-	double lam = s->wd, *g = s->grad;
-	double L = session_loss_grad(s, y, g);
+	double lam = s->set.wd, *g = s->grad;
+	double L = run_loss_grad(s, y, g);
 	*gn = sqrt(dot((int)D, g, g));
 	if (!flow_momentum(s)) {
 		for (size_t i = 0; i < D; i++)
 			dy[i] = -g[i] - lam * y[i];
 		return L;
 	}
-	double gamma = (1.0 - s->opt.beta) / sqrt(s->sched.tau0);
+	double gamma = (1.0 - s->set.opt.beta) / sqrt(s->set.sched.tau0);
 	const double *v = y + D;
 	for (size_t i = 0; i < D; i++) {
 		dy[i] = v[i];
@@ -71,14 +71,14 @@ static double flow_rhs(struct session *s, const double *y, double *dy, double *g
 	return L;
 }
 
-int flow_advance(struct session *s, double hmax, double *loss)
+int flow_advance(struct run *s, double hmax, double *loss)
 {
 	size_t n = flow_state(s), D = s->D;
 	double *k[FLOW_STAGES];
 	for (int i = 0; i < FLOW_STAGES; i++)
 		k[i] = s->flow_ws + (size_t)i * n;
 	double *y = s->flow_ws + FLOW_STAGES * n, *yt = y + n, *cache = yt + n;
-	double tol = s->opt.tol > 0 ? s->opt.tol : 1e-8;
+	double tol = s->set.opt.tol > 0 ? s->set.opt.tol : 1e-8;
 
 	if (!s->flow_fsal) {
 		memcpy(y, s->theta, D * sizeof *y);
@@ -136,7 +136,7 @@ int flow_advance(struct session *s, double hmax, double *loss)
 			if (flow_momentum(s))
 				memcpy(s->mom, y + D, D * sizeof *y);
 			s->t += h;
-			s->Lambda += s->wd * h;
+			s->Lambda += s->set.wd * h;
 			s->flow_h = h * fac;
 			return 0;
 		}

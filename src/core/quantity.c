@@ -40,6 +40,32 @@ void quantity_free(struct quantity *q)
 	free(q);
 }
 
+struct quantity *quantity_clone(const struct quantity *q)
+{
+	struct quantity *c = xmalloc(sizeof *c);
+	*c = *q;
+	int n = q->ncomp > 0 ? q->ncomp : 1;
+	c->comp = xcalloc((size_t)n, sizeof *c->comp);
+	for (int k = 0; k < q->ncomp; k++) {
+		c->comp[k] = q->comp[k];
+		c->comp[k].cap = q->comp[k].nterms;
+		c->comp[k].terms = q->comp[k].nterms ? xmalloc((size_t)q->comp[k].nterms * sizeof *c->comp[k].terms) : NULL;
+		if (q->comp[k].nterms)
+			memcpy(c->comp[k].terms, q->comp[k].terms, (size_t)q->comp[k].nterms * sizeof *c->comp[k].terms);
+	}
+	c->h0 = xmalloc((size_t)n * sizeof(double));
+	c->hk = xmalloc((size_t)n * sizeof(double));
+	memcpy(c->h0, q->h0, (size_t)n * sizeof(double));
+	memcpy(c->hk, q->hk, (size_t)n * sizeof(double));
+	if (q->fn_ctx)
+		c->fn_ctx = q->fn_dup ? q->fn_dup(q->fn_ctx) : NULL;
+	if (q->fn_ctx && !c->fn_ctx) {   /* not shareable: evaluates to nothing */
+		c->fn = NULL;
+		c->fn_free = NULL;
+	}
+	return c;
+}
+
 void qcomp_add(struct qcomp *c, int i, int j, double coef)
 {
 	if (c->nterms == c->cap) {

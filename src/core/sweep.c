@@ -1,15 +1,15 @@
-/* sweep.c — step-size sweeps on twins of the session (see sweep.h).
+/* sweep.c — step-size sweeps on detached runs of the experiment (see sweep.h).
  *
- * A twin shares the model (its workspace is only used by one run at a time),
- * the data set and the targets of the user's session, and owns everything a
- * run writes: θ, θ0, gradient, momentum, scratch, integrator workspace,
- * quantities, trace and counters. The user's session is untouched apart from
- * being prepared. Every run starts from the same θ0 for a given seed
- * (init.seed + seed index), so runs at different τ differ only in τ. */
+ * A run shares the model (its workspace is only used by one run at a time),
+ * the data set and the targets of the experiment, and owns everything it
+ * writes: θ, θ0, gradient, optimizer state, quantities, trace and counters.
+ * The experiment's own runs are untouched apart from its being prepared.
+ * Every run starts from the same θ0 for a given seed (init seed + seed index),
+ * so runs at different τ differ only in τ. */
 #include "noether/sweep.h"
 #include "noether/afile.h"
 #include "noether/util.h"
-#include "flow.h"
+#include "exp_impl.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,61 +19,6 @@
 #ifndef NT_VERSION
 #define NT_VERSION "0.0"
 #endif
-
-struct session *sweep_twin_new(struct session *s)
-{
-	struct session *t = xcalloc(1, sizeof *t);
-	t->model = s->model;
-	t->data = s->data;
-	t->targets = s->targets;
-	t->loss = s->loss;
-	t->opt = s->opt;
-	t->sched = s->sched;
-	t->wd = s->wd;
-	t->init = s->init;
-	t->threads = s->threads;
-	t->check_seed = s->check_seed;
-	size_t D = t->D = s->D;
-	size_t R = (size_t)s->data->n * s->model->out.len * s->model->out.width;
-	t->theta = xcalloc(D + 1, sizeof(double));
-	t->theta0 = xcalloc(D + 1, sizeof(double));
-	t->grad = xcalloc(D + 1, sizeof(double));
-	t->mom = xcalloc(D + 1, sizeof(double));
-	t->scratch = xcalloc(2 * D + 2, sizeof(double));
-	t->df = xcalloc(R + 1, sizeof(double));
-	if (t->opt.kind == OPT_SGD) {
-		size_t B = (size_t)(t->opt.batch < s->data->n ? t->opt.batch : s->data->n);
-		t->xb = xcalloc(B * s->data->len * s->data->d_in, sizeof(double));
-		t->tb = xcalloc(B * s->model->out.len * s->model->out.width + 1, sizeof(double));
-		t->lb = xcalloc(B * s->data->out_len + 1, sizeof(int));
-		t->perm = xcalloc((size_t)s->data->n, sizeof(int));
-	}
-	if (flow_workspace_size(t))
-		t->flow_ws = xcalloc(flow_workspace_size(t), sizeof(double));
-	/* catalogue quantities; roles copied from the user's session (same model,
-	 * same checks), anything new is checked here */
-	model_laws(t->model, &t->q);
-	for (int i = 0; i < t->q.n; i++) {
-		struct quantity *q = t->q.q[i], *o = qset_find(&s->q, q->name);
-		if (o && o->role != QR_CANDIDATE) {
-			q->role = o->role;
-			q->rate = o->rate;
-		}
-	}
-	session_check_laws(t);
-	t->dirty = 0;
-	return t;
-}
-
-void sweep_twin_free(struct session *t)
-{
-	if (!t)
-		return;
-	t->model = NULL;   /* shared, owned by the user's session */
-	t->data = NULL;
-	t->targets = NULL;
-	session_free(t);
-}
 
 static int parse_list_long(const char *v, long *out, int max, int *n)
 {
@@ -189,16 +134,17 @@ int sweep_stat(const struct sweep_result *r, int which, int tau, int at, double 
 	return m;
 }
 
-/* records drift of every law of twin t at horizon index a of run `run` */
-static void sweep_record(struct session *t, struct sweep_result *r, int run, int a)
+/* records drift of every law of run t at horizon index a of run number `run` */
+static void sweep_record(struct run *t, struct sweep_result *r, int run, int a)
 {
-	session_update_quantities(t);
+	run_update(t);
 	double sum = 0, mx = 0;
 	int n = 0;
 	size_t cell = (size_t)run * r->nat + a;
-	for (int i = 0; i < t->q.n; i++) {
-		const struct quantity *q = t->q.q[i];
-		if (q->role != QR_LAW)
+	const struct qset *qs = run_quantities(t);
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
+		if (q->role != QR_LAW || q->internal)
 			continue;
 		double d = q->drift_rel;
 		if (n < r->nlaws)
@@ -211,14 +157,14 @@ static void sweep_record(struct session *t, struct sweep_result *r, int run, int
 	r->maxd[cell] = n ? mx : NAN;
 }
 
-int sweep_run(struct session *s, const struct sweep_spec *sp, struct sweep_result *r,
+int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_result *r,
               volatile sig_atomic_t *interrupt)
 {
 	memset(r, 0, sizeof *r);
-	int rc = session_prepare(s);
+	int rc = experiment_prepare(s);
 	if (rc)
 		return rc;
-	int nl = session_count(s, QR_LAW);
+	int nl = run_count(s->runs[0], QR_LAW);
 	if (!nl)
 		return nt_err(s->err, sizeof s->err, NT_ESTATE, "sweep: this model has no conservation laws to measure");
 	if ((double)sp->steps * sp->ntau * sp->seeds > 1e9)
@@ -233,22 +179,23 @@ int sweep_run(struct session *s, const struct sweep_spec *sp, struct sweep_resul
 	r->maxd = xcalloc(cells, sizeof(double));
 	r->law = xcalloc(cells * nl, sizeof(double));
 	r->diverged = xcalloc(runs, sizeof(int));
-	for (int i = 0, n = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW)
-			str_copy(r->law_names[n++], s->q.q[i]->name, sizeof r->law_names[0]);
+	const struct qset *cat = &s->q;
+	for (int i = 0, n = 0; i < cat->n; i++)
+		if (cat->q[i]->role == QR_LAW && !cat->q[i]->internal)
+			str_copy(r->law_names[n++], cat->q[i]->name, sizeof r->law_names[0]);
 
-	struct session *t = sweep_twin_new(s);
+	struct run *t = run_new(s);
 	rc = 0;
 	for (int k = 0; k < sp->seeds && !rc; k++) {
 		for (int j = 0; j < sp->ntau && !rc; j++) {
 			int run = j * sp->seeds + k;
-			t->init.seed = s->init.seed + (unsigned long)k;
-			t->sched.kind = sp->sched;
-			t->sched.tau0 = sp->tau[j];
-			session_reset(t);
+			t->set.sched.kind = sp->sched;
+			t->set.sched.tau0 = sp->tau[j];
+			t->own |= RUN_OWN_SCHED;
+			run_set_init_seed(t, s->init.seed + (unsigned long)k);
 			long done = 0;
 			for (int a = 0; a < sp->nat; a++) {
-				int src = session_step(t, sp->at[a] - done, interrupt);
+				int src = run_step(t, sp->at[a] - done, interrupt);
 				if (src == NT_EINTR) {
 					rc = nt_err(s->err, sizeof s->err, NT_EINTR, "sweep interrupted (τ=%g, seed %d)", sp->tau[j], k);
 					break;
@@ -270,7 +217,7 @@ int sweep_run(struct session *s, const struct sweep_spec *sp, struct sweep_resul
 			}
 		}
 	}
-	sweep_twin_free(t);
+	run_free(t);
 	if (rc) {
 		sweep_result_free(r);
 		return rc;
@@ -300,17 +247,17 @@ void sweep_result_free(struct sweep_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int sweep_export_csv(struct session *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path)
+int sweep_export_csv(struct experiment *s, const struct sweep_spec *sp, const struct sweep_result *r, const char *path)
 {
 	struct afile af;
 	int rc = afile_open(&af, path, "w", "sweep", s->err, sizeof s->err);
 	if (rc)
 		return rc;
 	FILE *f = af.f;
-	session_write_csv_metadata(s, f);
+	experiment_write_csv_metadata(s, f);
 	fprintf(f, "# sweep: schedule=%s steps=%ld seeds=%d (init seeds %lu..%lu) optimizer=%s\n",
 	        sched_names[sp->sched], sp->steps, sp->seeds, s->init.seed, s->init.seed + (unsigned long)sp->seeds - 1,
-	        opt_names[s->opt.kind]);
+	        opt_names[s->set.opt.kind]);
 	for (int a = 0; a < r->nat; a++)
 		fprintf(f, "# slope k=%ld eps=%.17g max=%.17g\n", sp->at[a], r->slope_eps[a], r->slope_max[a]);
 	fprintf(f, "tau,seed,k,eps,max");

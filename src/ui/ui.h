@@ -3,11 +3,11 @@
  * The screen is one more client of the command layer: every key is a command
  * string run through cmd_exec_line, typed lines go through readline in
  * callback mode, and screen-only commands (theme, caption, panel, ...) come
- * back through ctx->ui_cmd. Invariant: whatever path leaves ui_main (quit,
+ * back through ctx->screen_op. Invariant: whatever path leaves ui_main (quit,
  * signal, crash handler, exit()), the terminal is restored. */
 #ifndef NOETHER_UI_H
 #define NOETHER_UI_H
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 
 struct ui_options {
 	int no_color;          /* monochrome even when the terminal has colours */
@@ -19,7 +19,7 @@ struct ui_options {
 };
 
 /* Runs the screen until quit; returns the process exit status (0, or 128+N
- * when signal N ended it). ctx is set up by the caller (session prepared with
+ * when signal N ended it). ctx is set up by the caller (experiment prepared with
  * a preset already executed); its sinks, interrupt flag and ui fields are
  * replaced while the screen runs and restored before returning. Restores the
  * terminal on every exit path. */

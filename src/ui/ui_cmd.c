@@ -1,12 +1,11 @@
-/* ui_cmd.c — commands that only make sense while the screen is up (theme,
- * caption, panels, speed, the τ ladder, overlays, ...).
- *
- * The command layer's table has an entry for each name here whose exec
- * forwards to ctx->ui_cmd; until it does, ui_exec dispatches these names
- * directly. Invariant: every key binding resolves to a command in either
- * table, so keys, typed lines, scripts and recordings behave the same. A
- * command that changes the session builds an ordinary command line (e.g.
- * `schedule const 0.03`) and runs it through cmd_exec_line. */
+/* ui_cmd.c — what the screen-only commands do (theme, caption, panels,
+ * speed, overlays, ...). Their names, usage, help and argument checks live in
+ * the command layer's one table (cmd_table.c, cmd_io.c); the table entry hands
+ * the checked operation here through ctx->screen_op. Invariant: every key
+ * binding resolves to a command of that table, so keys, typed lines, scripts
+ * and recordings behave the same. A command that changes the experiment builds
+ * an ordinary command line (e.g. `preset gelu2`) and runs it through
+ * cmd_exec_line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +13,6 @@
 #include <readline/readline.h>
 #include "noether/util.h"
 #include "ui_screen.h"
-
-/* Handlers only: names, usage and help live in the command table (cmd_table.c). */
-struct ui_command {
-	const char *name;
-	int (*exec)(struct ui *u, int argc, char **argv);
-};
 
 static int bad(struct ui *u, const char *usage)
 {
@@ -36,15 +29,6 @@ static void join(char *buf, size_t len, int argc, char **argv)
 			break;
 		o += (size_t)n;
 	}
-}
-
-static int x_toggle(struct ui *u, int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	u->running = !u->running;
-	u->ctx->running = u->running;
-	ui_message(u, 0, "%s", u->running ? "running (space pauses)" : "paused");
-	return 0;
 }
 
 static const long speeds[] = { 1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 0 };
@@ -79,7 +63,6 @@ static int x_speed(struct ui *u, int argc, char **argv)
 	} else {
 		return bad(u, usage);
 	}
-	u->ctx->steps_per_frame = u->spf;
 	if (u->spf > 0)
 		ui_message(u, 0, "%ld step%s per frame (at most 30 frames/s)", u->spf, u->spf == 1 ? "" : "s");
 	else
@@ -92,7 +75,7 @@ static int x_panel(struct ui *u, int argc, char **argv)
 	const char *usage = "panel N|NAME [on|off|toggle]   (names: summary laws contrast drift loss spark hints big values)";
 	if (argc < 2 || argc > 3)
 		return bad(u, usage);
-	int p = ui_panel_find(argv[1]);
+	int p = cmd_panel_find(argv[1]);
 	if (p < 0)
 		return bad(u, usage);
 	unsigned bit = 1u << p;
@@ -104,7 +87,7 @@ static int x_panel(struct ui *u, int argc, char **argv)
 		u->visible &= ~bit;
 	else
 		return bad(u, usage);
-	ui_message(u, 0, "panel %d %s: %s", p + 1, ui_panel_names[p], (u->visible & bit) ? "shown" : "hidden");
+	ui_message(u, 0, "panel %d %s: %s", p + 1, cmd_panel_names[p], (u->visible & bit) ? "shown" : "hidden");
 	return 0;
 }
 
@@ -120,13 +103,13 @@ static int x_cycle(struct ui *u, int argc, char **argv)
 	if (n == 0)
 		return cmd_error(u->ctx, NT_ENOENT, "no presets found (set NOETHER_PRESETS or run from the source tree)");
 	if (u->preset_idx < 0) {
-		/* start from the preset the session was built by, if any */
-		const struct session *s = u->ctx->s;
-		for (int h = s->nhistory - 1; h >= 0 && u->preset_idx < 0; h--)
+		/* start from the preset the experiment was built by, if any */
+		const struct experiment *x = u->ctx->x;
+		for (int h = experiment_history_len(x) - 1; h >= 0 && u->preset_idx < 0; h--)
 			for (int i = 0; i < n; i++) {
 				char want[160];
 				snprintf(want, sizeof want, "preset %s", names[i]);
-				if (strcmp(s->history[h], want) == 0)
+				if (strcmp(experiment_history(x, h), want) == 0)
 					u->preset_idx = i;
 			}
 	}
@@ -135,7 +118,6 @@ static int x_cycle(struct ui *u, int argc, char **argv)
 	char line[256];
 	snprintf(line, sizeof line, "preset %s", names[i]);
 	u->running = 0;
-	u->ctx->running = 0;
 	int rc = cmd_exec_line(u->ctx, line);
 	if (rc == 0) {
 		u->preset_idx = i;
@@ -195,7 +177,7 @@ static int x_theme(struct ui *u, int argc, char **argv)
 	if (argc != 2)
 		return bad(u, usage);
 	for (int i = 0; i < UI_THEME_COUNT; i++)
-		if (strcmp(argv[1], ui_theme_names[i]) == 0) {
+		if (strcmp(argv[1], cmd_theme_names[i]) == 0) {
 			u->theme = i;
 			ui_theme_apply(u);
 			if (!u->can_color && i != UI_THEME_MONO)
@@ -214,7 +196,6 @@ static int x_caption(struct ui *u, int argc, char **argv)
 static int x_pause(struct ui *u, int argc, char **argv)
 {
 	u->running = 0;
-	u->ctx->running = 0;
 	if (argc < 2)
 		return 0;
 	join(u->wait_text, sizeof u->wait_text, argc, argv);
@@ -273,68 +254,6 @@ static int x_stats(struct ui *u, int argc, char **argv)
 	return 0;
 }
 
-static int x_compare(struct ui *u, int argc, char **argv)
-{
-	char a[256], b[256], err[512];
-	int what;
-	if (argc == 1) {
-		if (!u->twin.on)
-			ui_message(u, 0, "compare is off (e.g. compare schedule const 0.05 decay 0.05)");
-		else
-			ui_message(u, 0, "comparing A: %s | B: %s (same θ0, step-locked; compare off ends)",
-			           u->twin.set_a, u->twin.set_b);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "off") == 0) {
-		int was = u->twin.on;
-		ui_twin_stop(&u->twin);
-		ui_message(u, 0, "%s", was ? "compare off: back to one run (A's settings stay)" : "compare was off");
-		return 0;
-	}
-	if (ui_twin_parse(argc, argv, &what, a, b, sizeof a, err, sizeof err))
-		return cmd_error(u->ctx, NT_EINVAL, "%s", err);
-	u->running = 0;
-	u->ctx->running = 0;
-	int rc = ui_twin_start(&u->twin, u->ctx, what, a, b);
-	if (rc)
-		return cmd_error(u->ctx, rc, "%s", u->twin.err);
-	u->scroll_law = u->scroll_con = 0;
-	ui_message(u, 0, "compare A: %s | B: %s — same θ0, step-locked; space runs both, compare off ends", a, b);
-	return 0;
-}
-
-static int x_portrait(struct ui *u, int argc, char **argv)
-{
-	const char *usage = "portrait X Y | portrait off   (X, Y: |SLICE|, |A, B|, an entry W[i,j] or an expression)";
-	struct ui_portrait *p = &u->portrait;
-	char x[256], y[256], err[512], c[32], r[32];
-	if (argc == 1) {
-		if (!p->on)
-			ui_message(u, 0, "portrait is off (e.g. portrait layer1.dense.W[0,0] layer2.dense.W[0,0])");
-		else
-			ui_message(u, 0, "portrait x = %s, y = %s, %d points", p->tx, p->ty, p->n);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "off") == 0) {
-		int was = p->on;
-		ui_portrait_stop(p);
-		ui_message(u, 0, "%s", was ? "portrait off" : "portrait was off");
-		return 0;
-	}
-	if (ui_portrait_split(argc, argv, x, y, sizeof x))
-		return bad(u, usage);
-	int rc = ui_portrait_start(p, u->ctx->s, x, y, err, sizeof err);
-	if (rc)
-		return cmd_error(u->ctx, rc, "%s", err);
-	ui_fmt_value(c, sizeof c, p->c0);
-	ui_fmt_sci(r, sizeof r, p->rate);
-	if (p->level_law)
-		ui_message(u, 0, "portrait: level set x²−y² = %s through θ0 is a law here (rate %s)", c, r);
-	else
-		ui_message(u, 0, "portrait: x²−y² is NOT conserved here (rate %s): its level set is drawn for reference", r);
-	return 0;
-}
-
 static int x_scroll(struct ui *u, int argc, char **argv)
 {
 	const char *usage = "scroll up|down|top|end [laws|contrast]";
@@ -366,50 +285,20 @@ static int x_scroll(struct ui *u, int argc, char **argv)
 	return 0;
 }
 
-static const struct ui_command commands[] = {
-	{ "toggle", x_toggle },
-	{ "speed", x_speed },
-	{ "panel", x_panel },
-	{ "cycle", x_cycle },
-	{ "focus", x_focus },
-	{ "overlay", x_overlay },
-	{ "redraw", x_redraw },
-	{ "repeat", x_repeat },
-	{ "theme", x_theme },
-	{ "caption", x_caption },
-	{ "pause", x_pause },
-	{ "plot", x_plot },
-	{ "present", x_present },
-	{ "stats", x_stats },
-	{ "compare", x_compare },
-	{ "portrait", x_portrait },
-	{ "scroll", x_scroll },
-	{ NULL, NULL }
+/* indexed by enum cmd_screen_op */
+static int (*const ops[SCR_COUNT])(struct ui *u, int argc, char **argv) = {
+	[SCR_CAPTION] = x_caption, [SCR_PAUSE_TEXT] = x_pause, [SCR_SPEED] = x_speed, [SCR_PANEL] = x_panel,
+	[SCR_CYCLE] = x_cycle, [SCR_FOCUS] = x_focus, [SCR_OVERLAY] = x_overlay, [SCR_REDRAW] = x_redraw,
+	[SCR_REPEAT] = x_repeat, [SCR_THEME] = x_theme, [SCR_PLOT] = x_plot, [SCR_PRESENT] = x_present,
+	[SCR_STATS] = x_stats, [SCR_SCROLL] = x_scroll,
 };
 
-static const struct ui_command *find(const char *name)
-{
-	for (const struct ui_command *c = commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-int ui_cmd_handles(const char *name)
-{
-	return find(name) != NULL;
-}
-
-int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv)
+int ui_screen_op(struct cmd_ctx *c, enum cmd_screen_op op, int argc, char **argv)
 {
 	struct ui *u = c->ui;
-	if (argc < 1)
-		return 0;
-	const struct ui_command *k = find(argv[0]);
-	if (!u || !k)
+	if (!u || op <= SCR_NONE || op >= SCR_COUNT || !ops[op])
 		return cmd_error(c, NT_ENOENT, "%s: not a screen command", argv[0]);
-	int rc = k->exec(u, argc, argv);
-	c->running = u->running;
+	int rc = ops[op](u, argc, argv);
 	u->dirty = 1;
 	return rc;
 }

@@ -20,7 +20,6 @@
 #include "ui_keys.h"
 #include "ui_screen.h"
 
-const char *const ui_theme_names[UI_THEME_COUNT] = { "dark", "light", "mono", "contrast" };
 
 /* ---- theme ---------------------------------------------------------------- */
 
@@ -285,7 +284,7 @@ static void right(struct ui *u, int y, int x, int w, unsigned long attr, const c
 static void spark_cells(struct ui *u, const struct quantity *q, int y, int x, int w, unsigned long attr)
 {
 	int n = w < UI_SPARK_MAX ? w : UI_SPARK_MAX;
-	int m = ui_quantity_history(u->ctx->s, q, n, u->spark);
+	int m = ui_quantity_history(experiment_run(u->ctx->x, 0), q, n, u->spark);
 	attrset(attr);
 	move(y, x);
 	for (int i = 0; i < m; i++)
@@ -416,15 +415,30 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 	put_indicator(u, r, ind);
 }
 
+/* Label of one side's setting in a comparison: the schedule for a schedule
+ * comparison (compact: it goes in a panel title), else the optimizer with its
+ * weight decay. */
+static void twin_label(const struct ui *u, const struct run *r, char *buf, size_t len)
+{
+	const struct train_settings *st = run_settings(r);
+	const char *what = experiment_compare_what(u->ctx->x);
+	if (what && !strcmp(what, "schedule"))
+		snprintf(buf, len, "%s %s%s=%g", sched_names[st->sched.kind], u->ascii ? "tau" : "τ",
+		         st->sched.kind == SCHED_CONST ? "" : "0", st->sched.tau0);
+	else
+		ui_fmt_opt(buf, len, st, u->ascii);
+}
+
 static void draw_laws(struct ui *u)
 {
-	if (!u->twin.on) {
+	const struct experiment *x = u->ctx->x;
+	if (experiment_nruns(x) < 2) {
 		draw_law_panel(u, &u->lay.laws, &u->view, NULL, NULL, &u->scroll_law);
 		return;
 	}
 	char la[128], lb[128];
-	ui_twin_label(&u->twin, u->ctx->s, u->ascii, la, sizeof la);
-	ui_twin_label(&u->twin, u->twin.b, u->ascii, lb, sizeof lb);
+	twin_label(u, experiment_run(x, 0), la, sizeof la);
+	twin_label(u, experiment_run(x, 1), lb, sizeof lb);
 	draw_law_panel(u, &u->lay.laws, &u->view, "A", la, &u->scroll_law);
 	draw_law_panel(u, &u->lay.contrast, &u->view_b, "B", lb, &u->scroll_law);
 }
@@ -434,7 +448,7 @@ static void draw_contrast(struct ui *u)
 	const struct ui_rect *r = &u->lay.contrast;
 	const struct ui_view *v = &u->view;
 	char title[128], b[32], ind[48];
-	if (r->h == 0 || u->twin.on)
+	if (r->h == 0 || experiment_nruns(u->ctx->x) > 1)
 		return;
 	snprintf(title, sizeof title, "CONTRAST · not conserved (%d)", v->ncontrast);
 	if (text_width(u, title) > r->w - 6)
@@ -614,7 +628,7 @@ static int to_px(double v, double lo, double hi, int n)
 
 static void draw_portrait(struct ui *u, const struct ui_rect *r)
 {
-	const struct ui_portrait *p = &u->portrait;
+	const struct portrait_info *p = experiment_portrait_info(u->ctx->x);
 	char title[96], b1[32], b2[32], b3[32], b4[32];
 	snprintf(title, sizeof title, "PORTRAIT x²−y² %s", p->level_law ? "is a law" : "NOT a law");
 	panel_box(u, r, title, u->attr[UI_R_TITLE]);
@@ -624,15 +638,15 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 		return;
 	/* numbers first: the law's value at θ0 and now */
 	ui_fmt_value(b1, sizeof b1, p->c0);
-	ui_fmt_value(b2, sizeof b2, p->xk * p->xk - p->yk * p->yk);
+	ui_fmt_value(b2, sizeof b2, u->pxk * u->pxk - u->pyk * u->pyk);
 	putf(u, r->y + 1, r->x + 1, r->w - 2, u->attr[p->level_law ? UI_R_LAW : UI_R_CONTRAST],
 	     "x²−y²: θ0 %s  now %s", b1, b2);
 	double xlo = p->x0, xhi = p->x0, ylo = p->y0, yhi = p->y0;
-	for (int i = 0; i < p->n; i++) {
-		if (!isfinite(p->px[i]) || !isfinite(p->py[i]))
+	for (int i = 0; i < u->pn; i++) {
+		if (!isfinite(u->px[i]) || !isfinite(u->py[i]))
 			continue;
-		xlo = fmin(xlo, p->px[i]); xhi = fmax(xhi, p->px[i]);
-		ylo = fmin(ylo, p->py[i]); yhi = fmax(yhi, p->py[i]);
+		xlo = fmin(xlo, u->px[i]); xhi = fmax(xhi, u->px[i]);
+		ylo = fmin(ylo, u->py[i]); yhi = fmax(yhi, u->py[i]);
 	}
 	double sx = xhi - xlo, sy = yhi - ylo, span = fmax(fmax(sx, sy), 1e-3 * (fabs(xhi) + fabs(yhi)) + 1e-12);
 	if (sx < 0.25 * span) { xlo -= 0.125 * span; xhi += 0.125 * span; }
@@ -656,8 +670,10 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 				ui_canvas_dot(cv, to_px(sg * sqrt(t), xlo, xhi, W), H - 1 - j, 0);
 	}
 	int qx = -1, qy = -1;
-	for (int i = 0; i < p->n; i++) {
-		int ax = to_px(p->px[i], xlo, xhi, W), ay = H - 1 - to_px(p->py[i], ylo, yhi, H);
+	for (int i = 0; i < u->pn; i++) {
+		if (!isfinite(u->px[i]) || !isfinite(u->py[i]))
+			continue;
+		int ax = to_px(u->px[i], xlo, xhi, W), ay = H - 1 - to_px(u->py[i], ylo, yhi, H);
 		if (qx >= 0)
 			ui_canvas_line(cv, qx, qy, ax, ay, 1, 0);
 		else
@@ -678,9 +694,9 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 		}
 	/* θ0 and θk marked by letters, not colour */
 	int c0x = to_px(p->x0, xlo, xhi, W) / cv->px, c0y = (H - 1 - to_px(p->y0, ylo, yhi, H)) / cv->py;
-	int ckx = to_px(p->xk, xlo, xhi, W) / cv->px, cky = (H - 1 - to_px(p->yk, ylo, yhi, H)) / cv->py;
+	int ckx = to_px(u->pxk, xlo, xhi, W) / cv->px, cky = (H - 1 - to_px(u->pyk, ylo, yhi, H)) / cv->py;
 	put(u, r->y + 2 + c0y, r->x + 1 + lab + c0x, 1, u->attr[UI_R_KEY], "0");
-	if (p->n > 1)
+	if (u->pn > 1)
 		put(u, r->y + 2 + cky, r->x + 1 + lab + ckx, 1, u->attr[UI_R_KEY], "k");
 	ui_fmt_value(b1, sizeof b1, yhi);
 	ui_fmt_value(b2, sizeof b2, ylo);
@@ -699,13 +715,14 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 
 static void draw_plots(struct ui *u)
 {
-	const struct session *s = u->ctx->s;
+	const struct experiment *x = u->ctx->x;
+	const struct run *s = experiment_run(x, 0);
 	const struct ui_rect *dr = &u->lay.drift, *lr = &u->lay.loss;
-	const struct session *b = u->twin.on ? u->twin.b : NULL;
+	const struct run *b = experiment_run(x, 1);
 	const struct ui_rect *pr = NULL;
 	/* x in time t under opt flow (both runs, when comparing) */
 	int tx = u->view.flow && (!b || u->view_b.flow);
-	if (u->portrait.on)
+	if (experiment_portrait_info(x)->on)
 		pr = lr->h > 0 ? lr : dr;
 	if (dr->h > 0 && dr != pr) {
 		int pw = (dr->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
@@ -1056,9 +1073,10 @@ static void draw_status(struct ui *u)
 	else
 		snprintf(spf, sizeof spf, "max speed");
 	char bst[48] = "";
-	if (u->twin.on) {          /* B's own counter: step-locked shows as equal */
+	const struct experiment *x = u->ctx->x;
+	if (experiment_nruns(x) > 1) {          /* B's own counter: step-locked shows as equal */
 		char t2[32];
-		ui_fmt_count(t2, sizeof t2, u->twin.b->step);
+		ui_fmt_count(t2, sizeof t2, run_steps(experiment_run(x, 1)));
 		snprintf(bst, sizeof bst, " (B %s)", t2);
 	}
 	char clock[96];
@@ -1071,8 +1089,8 @@ static void draw_status(struct ui *u)
 		snprintf(clock, sizeof clock, "step %s%s │ τ %s", st, bst, tau);
 	}
 	snprintf(b, sizeof b, " %s%s │ %s%s │ %s │ %s │ %s │ %s%s%s",
-	         u->running ? "RUNNING" : "PAUSED ", u->twin.on ? " A/B" : "", clock, rate, v->sched, v->opt,
-	         spf, v->seeds, u->portrait.on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
+	         u->running ? "RUNNING" : "PAUSED ", experiment_nruns(x) > 1 ? " A/B" : "", clock, rate, v->sched, v->opt,
+	         spf, v->seeds, experiment_portrait_info(x)->on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
 	put(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
 }
 

@@ -5,20 +5,6 @@
 #include <string.h>
 #include "ui_layout.h"
 
-const char *const ui_panel_names[UI_P_COUNT] = {
-	"summary", "laws", "contrast", "drift", "loss", "spark", "hints", "big", "values"
-};
-
-int ui_panel_find(const char *word)
-{
-	if (word[0] >= '1' && word[0] <= '9' && word[1] == '\0')
-		return word[0] - '1';
-	for (int i = 0; i < UI_P_COUNT; i++)
-		if (strcmp(word, ui_panel_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static struct ui_rect rect(int y, int x, int h, int w)
 {
 	struct ui_rect r = { y, x, h > 0 ? h : 0, w > 0 ? w : 0 };

@@ -10,7 +10,8 @@
 
 enum { UI_MIN_W = 60, UI_MIN_H = 20 };
 
-/* Panels the user toggles with the digit keys 1..9 (bit i-1 of the mask). */
+/* Panels the user toggles with the digit keys 1..9 (bit i-1 of the mask);
+ * their names are the command layer's cmd_panel_names, in this order. */
 enum ui_panel {
 	UI_P_SUMMARY = 0,   /* 1: model, data, loss and schedule line */
 	UI_P_LAWS,          /* 2: conserved panel */
@@ -23,9 +24,6 @@ enum ui_panel {
 	UI_P_VALUES,        /* 9: h(θ0), h(θk) columns in the quantity panels */
 	UI_P_COUNT
 };
-extern const char *const ui_panel_names[UI_P_COUNT];
-/* Panel index for a name or a digit "1".."9", -1 if unknown. */
-int ui_panel_find(const char *word);
 
 struct ui_rect { int y, x, h, w; };
 

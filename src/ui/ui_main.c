@@ -244,17 +244,17 @@ static void replay_free(struct ui *u)
  * `step N` line is animated: the loop's slices run it up to replay_until. */
 static void replay_tick(struct ui *u)
 {
-	struct session *s = u->ctx->s;
+	long step = run_steps(experiment_run(u->ctx->x, 0));
 	if (!u->nreplay || u->overlay == UI_O_WAIT)
 		return;
 	if (u->replay_until >= 0) {
-		if (s->step < u->replay_until)
+		if (step < u->replay_until)
 			return;
 		u->replay_until = -1;
 	}
 	if (u->replay_pos >= u->nreplay) {
 		replay_free(u);
-		ui_message(u, 0, "replay finished at step %ld", s->step);
+		ui_message(u, 0, "replay finished at step %ld", step);
 		return;
 	}
 	const char *line = u->replay[u->replay_pos++];
@@ -262,7 +262,7 @@ static void replay_tick(struct ui *u)
 	char num[64];
 	if (sscanf(line, "step %63s", num) == 1 && parse_long(num, &n) == 0 && n > 0 &&
 	    strspn(line + 4, " 0123456789") == strlen(line + 4)) {
-		u->replay_until = s->step + n;
+		u->replay_until = step + n;
 		return;
 	}
 	ui_exec(u, line, NULL);
@@ -270,30 +270,16 @@ static void replay_tick(struct ui *u)
 
 /* ---- command execution ---------------------------------------------------- */
 
-/* The loop's own steps become a `step N` line of the session's provenance, so
+/* The loop's own steps become a `step N` line of the experiment's provenance, so
  * `save session` and the CSV header replay what really happened, in order. */
 static void log_pending(struct ui *u)
 {
 	if (u->hist_pending > 0) {
 		char b[48];
 		snprintf(b, sizeof b, "step %ld", u->hist_pending);
-		session_log(u->ctx->s, b);
+		experiment_log(u->ctx->x, b);
 		u->hist_pending = 0;
 	}
-}
-
-void ui_follow(struct ui *u)
-{
-	struct session *s = u->ctx->s;
-	if (u->twin.on) {
-		int rc = ui_twin_sync(&u->twin, s, &ui_interrupt);
-		if (rc == 1)
-			ui_message(u, 0, "%s", u->twin.err);
-		else if (rc < 0 && rc != NT_EINTR)
-			ui_message(u, 1, "compare: %s", u->twin.err);
-	}
-	if (u->portrait.on && ui_portrait_sample(&u->portrait, s))
-		ui_message(u, 0, "portrait ended: the model changed (type portrait X Y again)");
 }
 
 /* After a sweep: its fitted slopes in the message line (the table stays in
@@ -326,38 +312,21 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 	u->msg[0] = '\0';
 	u->msg_error = 0;
 	c->requests = 0;
-	c->running = u->running;
-	c->steps_per_frame = u->spf;
-
-	char word[64];
-	size_t k = strspn(line, " \t"), n = strcspn(line + k, " \t;#");
-	if (n >= sizeof word)
-		n = sizeof word - 1;
-	memcpy(word, line + k, n);
-	word[n] = '\0';
-	int rc;
-	if (ui_cmd_handles(word) && !cmd_find(word) && !strchr(line, ';')) {
-		/* the command layer has no entry (yet): dispatch directly */
-		char buf[1024], *argv[64];
-		str_copy(buf, line, sizeof buf);
-		int argc = cmd_split(buf, argv, 64);
-		rc = argc > 0 ? ui_cmd_exec(c, argc, argv) : 0;
-	} else {
-		rc = cmd_exec_line(c, line);
-	}
-
+	int rc = cmd_exec_line(c, line);
+	/* the screen alone owns the run state; commands only ask */
 	if (c->requests & REQ_QUIT)
 		u->quit = 1;
 	if (c->requests & REQ_RUN)
 		u->running = 1;
 	else if (c->requests & REQ_PAUSE)
 		u->running = 0;
-	else
-		u->running = c->running;
+	else if (c->requests & REQ_TOGGLE)
+		u->running = !u->running;
+	if (c->requests & REQ_TOGGLE)
+		ui_message(u, 0, "%s", u->running ? "running (space pauses)" : "paused");
 	if (c->requests & REQ_REDRAW)
 		u->full_redraw = 1;
 	c->requests = 0;
-	c->running = u->running;
 	if (rc < 0 || rc == 1) {
 		u->msg_error = 1;
 		if (!u->msg[0])
@@ -382,7 +351,6 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 			u->overlay_scroll = 0;
 		}
 	}
-	ui_follow(u);
 	u->need_q = 1;
 	u->dirty = 1;
 	u->next_frame = 0;
@@ -670,7 +638,7 @@ static void handle_signals(struct ui *u)
 			u->running = 0;
 			if (u->nreplay) {
 				replay_free(u);
-				ui_message(u, 0, "replay stopped at step %ld (Ctrl-C again quits)", u->ctx->s->step);
+				ui_message(u, 0, "replay stopped at step %ld (Ctrl-C again quits)", run_steps(experiment_run(u->ctx->x, 0)));
 			} else {
 				ui_message(u, 0, "paused (Ctrl-C again quits)");
 			}
@@ -709,10 +677,11 @@ static int stepping(const struct ui *u)
 
 static void run_slice(struct ui *u)
 {
-	struct session *s = u->ctx->s;
+	struct experiment *x = u->ctx->x;
+	const struct run *a = experiment_run(x, 0);
 	long room = u->spf > 0 ? u->spf - u->frame_steps : LONG_MAX;
-	if (u->replay_until >= 0 && u->replay_until - s->step < room)
-		room = u->replay_until - s->step;
+	if (u->replay_until >= 0 && u->replay_until - run_steps(a) < room)
+		room = u->replay_until - run_steps(a);
 	if (room <= 0)
 		return;
 	long chunk = u->step_cost > 0 ? (long)(SLICE_US * 1e-6 / u->step_cost) : 1;
@@ -723,14 +692,13 @@ static void run_slice(struct ui *u)
 	u->last_chunk = chunk;
 	if (chunk > room)
 		chunk = room;
-	long before = s->step;
+	long before = run_steps(a);
 	double t0 = now_seconds();
-	int rc = session_step(s, chunk, &ui_interrupt);
-	long done = s->step - before;
-	if (done > 0) {           /* the twin's steps count in the slice, so it stays short */
+	/* every run steps in the slice (B's steps count in its cost, so it stays short) */
+	int rc = experiment_step(x, chunk, &ui_interrupt);
+	long done = run_steps(a) - before;
+	if (done > 0)
 		u->hist_pending += done;
-		ui_follow(u);
-	}
 	double dt = now_seconds() - t0;
 	u->t_step += dt;
 	if (dt > u->max_slice)
@@ -752,28 +720,30 @@ static void run_slice(struct ui *u)
 		u->running = 0;
 		if (u->replay_until >= 0)
 			replay_free(u);
-		ui_message(u, 1, "%s", s->err[0] ? s->err : "training stopped");
+		ui_message(u, 1, "%s", experiment_error(x)[0] ? experiment_error(x) : "training stopped");
 	}
 }
 
 void ui_frame(struct ui *u)
 {
-	struct session *s = u->ctx->s;
+	struct experiment *x = u->ctx->x;
 	double t0 = now_seconds();
-	if (u->need_q && !s->dirty) {
-		session_update_quantities(s);
+	if (u->need_q && !experiment_dirty(x)) {
+		experiment_update(x);
 		u->need_q = 0;
 	}
-	ui_view_update(&u->view, s, u->ascii);
+	ui_view_update(&u->view, x, experiment_run(x, 0), u->ascii);
+	u->pn = ui_portrait_points(experiment_run(x, 0), experiment_portrait_info(x), UI_SERIES_MAX, u->px, u->py,
+	                           &u->pxk, &u->pyk);
 	struct ui_layout_in in = {
 		.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
 		.contrast_rows = u->view.ncontrast,
 		.sweep = u->sweep_on && u->ctx->sweep,
 	};
-	if (u->twin.on) {
+	if (experiment_nruns(x) > 1) {
 		/* A's and B's conserved panels side by side, where the two panels go */
-		ui_view_update(&u->view_b, u->twin.b, u->ascii);
+		ui_view_update(&u->view_b, x, experiment_run(x, 1), u->ascii);
 		if ((u->visible >> UI_P_LAWS) & 1)
 			in.visible |= 1u << UI_P_CONTRAST;
 		in.contrast_rows = u->view_b.nlaw + u->view_b.nclaim + (u->view_b.nlaw == 0);
@@ -891,7 +861,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 			return 2;
 		}
 		fprintf(u->rec, "# noether recording: replay with  noether --replay FILE  (or run it headless with -b)\n");
-		fprintf(u->rec, "# starts from the session the screen opened on, at step %ld\n", ctx->s->step);
+		fprintf(u->rec, "# starts from the experiment the screen opened on, at step %ld\n", run_steps(experiment_run(ctx->x, 0)));
 	}
 	if (opt->replay && replay_load(u, opt->replay) < 0) {
 		fprintf(stderr, "noether: %s: cannot read the recording\n", opt->replay);
@@ -948,10 +918,9 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	ctx->user = u;
 	ctx->interrupt = &ui_interrupt;
 	ctx->ui = u;
-	ctx->ui_cmd = ui_cmd_exec;
+	ctx->screen_op = ui_screen_op;
 	ctx->screen = 1;
 	ctx->interactive = 1;
-	ctx->running = 0;
 	ctx->file = NULL;
 
 	readline_setup();
@@ -959,8 +928,8 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	u->need_q = 1;
 	if (u->nreplay)
 		ui_message(u, 0, "replaying %s (%d commands)", opt->replay, u->nreplay);
-	else if (ctx->s->err[0] && ctx->s->dirty)
-		ui_message(u, 1, "%s", ctx->s->err);
+	else if (experiment_error(ctx->x)[0] && experiment_dirty(ctx->x))
+		ui_message(u, 1, "%s", experiment_error(ctx->x));
 	else if (opt->startup && opt->startup[0])
 		ui_message(u, 0, "%s", opt->startup);
 	ui_frame(u);
@@ -968,11 +937,9 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 
 	record_flush(u);
 	log_pending(u);
-	ui_twin_stop(&u->twin);
-	ui_portrait_stop(&u->portrait);
 	cmd_sweep_clear(ctx);
 	if (u->rec) {
-		fprintf(u->rec, "# end at step %ld\n", ctx->s->step);
+		fprintf(u->rec, "# end at step %ld\n", run_steps(experiment_run(ctx->x, 0)));
 		fclose(u->rec);
 		u->rec = NULL;
 	}
@@ -996,11 +963,10 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	ctx->user = saved.user;
 	ctx->interrupt = saved.interrupt;
 	ctx->ui = saved.ui;
-	ctx->ui_cmd = saved.ui_cmd;
+	ctx->screen_op = saved.screen_op;
 	ctx->screen = saved.screen;
 	ctx->interactive = saved.interactive;
 	ctx->file = saved.file;
-	ctx->running = 0;
 	ui_view_free(&u->view);
 	ui_view_free(&u->view_b);
 	ui_canvas_free(&u->canvas);

@@ -3,22 +3,19 @@
  * (ui_cmd.c). One instance lives for one ui_main call.
  *
  * Invariants: `view` and `lay` are recomputed before every frame from the
- * session and the terminal size; nothing in the frame path allocates unless
+ * experiment and the terminal size; nothing in the frame path allocates unless
  * the terminal or the set of quantities grew; the terminal is in curses mode
  * exactly while `curses_on` is set. */
 #ifndef NOETHER_UI_SCREEN_H
 #define NOETHER_UI_SCREEN_H
 #include <stdio.h>
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "ui.h"
 #include "ui_layout.h"
 #include "ui_view.h"
 #include "ui_canvas.h"
-#include "ui_twin.h"
-#include "ui_portrait.h"
 
 enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_MONO, UI_THEME_CONTRAST, UI_THEME_COUNT };
-extern const char *const ui_theme_names[UI_THEME_COUNT];
 
 /* Colour/attribute roles; a theme maps each role to curses attributes. */
 enum ui_role {
@@ -69,10 +66,10 @@ struct ui {
 	double spark[UI_SPARK_MAX];
 	double bx[UI_SERIES_MAX], b1[UI_SERIES_MAX], b3[UI_SERIES_MAX], bl[UI_SERIES_MAX];
 
-	/* compare (twin run B beside the session A) and portrait */
-	struct ui_twin twin;
+	/* compare: run B's view beside run A's; the portrait's sampled trajectory */
 	struct ui_view view_b;
-	struct ui_portrait portrait;
+	double px[UI_SERIES_MAX], py[UI_SERIES_MAX], pxk, pyk;
+	int pn;
 
 	/* the drift-vs-τ plot of the last sweep (ctx->sweep), in place of the panels */
 	int sweep_on;
@@ -82,7 +79,7 @@ struct ui {
 	int scroll_law, scroll_con;
 	char comp[2048];        /* candidates of the last Tab, shown above the command line */
 	int comp_n;
-	long hist_pending;      /* steps run by the loop not yet in the session's history */
+	long hist_pending;      /* steps run by the loop not yet in the experiment's history */
 
 	/* measurements */
 	double t_start, t_draw, t_step, max_slice, step_cost;
@@ -122,17 +119,12 @@ int ui_wait_key(struct ui *u);
 void ui_theme_apply(struct ui *u);
 void ui_draw_frame(struct ui *u);
 
-/* ui_cmd.c: screen-only commands. ui_cmd_handles says whether name is one. */
-int ui_cmd_exec(struct cmd_ctx *c, int argc, char **argv);
-int ui_cmd_handles(const char *name);
-/* i-th screen command's name, usage and help; 0 past the end. */
+/* ui_cmd.c: performs a screen operation (ctx->screen_op); the command layer
+ * has checked the arguments. */
+int ui_screen_op(struct cmd_ctx *c, enum cmd_screen_op op, int argc, char **argv);
 
 /* ui_main.c: runs one command line as if typed (records it); key_label names
  * the key that produced it, or NULL. Returns cmd_exec_line's status. */
 int ui_exec(struct ui *u, const char *line, const char *key_label);
 void ui_message(struct ui *u, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* ui_main.c: after the session moved (steps, commands): logs the loop's steps
- * into the session's history, keeps the twin step-locked and samples the
- * portrait, reporting what ended through the message line. */
-void ui_follow(struct ui *u);
 #endif

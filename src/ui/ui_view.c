@@ -1,5 +1,5 @@
-/* ui_view.c — session → screen data (see ui_view.h). No curses here: the
- * functions are unit-tested on hand-made sessions. The trace is sampled, not
+/* ui_view.c — run → screen data (see ui_view.h). No curses here: the
+ * functions are unit-tested on hand-made experiments. The trace is sampled, not
  * scanned, so a frame costs O(points × quantities) whatever the run length. */
 #include <math.h>
 #include <stdio.h>
@@ -107,9 +107,9 @@ void ui_fmt_schedule(char *buf, size_t len, const struct schedule *sc, int ascii
 	}
 }
 
-void ui_fmt_opt(char *buf, size_t len, const struct session *s, int ascii)
+void ui_fmt_opt(char *buf, size_t len, const struct train_settings *st, int ascii)
 {
-	const struct optimizer *o = &s->opt;
+	const struct optimizer *o = &st->opt;
 	const char *name = (o->kind >= 0 && o->kind < OPT_COUNT) ? opt_names[o->kind] : "?";
 	int n;
 	if (o->kind == OPT_SGD && o->batch > 0)
@@ -118,22 +118,23 @@ void ui_fmt_opt(char *buf, size_t len, const struct session *s, int ascii)
 		n = snprintf(buf, len, "%s %s=%g", name, ascii ? "beta" : "β", o->beta);
 	else
 		n = snprintf(buf, len, "%s", name);
-	if (s->wd != 0 && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " wd %s=%g", ascii ? "lambda" : "λ", s->wd);
+	if (st->wd != 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " wd %s=%g", ascii ? "lambda" : "λ", st->wd);
 }
 
-static void fmt_model(char *buf, size_t len, const struct session *s, int ascii)
+static void fmt_model(char *buf, size_t len, const struct experiment *x, int ascii)
 {
 	const char *arrow = ascii ? " -> " : " → ";
 	size_t o = 0;
 	buf[0] = '\0';
-	if (s->data) {
-		int n = snprintf(buf, len, "%s n=%d in=%d", s->data->kind, s->data->n, s->data->d_in);
+	const struct dataset *d = experiment_data(x);
+	if (d) {
+		int n = snprintf(buf, len, "%s n=%d in=%d", d->kind, d->n, d->d_in);
 		o = n > 0 ? (size_t)n : 0;
 	} else {
 		o = (size_t)snprintf(buf, len, "no data");
 	}
-	const struct model *m = s->model;
+	const struct model *m = experiment_model(x);
 	for (int i = 0; m && i < m->nblocks && o < len; i++) {
 		const struct block *b = &m->blocks[i];
 		int n;
@@ -149,14 +150,18 @@ static void fmt_model(char *buf, size_t len, const struct session *s, int ascii)
 		snprintf(buf + (o < len ? o : len - 1), len - (o < len ? o : len - 1), "%sno layers", arrow);
 }
 
-void ui_view_update(struct ui_view *v, const struct session *s, int ascii)
+void ui_view_update(struct ui_view *v, const struct experiment *x, const struct run *run, int ascii)
 {
-	grow(v, s->q.n);
+	const struct qset *qs = run_quantities(run);
+	const struct train_settings *st = run_settings(run);
+	grow(v, qs->n);
 	v->nlaw = v->nclaim = v->ncontrast = 0;
 	double maxl = -1, sum = 0, maxc = -1;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
 		struct ui_qrow *r;
+		if (q->internal)
+			continue;
 		if (q->role == QR_LAW) {
 			r = &v->law[v->nlaw++];
 		} else if (q->role == QR_CLAIMED_FAILS) {
@@ -180,21 +185,21 @@ void ui_view_update(struct ui_view *v, const struct session *s, int ascii)
 	v->max_law_rel = v->nlaw ? maxl : -1;
 	v->eps_laws = v->nlaw ? sum / v->nlaw : -1;
 	v->max_contrast_rel = maxc;
-	v->step = s->step;
-	v->tau = session_tau(s, s->step);
-	v->loss = s->loss_val;
-	v->budget = s->budget;
-	v->t = s->t;
-	v->flow = s->opt.kind == OPT_FLOW || s->opt.kind == OPT_FLOW_MOMENTUM;
-	v->flow_h = s->flow_h;
-	v->params = s->D;
-	fmt_model(v->model, sizeof v->model, s, ascii);
-	str_copy(v->loss_name, (s->loss >= 0 && s->loss < LOSS_COUNT) ? loss_names[s->loss] : "?",
-	         sizeof v->loss_name);
-	ui_fmt_schedule(v->sched, sizeof v->sched, &s->sched, ascii);
-	ui_fmt_opt(v->opt, sizeof v->opt, s, ascii);
-	snprintf(v->seeds, sizeof v->seeds, "seeds data %lu init %lu",
-	         s->data ? s->data->seed : 0ul, s->init.seed);
+	v->step = run_steps(run);
+	v->tau = run_tau(run, v->step);
+	v->loss = run_loss(run);
+	v->budget = run_budget(run);
+	v->t = run_time(run);
+	v->flow = st->opt.kind == OPT_FLOW || st->opt.kind == OPT_FLOW_MOMENTUM;
+	v->flow_h = run_flow_h(run);
+	v->params = run_nparams(run);
+	fmt_model(v->model, sizeof v->model, x, ascii);
+	enum loss_kind lk = experiment_loss(x);
+	str_copy(v->loss_name, (lk >= 0 && lk < LOSS_COUNT) ? loss_names[lk] : "?", sizeof v->loss_name);
+	ui_fmt_schedule(v->sched, sizeof v->sched, &st->sched, ascii);
+	ui_fmt_opt(v->opt, sizeof v->opt, st, ascii);
+	const struct dataset *d = experiment_data(x);
+	snprintf(v->seeds, sizeof v->seeds, "seeds data %lu init %lu", d ? d->seed : 0ul, experiment_init(x)->seed);
 }
 
 double ui_rel_drift(const struct quantity *q, double x)
@@ -214,19 +219,21 @@ static long sample_row(long nrows, int i, int n)
 	return (long)((double)(nrows - 1) * i / (n - 1) + 0.5);
 }
 
-static int sample_count(const struct session *s, int n)
+static int sample_count(const struct trace_view *t, int n)
 {
-	long nr = s->trace.nrows;
-	if (nr <= 0 || !s->trace.rows || n < 1)
+	long nr = t->nrows;
+	if (nr <= 0 || !t->rows || n < 1)
 		return 0;
 	return nr < n ? (int)nr : n;
 }
 
-int ui_series_sample(const struct session *s, int n, double *step, double *eps_law,
+int ui_series_sample(const struct run *r, int n, double *step, double *eps_law,
                      double *eps_con, double *budget, double *loss)
 {
-	int m = sample_count(s, n);
-	const struct trace *t = &s->trace;
+	struct trace_view tv, *t = &tv;
+	run_trace(r, t);
+	const struct qset *qs = run_quantities(r);
+	int m = sample_count(t, n);
 	for (int i = 0; i < m; i++) {
 		const double *row = t->rows + sample_row(t->nrows, i, m) * t->width;
 		if (step)
@@ -239,10 +246,10 @@ int ui_series_sample(const struct session *s, int n, double *step, double *eps_l
 			continue;
 		double sl = 0, sc = 0;
 		int nl = 0, nc = 0;
-		for (int k = 0; k < s->q.n; k++) {
-			const struct quantity *q = s->q.q[k];
+		for (int k = 0; k < qs->n; k++) {
+			const struct quantity *q = qs->q[k];
 			int col = TRACE_FIXED + q->slot;
-			if (q->slot < 0 || col >= t->width)
+			if (q->slot < 0 || col >= t->width || q->internal)
 				continue;
 			if (q->role == QR_LAW) {
 				sl += ui_rel_drift(q, row[col]);
@@ -260,19 +267,21 @@ int ui_series_sample(const struct session *s, int n, double *step, double *eps_l
 	return m;
 }
 
-int ui_series_time(const struct session *s, int n, double *t)
+int ui_series_time(const struct run *r, int n, double *t)
 {
-	int m = sample_count(s, n);
-	const struct trace *tr = &s->trace;
+	struct trace_view tv, *tr = &tv;
+	run_trace(r, tr);
+	int m = sample_count(tr, n);
 	for (int i = 0; i < m; i++)
 		t[i] = tr->rows[sample_row(tr->nrows, i, m) * tr->width + 3];
 	return m;
 }
 
-int ui_quantity_history(const struct session *s, const struct quantity *q, int n, double *out)
+int ui_quantity_history(const struct run *r, const struct quantity *q, int n, double *out)
 {
-	int m = sample_count(s, n);
-	const struct trace *t = &s->trace;
+	struct trace_view tv, *t = &tv;
+	run_trace(r, t);
+	int m = sample_count(t, n);
 	int col = TRACE_FIXED + q->slot;
 	for (int i = 0; i < m; i++) {
 		if (q->slot < 0 || col >= t->width) {
@@ -282,6 +291,35 @@ int ui_quantity_history(const struct session *s, const struct quantity *q, int n
 		out[i] = ui_rel_drift(q, t->rows[sample_row(t->nrows, i, m) * t->width + col]);
 	}
 	return m;
+}
+
+int ui_portrait_points(const struct run *r, const struct portrait_info *p, int n, double *x, double *y,
+                       double *xk, double *yk)
+{
+	if (!p->on || n < 2)
+		return 0;
+	struct trace_view tv, *t = &tv;
+	run_trace(r, t);
+	int cx = TRACE_FIXED + p->slot_x, cy = TRACE_FIXED + p->slot_y;
+	if (cx >= t->width || cy >= t->width)
+		return 0;
+	x[0] = p->x0;
+	y[0] = p->y0;
+	*xk = p->x0;
+	*yk = p->y0;
+	int m = sample_count(t, n - 1);
+	for (int i = 0; i < m; i++) {
+		const double *row = t->rows + sample_row(t->nrows, i, m) * t->width;
+		x[i + 1] = row[cx];
+		y[i + 1] = row[cy];
+	}
+	const struct qset *qs = run_quantities(r);
+	const struct quantity *qx = qset_find(qs, "portrait.x"), *qy = qset_find(qs, "portrait.y");
+	if (qx && qy) {
+		*xk = qx->hk[0];
+		*yk = qy->hk[0];
+	}
+	return m + 1;
 }
 
 void ui_to_ascii(const char *in, char *out, size_t len)

@@ -1,15 +1,16 @@
-/* ui_view.h — what the screen shows, computed from the session (the "update"
- * half of update/draw).
+/* ui_view.h — what the screen shows, computed from the experiment and one of
+ * its runs (the "update" half of update/draw).
  *
- * Pure: reads a session, writes plain data (rows of numbers, short strings,
- * sampled series); never touches curses, never changes the session. Buffers
+ * Pure: reads a run, writes plain data (rows of numbers, short strings,
+ * sampled series); never touches curses, never changes the run. Buffers
  * grow only when the set of quantities grows, so a frame does not allocate.
- * Rows point at the session's quantities and are valid until the next
+ * Rows point at the run's quantities and are valid until the next
  * configuration change; the view is refreshed before every draw. */
 #ifndef NOETHER_UI_VIEW_H
 #define NOETHER_UI_VIEW_H
 #include <stddef.h>
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 
 struct ui_qrow {
 	const struct quantity *q;
@@ -38,8 +39,9 @@ struct ui_view {
 
 void ui_view_init(struct ui_view *v);
 void ui_view_free(struct ui_view *v);
-/* Refreshes v from s. ascii != 0 writes only 7-bit characters into strings. */
-void ui_view_update(struct ui_view *v, const struct session *s, int ascii);
+/* Refreshes v from run r of experiment x. ascii != 0 writes only 7-bit
+ * characters into strings. */
+void ui_view_update(struct ui_view *v, const struct experiment *x, const struct run *r, int ascii);
 
 /* Relative drift of quantity q given its trace value x (guarded when h0 ≈ 0). */
 double ui_rel_drift(const struct quantity *q, double x);
@@ -48,12 +50,19 @@ double ui_rel_drift(const struct quantity *q, double x);
  * Returns the number of points written (<= n; 0 when the trace is empty).
  * Any output pointer may be NULL. eps_* are mean relative drifts over the
  * conserved laws / the norm contrasts (NaN when the set is empty). */
-int ui_series_sample(const struct session *s, int n, double *step, double *eps_law,
+int ui_series_sample(const struct run *r, int n, double *step, double *eps_law,
                      double *eps_con, double *budget, double *loss);
 /* Continuous time t of the same n samples ui_series_sample takes. */
-int ui_series_time(const struct session *s, int n, double *t);
+int ui_series_time(const struct run *r, int n, double *t);
 /* Relative drift history of one quantity at n points (NaN when unknown). */
-int ui_quantity_history(const struct session *s, const struct quantity *q, int n, double *out);
+int ui_quantity_history(const struct run *r, const struct quantity *q, int n, double *out);
+
+/* The portrait's trajectory from run r's trace: (x0, y0) first, then up to
+ * n-1 recorded points spread over the trace (rows from before the portrait
+ * started read NaN and are skipped by the drawing); *xk, *yk the values at θ
+ * now. Returns the number of points written (0 when p is off). */
+int ui_portrait_points(const struct run *r, const struct portrait_info *p, int n, double *x, double *y,
+                       double *xk, double *yk);
 
 /* Number formats that fit a fixed width (always NUL-terminated):
  * sci "1.23e-05" (9 chars max), value "3.1416" or sci, count "12,345". */
@@ -62,7 +71,7 @@ void ui_fmt_value(char *buf, size_t len, double x);
 void ui_fmt_count(char *buf, size_t len, long n);
 /* Human descriptions of the schedule and optimizer. */
 void ui_fmt_schedule(char *buf, size_t len, const struct schedule *sc, int ascii);
-void ui_fmt_opt(char *buf, size_t len, const struct session *s, int ascii);
+void ui_fmt_opt(char *buf, size_t len, const struct train_settings *st, int ascii);
 
 /* 7-bit transliteration of UTF-8 text (θ→theta, τ→tau, ²→^2, ‖→||, →→->,
  * others '?') for --no-unicode and non-UTF-8 locales. Always NUL-terminated. */

@@ -6,12 +6,13 @@
  *    ≤ 1e-6) for L = <w, y> with a fixed random w;
  *  - the symmetries behind the laws: scaling one RoPE plane leaves the output
  *    unchanged, mixing planes does not;
- *  - the session's rate check: per-plane RoPE laws pass, the full Q^TQ - K^TK
+ *  - the experiment's rate check: per-plane RoPE laws pass, the full Q^TQ - K^TK
  *    under RoPE fails, and the exact one-step GD identity of a plane law;
  *  - shape and option errors name the layer and the problem. */
 #include "test.h"
 #include "noether/model.h"
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include "noether/linalg.h"
 #include "noether/rng.h"
 #include "noether/util.h"
@@ -328,41 +329,41 @@ static void rope_symmetry(void)
 	}
 }
 
-static int run_cmds(struct session *s, const char *data, const char *const *layers, const char *loss)
+static int run_cmds(struct experiment *s, const char *data, const char *const *layers, const char *loss)
 {
 	char buf[256], *argv[16];
 	int argc = 0;
 	str_copy(buf, data, sizeof buf);
 	for (char *t = strtok(buf, " "); t && argc < 16; t = strtok(NULL, " "))
 		argv[argc++] = t;
-	if (session_set_data(s, argv[0], argc - 1, argv + 1))
+	if (experiment_set_data(s, argv[0], argc - 1, argv + 1))
 		return -1;
 	for (int l = 0; layers[l]; l++) {
 		argc = 0;
 		str_copy(buf, layers[l], sizeof buf);
 		for (char *t = strtok(buf, " "); t && argc < 16; t = strtok(NULL, " "))
 			argv[argc++] = t;
-		if (session_add_layer(s, argc, argv))
+		if (experiment_add_layer(s, argc, argv))
 			return -1;
 	}
-	if (session_set_loss(s, loss))
+	if (experiment_set_loss(s, loss))
 		return -1;
-	return session_prepare(s);
+	return experiment_prepare(s);
 }
 
-static enum qrole role_of(const struct session *s, const char *name)
+static enum qrole role_of(const struct experiment *s, const char *name)
 {
-	struct quantity *q = qset_find(&s->q, name);
+	const struct quantity *q = qset_find(run_quantities(experiment_run(s, 0)), name);
 	return q ? q->role : (enum qrole)-1;
 }
 
 static void law_checks(void)
 {
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	const char *l1[] = { "attn heads=2 dk=4 dv=3 pe=rope", "dense 1", NULL };
-	if (!CHECK(run_cmds(s, "seq n=16 len=6 d=6 out=1 seed=2", l1, "mse") == 0, s->err)) {
-		printf("  %s\n", s->err);
-		session_free(s);
+	if (!CHECK(run_cmds(s, "seq n=16 len=6 d=6 out=1 seed=2", l1, "mse") == 0, experiment_error(s))) {
+		printf("  %s\n", experiment_error(s));
+		experiment_free(s);
 		return;
 	}
 	CHECK(role_of(s, "layer1.attn.head0.plane0") == QR_LAW, "rope plane 0 law passes its rate check");
@@ -372,8 +373,9 @@ static void law_checks(void)
 	CHECK(role_of(s, "layer1.attn.head1.qk-full") == QR_CLAIMED_FAILS, "rope head1 full Q^TQ - K^TK fails");
 	CHECK(role_of(s, "layer1.attn.head0.plane0.Q") == QR_CONTRAST, "single plane term is a contrast");
 	CHECK(role_of(s, "layer1.attn.o-next") == QR_LAW, "sum_h O_h O_h^T - W^T W with the next dense layer passes");
-	struct quantity *qf = qset_find(&s->q, "layer1.attn.head0.qk-full");
-	struct quantity *qp = qset_find(&s->q, "layer1.attn.head0.plane0");
+	const struct run *r = experiment_run(s, 0);
+	const struct quantity *qf = qset_find(run_quantities(r), "layer1.attn.head0.qk-full");
+	const struct quantity *qp = qset_find(run_quantities(r), "layer1.attn.head0.plane0");
 	if (qf && qp) {
 		char what[120];
 		snprintf(what, sizeof what, "failing claim rate %.2e is O(1e-2) or more, law rate %.2e tiny", qf->rate, qp->rate);
@@ -382,50 +384,56 @@ static void law_checks(void)
 	/* exact one-step identity: h(θ - τg) = h(θ) + τ²(||g_Qplane||² - ||g_Kplane||²) */
 	if (qp) {
 		double tau = 0.3;
-		session_loss_grad(s, s->theta, s->grad);
-		double h0 = quantity_comp_value(qp, 0, s->theta), gq = 0;
+		size_t D = run_nparams(r);
+		const double *th = run_theta(r);
+		double *grad = xcalloc(D + 1, sizeof *grad);
+		experiment_loss_grad(s, th, grad);
+		double h0 = quantity_comp_value(qp, 0, th), gq = 0;
 		const struct qcomp *c = &qp->comp[0];
 		for (int t = 0; t < c->nterms; t++)
-			gq += c->terms[t].c * s->grad[c->terms[t].i] * s->grad[c->terms[t].i];
-		double *th1 = xmalloc(s->D * sizeof *th1);
-		for (size_t i = 0; i < s->D; i++)
-			th1[i] = s->theta[i] - tau * s->grad[i];
+			gq += c->terms[t].c * grad[c->terms[t].i] * grad[c->terms[t].i];
+		double *th1 = xmalloc(D * sizeof *th1);
+		for (size_t i = 0; i < D; i++)
+			th1[i] = th[i] - tau * grad[i];
 		double h1 = quantity_comp_value(qp, 0, th1);
-		double scale = quantity_magnitude(qp, s->theta);
+		double scale = quantity_magnitude(qp, th);
 		char what[160];
 		snprintf(what, sizeof what, "one GD step of a plane law is exact (err %.1e of %.1e)",
 		         fabs(h1 - (h0 + tau * tau * gq)), scale);
 		CHECK(fabs(h1 - (h0 + tau * tau * gq)) <= 1e-13 * scale, what);
 		free(th1);
+		free(grad);
 	}
-	session_free(s);
+	experiment_free(s);
 
-	s = session_new();
+	s = experiment_new();
 	const char *l2[] = { "attn heads=2 dk=3 pe=sin causal", NULL };
-	if (CHECK(run_cmds(s, "seq n=8 len=5 d=5 seed=3", l2, "mse") == 0, "attn pe=sin session")) {
+	if (CHECK(run_cmds(s, "seq n=8 len=5 d=5 seed=3", l2, "mse") == 0, "attn pe=sin experiment")) {
 		CHECK(role_of(s, "layer1.attn.head0.qk") == QR_LAW, "sin: Q^TQ - K^TK passes");
 		CHECK(role_of(s, "layer1.attn.head1.vo") == QR_LAW, "sin: V^TV - O^TO passes");
-		CHECK(session_count(s, QR_CLAIMED_FAILS) == 0, "sin: no failing claims");
+		CHECK(run_count(experiment_run(s, 0), QR_CLAIMED_FAILS) == 0, "sin: no failing claims");
 	}
-	session_free(s);
+	experiment_free(s);
 
-	s = session_new();
+	s = experiment_new();
 	const char *l3[] = { "lattn dk=3 causal", "dense 2", NULL };
-	if (CHECK(run_cmds(s, "seq n=8 len=5 d=4 out=2 seed=4", l3, "mse") == 0, "lattn session")) {
+	if (CHECK(run_cmds(s, "seq n=8 len=5 d=4 out=2 seed=4", l3, "mse") == 0, "lattn experiment")) {
 		CHECK(role_of(s, "layer1.lattn.qk") == QR_LAW, "lattn: Q^TQ - K^TK passes");
 		CHECK(role_of(s, "layer1.lattn.qv") == QR_LAW, "lattn: ||Q||^2 - ||V||^2 passes");
 		CHECK(role_of(s, "layer1.lattn.v-next") == QR_LAW, "lattn: V^TV - W^TW with the next dense layer passes");
 	}
-	session_free(s);
+	experiment_free(s);
 
-	s = session_new();
+	s = experiment_new();
 	const char *l4[] = { "attn heads=1 dk=4", "pool", "dense 3", NULL };
-	if (CHECK(run_cmds(s, "seqcls n=20 len=6 d=4 classes=3 seed=5", l4, "cross-entropy") == 0, s->err)) {
-		CHECK(s->model->out.len == 1 && s->model->out.width == 3, "pool gives one row per sample");
+	if (CHECK(run_cmds(s, "seqcls n=20 len=6 d=4 classes=3 seed=5", l4, "cross-entropy") == 0, experiment_error(s))) {
+		const struct model *m = experiment_model(s);
+		struct run *a = experiment_run(s, 0);
+		CHECK(m->out.len == 1 && m->out.width == 3, "pool gives one row per sample");
 		CHECK(role_of(s, "layer1.attn.head0.qk") == QR_LAW, "seqcls: attention law passes");
-		CHECK(session_step(s, 50, NULL) == 0 && s->loss_val < s->loss0, "seqcls: loss decreases");
+		CHECK(run_step(a, 50, NULL) == 0 && run_loss(a) < run_loss0(a), "seqcls: loss decreases");
 	}
-	session_free(s);
+	experiment_free(s);
 }
 
 static void error_checks(void)

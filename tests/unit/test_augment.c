@@ -8,7 +8,8 @@
 #include "noether/augment.h"
 #include "noether/expr.h"
 #include "noether/lie.h"
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include "noether/util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -136,41 +137,41 @@ static void check_closed(const char *data_spec, const char *spec, int want_order
 /* Relative drift of `angle = atan2(w[1], w[0])` after `steps` GD steps. */
 static double angle_drift(const char *loss, int augment, long steps)
 {
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	char d1[] = "n=16", d2[] = "in=3", d3[] = "out=1", d4[] = "hidden=4", d5[] = "seed=3";
 	char g1[] = "c4", g2[] = "0,1", l1[] = "dense", l2[] = "1", l3[] = "bias=off", s1[] = "decay", s2[] = "0.5";
 	char *dargv[] = { d1, d2, d3, d4, d5 }, *grp[] = { g1, g2 }, *lay[] = { l1, l2, l3 }, *sch[] = { s1, s2 };
 	double r = NAN;
-	if (session_set_data(s, "teacher", 5, dargv) || (augment && aug_session_set(s, 2, grp)) ||
-	    session_add_layer(s, 3, lay) || session_set_loss(s, loss) || session_set_schedule(s, 2, sch) ||
-	    session_prepare(s)) {
-		printf("  setup: %s\n", s->err);
-		session_free(s);
+	if (experiment_set_data(s, "teacher", 5, dargv) || (augment && experiment_set_augment(s, 2, grp)) ||
+	    experiment_add_layer(s, 3, lay) || experiment_set_loss(s, loss) || experiment_set_schedule(s, 2, sch) ||
+	    experiment_prepare(s)) {
+		printf("  setup: %s\n", experiment_error(s));
+		experiment_free(s);
 		return r;
 	}
 	char err[256];
-	struct quantity *q = expr_quantity_new("angle", "atan2(w[1], w[0])", s->model, err, sizeof err);
-	if (!q || session_watch(s, q) || session_step(s, steps, NULL)) {
-		printf("  run: %s %s\n", err, s->err);
-		session_free(s);
+	struct quantity *q = expr_quantity_new("angle", "atan2(w[1], w[0])", experiment_model(s), err, sizeof err);
+	if (!q || experiment_watch(s, q) || experiment_step(s, steps, NULL)) {
+		printf("  run: %s %s\n", err, experiment_error(s));
+		experiment_free(s);
 		return r;
 	}
-	q = qset_find(&s->q, "angle");
-	r = q->drift_rel;
-	if (q->role != (augment && !strcmp(loss, "mse") ? QR_LAW : QR_CONTRAST))
+	const struct quantity *w = qset_find(run_quantities(experiment_run(s, 0)), "angle");
+	r = w->drift_rel;
+	if (w->role != (augment && !strcmp(loss, "mse") ? QR_LAW : QR_CONTRAST))
 		r = -1; /* the rate check disagrees with the drift: flag it */
-	session_free(s);
+	experiment_free(s);
 	return r;
 }
 
 /* Builds data + C4 augmentation (or not) + layers from "dense 1 bias=off|dense 1 bias=off" + loss. */
-static struct session *sym_session(const char *loss, int augment, const char *layers)
+static struct experiment *sym_session(const char *loss, int augment, const char *layers)
 {
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	char d1[] = "n=16", d2[] = "in=3", d3[] = "out=1", d4[] = "hidden=4", d5[] = "seed=3", g1[] = "c4", g2[] = "0,1";
 	char *dargv[] = { d1, d2, d3, d4, d5 }, *grp[] = { g1, g2 };
-	if (session_set_data(s, "teacher", 5, dargv) || (augment && aug_session_set(s, 2, grp)) || session_set_loss(s, loss)) {
-		session_free(s);
+	if (experiment_set_data(s, "teacher", 5, dargv) || (augment && experiment_set_augment(s, 2, grp)) || experiment_set_loss(s, loss)) {
+		experiment_free(s);
 		return NULL;
 	}
 	char buf[256], *argv[16];
@@ -179,14 +180,14 @@ static struct session *sym_session(const char *loss, int augment, const char *la
 		int argc = 0;
 		for (char *s2 = NULL, *w = strtok_r(l, " ", &s2); w && argc < 16; w = strtok_r(NULL, " ", &s2))
 			argv[argc++] = w;
-		if (session_add_layer(s, argc, argv)) {
-			session_free(s);
+		if (experiment_add_layer(s, argc, argv)) {
+			experiment_free(s);
 			return NULL;
 		}
 	}
-	if (session_prepare(s)) {
-		printf("  prepare: %s\n", s->err);
-		session_free(s);
+	if (experiment_prepare(s)) {
+		printf("  prepare: %s\n", experiment_error(s));
+		experiment_free(s);
 		return NULL;
 	}
 	return s;
@@ -196,25 +197,27 @@ static struct session *sym_session(const char *loss, int augment, const char *la
  * C4-closed data sets (loss gradients, closed through aug_family_close). */
 static int count_laws(const char *loss, const char *layers, int augmented)
 {
-	struct session *s = sym_session(loss, 1, layers);
+	struct experiment *s = sym_session(loss, 1, layers);
 	if (!s)
 		return -1;
 	struct aug_group g;
 	char err[512];
-	struct dataset *base = aug_base(s->data);
+	struct dataset *base = aug_base(experiment_data(s));
 	struct lie_family fam = { base, 5, aug_family_close, &g };
 	struct lie_gen *gen;
-	if (aug_from_dataset(&g, s->data, err, sizeof err)) {
+	if (aug_from_dataset(&g, experiment_data(s), err, sizeof err)) {
 		data_free(base);
-		session_free(s);
+		experiment_free(s);
 		return -1;
 	}
-	gen = augmented ? lie_gen_family(s->model, s->loss, 2, lie_family_sample, &fam) : lie_gen_outputs(s->model, 5, 1.0, s->loss == LOSS_XENT);
+	struct model *m = experiment_model(s);
+	enum loss_kind lk = experiment_loss(s);
+	gen = augmented ? lie_gen_family(m, lk, 2, lie_family_sample, &fam) : lie_gen_outputs(m, 5, 1.0, lk == LOSS_XENT);
 	struct lie_fields F = lie_gen_fields(gen);
 	struct lie_count_opts o;
 	lie_count_defaults(&o);
 	struct lie_count_result r;
-	int rc = lie_count(&F, s->theta, &o, &r, err, sizeof err);
+	int rc = lie_count(&F, run_theta(experiment_run(s, 0)), &o, &r, err, sizeof err);
 	int up = rc ? -1 : r.upper;
 	if (rc)
 		printf("  lie_count: %s %s\n", err, lie_gen_error(gen));
@@ -222,7 +225,7 @@ static int count_laws(const char *loss, const char *layers, int augmented)
 		printf("  (count over %s for %s / %s was marked uncertain)\n", augmented ? "augmented" : "all", loss, layers);
 	lie_gen_free(gen);
 	data_free(base);
-	session_free(s);
+	experiment_free(s);
 	return up;
 }
 

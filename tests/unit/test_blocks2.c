@@ -8,7 +8,8 @@
 #include "noether/linalg.h"
 #include "noether/model.h"
 #include "noether/rng.h"
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdlib.h>
@@ -409,92 +410,99 @@ static void test_option_errors(void)
 	model_free(m);
 }
 
-/* --- law outcomes through the session (the program's own rate check) --- */
+/* --- law outcomes through the experiment (the program's own rate check) --- */
 
-static struct session *mk(const char *data, const char *const *layers, const char *loss)
+static struct experiment *mk(const char *data, const char *const *layers, const char *loss)
 {
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	char buf[512], *argv[64];
 	int n = words(data, buf, sizeof buf, argv, 64);
-	if (session_set_data(s, argv[0], n - 1, argv + 1))
-		printf("  data: %s\n", s->err);
+	if (experiment_set_data(s, argv[0], n - 1, argv + 1))
+		printf("  data: %s\n", experiment_error(s));
 	for (int i = 0; layers[i]; i++) {
 		n = words(layers[i], buf, sizeof buf, argv, 64);
-		if (session_add_layer(s, n, argv))
-			printf("  layer %s: %s\n", layers[i], s->err);
+		if (experiment_add_layer(s, n, argv))
+			printf("  layer %s: %s\n", layers[i], experiment_error(s));
 	}
-	session_set_loss(s, loss);
-	if (session_prepare(s))
-		printf("  prepare: %s\n", s->err);
+	experiment_set_loss(s, loss);
+	if (experiment_prepare(s))
+		printf("  prepare: %s\n", experiment_error(s));
 	return s;
 }
 
-static enum qrole role_of(struct session *s, const char *name)
+static const struct quantity *find_q(const struct experiment *s, const char *name)
 {
-	struct quantity *q = qset_find(&s->q, name);
+	return qset_find(run_quantities(experiment_run(s, 0)), name);
+}
+
+static enum qrole role_of(const struct experiment *s, const char *name)
+{
+	const struct quantity *q = find_q(s, name);
 	return q ? q->role : (enum qrole)-1;
 }
 
-/* Makes contrast `name` a candidate and re-runs the check: it must fail (the
- * check has power against non-laws of the same form). */
-static int contrast_fails(struct session *s, const char *name)
+static int count(const struct experiment *s, enum qrole role) { return run_count(experiment_run(s, 0), role); }
+
+/* Puts contrast `name` through the same rate check as every law: it must fail
+ * (the check has power against non-laws of the same form). */
+static int contrast_fails(struct experiment *s, const char *name)
 {
-	struct quantity *q = qset_find(&s->q, name);
-	if (!q)
+	const struct quantity *q = find_q(s, name);
+	if (!q || q->role != QR_CONTRAST)
 		return 0;
-	q->role = QR_CANDIDATE;
-	session_check_laws(s);
-	int r = q->role == QR_CLAIMED_FAILS && q->rate > 1e-4;
-	q->role = QR_CONTRAST;
-	return r;
+	double *work = xcalloc(2 * experiment_nparams(s) + 2, sizeof *work);
+	double rate = experiment_check_rate(s, q, work);
+	free(work);
+	return !(rate <= LAW_RATE_TOL) && rate > 1e-4;
 }
 
 static void test_laws(void)
 {
 	const char *L1[] = { "swiglu hidden=5", NULL };
-	struct session *s = mk("teacher n=32 in=4 out=4 seed=1", L1, "mse");
-	CHECK(session_count(s, QR_LAW) == 5 && session_count(s, QR_CLAIMED_FAILS) == 0, "swiglu: 5 laws pass");
+	struct experiment *s = mk("teacher n=32 in=4 out=4 seed=1", L1, "mse");
+	CHECK(count(s, QR_LAW) == 5 && count(s, QR_CLAIMED_FAILS) == 0, "swiglu: 5 laws pass");
 	CHECK(contrast_fails(s, "layer1.swiglu.n0.in"), "swiglu: the single term ||C[0,:]||^2 fails the check");
 	/* exact one-step identity h1 - h0 = τ²(||∇_C_i||² - ||∇_A_i||²) */
 	{
-		struct quantity *q = qset_find(&s->q, "layer1.swiglu.n2");
-		const struct tensor_view *A = model_find_tensor(s->model, "layer1.swiglu.A");
-		const struct tensor_view *C = model_find_tensor(s->model, "layer1.swiglu.C");
-		double h0 = quantity_comp_value(q, 0, s->theta);
-		double *g = calloc(s->D, sizeof *g);
-		session_loss_grad(s, s->theta, g);
-		double gc = 0, ga = 0, tau = session_tau(s, 0);
+		const struct quantity *q = find_q(s, "layer1.swiglu.n2");
+		const struct tensor_view *A = model_find_tensor(experiment_model(s), "layer1.swiglu.A");
+		const struct tensor_view *C = model_find_tensor(experiment_model(s), "layer1.swiglu.C");
+		struct run *r = experiment_run(s, 0);
+		double h0 = quantity_comp_value(q, 0, run_theta(r));
+		double *g = calloc(run_nparams(r), sizeof *g);
+		experiment_loss_grad(s, run_theta(r), g);
+		double gc = 0, ga = 0, tau = run_tau(r, 0);
 		for (int t = 0; t < 4; t++)
 			gc += g[C->off + 2 * 4 + t] * g[C->off + 2 * 4 + t];
 		for (int t = 0; t < 4; t++)
 			ga += g[A->off + t * 5 + 2] * g[A->off + t * 5 + 2];
-		session_step(s, 1, NULL);
-		double h1 = quantity_comp_value(q, 0, s->theta);
+		run_step(r, 1, NULL);
+		double h1 = quantity_comp_value(q, 0, run_theta(r));
 		CHECK_NEAR(h1 - h0, tau * tau * (gc - ga), 1e-12, "swiglu: one GD step changes the law by exactly τ²(|g_in|²-|g_out|²)");
 		CHECK(fabs(h1 - h0) > 1e-10, "swiglu: ... and that change is not zero");
 		free(g);
 	}
-	session_free(s);
+	experiment_free(s);
 
 	const char *L2[] = { "ffn hidden=6 act=gelu", NULL };
 	s = mk("teacher n=32 in=4 out=4 seed=1", L2, "mse");
-	CHECK(session_count(s, QR_LAW) == 0, "ffn gelu: no laws");
-	session_free(s);
+	CHECK(count(s, QR_LAW) == 0, "ffn gelu: no laws");
+	experiment_free(s);
 	const char *L2s[] = { "ffn hidden=6 act=silu bias=off", NULL };
 	s = mk("teacher n=32 in=4 out=4 seed=1", L2s, "mse");
-	CHECK(session_count(s, QR_LAW) == 0, "ffn silu: no laws");
-	session_free(s);
+	CHECK(count(s, QR_LAW) == 0, "ffn silu: no laws");
+	experiment_free(s);
 	const char *L3[] = { "ffn hidden=6 act=relu out=1", NULL };
 	s = mk("teacher n=32 in=4 out=1 seed=1", L3, "mse");
-	CHECK(session_count(s, QR_LAW) == 6 && session_count(s, QR_CLAIMED_FAILS) == 0, "ffn relu: 6 per-neuron laws pass");
+	CHECK(count(s, QR_LAW) == 6 && count(s, QR_CLAIMED_FAILS) == 0, "ffn relu: 6 per-neuron laws pass");
 	CHECK(contrast_fails(s, "layer1.ffn.n3.out"), "ffn relu: ||W2[:,3]||^2 alone fails");
-	session_free(s);
+	experiment_free(s);
 
 	const char *L4[] = { "conv1d channels=5 kernel=3", NULL };
 	s = mk("seq n=8 len=6 d=3 seed=2", L4, "mse");
-	CHECK(session_count(s, QR_LAW) == 5 && session_count(s, QR_CLAIMED_FAILS) == 0, "conv1d: 5 channel laws pass");
+	CHECK(count(s, QR_LAW) == 5 && count(s, QR_CLAIMED_FAILS) == 0, "conv1d: 5 channel laws pass");
 	CHECK(contrast_fails(s, "layer1.conv1d.ch1.in"), "conv1d: one channel's filter norm alone fails");
-	session_free(s);
+	experiment_free(s);
 
 	static const char *const gates[] = { "softmax", "topk:2", "nsigmoid" };
 	for (int gk = 0; gk < 3; gk++) {
@@ -504,18 +512,19 @@ static void test_laws(void)
 		s = mk("teacher n=32 in=4 out=4 seed=1", L5, "mse");
 		snprintf(what, sizeof what, "moe %s: 12 expert laws pass", gates[gk]);
 		int nexp = 0;
-		for (int i = 0; i < s->q.n; i++)
-			if (strstr(s->q.q[i]->name, ".e") && strstr(s->q.q[i]->name, ".n") && s->q.q[i]->role == QR_LAW)
+		const struct qset *qs = run_quantities(experiment_run(s, 0));
+		for (int i = 0; i < qs->n; i++)
+			if (strstr(qs->q[i]->name, ".e") && strstr(qs->q[i]->name, ".n") && qs->q[i]->role == QR_LAW)
 				nexp++;
 		CHECK(nexp == 12, what);
-		struct quantity *q = qset_find(&s->q, "layer1.moe.gate");
+		const struct quantity *q = find_q(s, "layer1.moe.gate");
 		snprintf(what, sizeof what, "moe %s: gating law Σ_e W_e %s (rate %.1e)", gates[gk], gk < 2 ? "passes" : "fails", q ? q->rate : -1);
 		printf("  %s\n", what);
 		CHECK(q && q->role == (gk < 2 ? QR_LAW : QR_CLAIMED_FAILS), what);
 		if (gk == 2)
 			CHECK(q && q->rate > 1e-3, "moe nsigmoid: the failing rate is O(1e-2), far from round-off");
 		CHECK(contrast_fails(s, "layer1.moe.gate.W0"), "moe: W_0 alone fails");
-		session_free(s);
+		experiment_free(s);
 	}
 
 	const char *L6[] = { "dense 6", "relu", "head softmax classes=3", NULL };
@@ -523,23 +532,23 @@ static void test_laws(void)
 	CHECK(role_of(s, "layer3.head.colsum") == QR_LAW && role_of(s, "layer3.head.bsum") == QR_LAW,
 	      "head + cross-entropy: column sums and bias sum pass");
 	CHECK(contrast_fails(s, "layer3.head.bsum.c0"), "head: a single bias alone fails");
-	session_step(s, 200, NULL);
-	session_update_quantities(s);
-	CHECK(qset_find(&s->q, "layer3.head.colsum")->drift_abs < 1e-12, "head: column sums do not move in 200 GD steps");
-	CHECK(s->loss_val < s->loss0, "head: the loss went down");
-	session_free(s);
+	run_step(experiment_run(s, 0), 200, NULL);
+	run_update(experiment_run(s, 0));
+	CHECK(find_q(s, "layer3.head.colsum")->drift_abs < 1e-12, "head: column sums do not move in 200 GD steps");
+	CHECK(run_loss(experiment_run(s, 0)) < run_loss0(experiment_run(s, 0)), "head: the loss went down");
+	experiment_free(s);
 	s = mk("blobs n=60 in=2 classes=3 seed=1", L6, "mse");
 	CHECK(role_of(s, "layer3.head.colsum") == QR_CLAIMED_FAILS && role_of(s, "layer3.head.bsum") == QR_CLAIMED_FAILS,
 	      "head + mse: the sums are claimed but fail");
-	session_free(s);
+	experiment_free(s);
 
 	const char *L7[] = { "dense 6", "residual { dense 8 , relu , dense 6 }", "residual { relu , dense 6 }", "dense 1", NULL };
 	s = mk("teacher n=32 in=4 out=1 seed=1", L7, "mse");
-	CHECK(session_count(s, QR_LAW) == 8 && session_count(s, QR_CLAIMED_FAILS) == 0,
+	CHECK(count(s, QR_LAW) == 8 && count(s, QR_CLAIMED_FAILS) == 0,
 	      "residual: exactly g's 8 per-neuron laws, none across the skip");
 	CHECK(role_of(s, "layer2.residual.relu2.n7") == QR_LAW, "residual law named layer2.residual.relu2.n7");
 	CHECK(contrast_fails(s, "layer2.residual.relu2.n0.out"), "residual: a single term fails");
-	session_free(s);
+	experiment_free(s);
 }
 
 int main(void)

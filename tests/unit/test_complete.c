@@ -1,8 +1,8 @@
 /* test_complete.c — tab completion comes from the command table and the block
  * registry: commands, layer kinds and their options (also inside residual
- * { ... }), data kinds, presets, and quantity names of the built session. */
+ * { ... }), data kinds, presets, and quantity names of the built experiment. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +25,7 @@ static int offers(struct cmd_ctx *c, const char *prefix, const char *word, const
 int main(void)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	CHECK(offers(&c, "", "pre", "preset"), "command names: pre -> preset");
 	CHECK(offers(&c, "", "pre", "present"), "command names: pre -> present too");
@@ -42,9 +42,9 @@ int main(void)
 	CHECK(offers(&c, "schedule ", "de", "decay"), "schedule kinds");
 	CHECK(offers(&c, "step 3; loss ", "cross", "cross-entropy"), "completion after ';' looks at the last command");
 	cmd_exec_line(&c, "preset relu2");
-	CHECK(offers(&c, "watch ", "layer2.relu.n3", "layer2.relu.n31"), "quantity names of the built session");
+	CHECK(offers(&c, "watch ", "layer2.relu.n3", "layer2.relu.n31"), "quantity names of the built experiment");
 	CHECK(offers(&c, "expect ", "laws.m", "laws.max-rel"), "expect metrics");
 	CHECK(offers(&c, "help ", "sw", "sweep"), "help knows the commands");
-	session_free(c.s);
+	experiment_free(c.x);
 	return test_summary("test_complete");
 }

@@ -4,8 +4,9 @@
  * reset, divergence detection, CSV contract, drift growth under const vs decay,
  * and rejection of bad configuration. */
 #include "test.h"
-#include "noether/cmd.h"
-#include "noether/session.h"
+#include "cmd/cmd.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static void sink(void *u, const char *t) { (void)u; (void)t; }
 static struct cmd_ctx new_ctx(void)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = sink;
 	c.msg = sink;
 	return c;
@@ -43,24 +44,25 @@ static void one_step_identity(const char *setup, double lambda, const char *what
 	char wd[64];
 	snprintf(wd, sizeof wd, "wd %g", lambda);
 	run(&c, wd);
-	struct session *s = c.s;
-	CHECK(session_prepare(s) == 0, "prepare");
+	CHECK(experiment_prepare(c.x) == 0, "prepare");
+	struct run *s = experiment_run(c.x, 0);
 	CHECK(run(&c, "step 7") == 0, "warm-up steps");
-	size_t D = s->D;
+	size_t D = run_nparams(s);
 	double *th = xmalloc(D * sizeof *th), *g = xmalloc(D * sizeof *g);
-	memcpy(th, s->theta, D * sizeof *th);
-	session_loss_grad(s, th, g);
-	double tau = session_tau(s, s->step);
+	memcpy(th, run_theta(s), D * sizeof *th);
+	experiment_loss_grad(c.x, th, g);
+	double tau = run_tau(s, run_steps(s));
 	CHECK(run(&c, "step 1") == 0, "one step");
 	int nlaw = 0;
 	double worst = 0;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
+	const struct qset *qs = run_quantities(s);
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
 		if (q->role != QR_LAW)
 			continue;
 		for (int k = 0; k < q->ncomp; k++) {
 			double hk = quantity_comp_value(q, k, th);
-			double h1 = quantity_comp_value(q, k, s->theta);
+			double h1 = quantity_comp_value(q, k, run_theta(s));
 			double hg = quantity_comp_value(q, k, g); /* the form on the gradient */
 			double f = 1.0 - tau * lambda;
 			double pred = f * f * hk + tau * tau * hg;
@@ -76,71 +78,76 @@ static void one_step_identity(const char *setup, double lambda, const char *what
 	CHECK(nlaw > 0 && worst < 1e-13, msg);
 	free(th);
 	free(g);
-	session_free(s);
+	experiment_free(c.x);
 }
 
 static void test_rate_check(void)
 {
 	struct cmd_ctx c = new_ctx();
 	run(&c, "data teacher n=32 in=4 out=2 seed=3; layer dense 6; layer relu; layer dense 2");
-	struct session *s = c.s;
-	CHECK(session_prepare(s) == 0, "prepare relu net");
-	CHECK(session_count(s, QR_LAW) == 6, "6 per-neuron laws checked and accepted");
-	CHECK(session_count(s, QR_CLAIMED_FAILS) == 0, "no failing claim");
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW)
-			CHECK(s->q.q[i]->rate < 1e-12, "law rate at rounding level");
+	CHECK(experiment_prepare(c.x) == 0, "prepare relu net");
+	struct run *s = experiment_run(c.x, 0);
+	CHECK(run_count(s, QR_LAW) == 6, "6 per-neuron laws checked and accepted");
+	CHECK(run_count(s, QR_CLAIMED_FAILS) == 0, "no failing claim");
+	const struct qset *qs = run_quantities(s);
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_LAW)
+			CHECK(qs->q[i]->rate < 1e-12, "law rate at rounding level");
 	/* a non-law put through the same check must fail: the incoming term alone */
 	struct quantity *fake = quantity_new("fake", QK_QUADRATIC, 1);
-	const struct tensor_view *W = model_find_tensor(s->model, "layer1.dense.W");
+	const struct tensor_view *W = model_find_tensor(experiment_model(c.x), "layer1.dense.W");
 	for (int t = 0; t < W->dim[1]; t++)
 		qcomp_add(&fake->comp[0], (int)(W->off + t), (int)(W->off + t), 1.0);
-	qset_add(&s->q, fake);
-	session_check_laws(s);
-	CHECK(fake->role == QR_CLAIMED_FAILS, "a single term of a law fails the rate check");
-	CHECK(fake->rate > 1e-3, "its rate is O(1), far from rounding");
-	session_free(s);
+	double *work = xcalloc(2 * run_nparams(s) + 2, sizeof *work);
+	double rate = experiment_check_rate(c.x, fake, work);
+	CHECK(!(rate <= LAW_RATE_TOL), "a single term of a law fails the rate check");
+	CHECK(rate > 1e-3, "its rate is O(1), far from rounding");
+	free(work);
+	quantity_free(fake);
+	experiment_free(c.x);
 
 	c = new_ctx();
 	run(&c, "data teacher n=32 in=4 out=1 seed=3; layer dense 6; layer gelu; layer dense 1");
-	CHECK(session_prepare(c.s) == 0 && session_count(c.s, QR_LAW) == 0, "GELU MLP: no laws proposed or shown");
-	session_free(c.s);
+	CHECK(experiment_prepare(c.x) == 0 && run_count(experiment_run(c.x, 0), QR_LAW) == 0, "GELU MLP: no laws proposed or shown");
+	experiment_free(c.x);
 
 	c = new_ctx();
 	run(&c, "data teacher n=32 in=4 out=1 seed=3; layer dense 6; layer quadratic; layer dense 1");
-	CHECK(session_prepare(c.s) == 0 && session_count(c.s, QR_LAW) == 6, "quadratic activation: 6 laws with p=2 pass");
-	session_free(c.s);
+	CHECK(experiment_prepare(c.x) == 0 && run_count(experiment_run(c.x, 0), QR_LAW) == 6, "quadratic activation: 6 laws with p=2 pass");
+	experiment_free(c.x);
 }
 
 static void test_balanced_and_reset(void)
 {
 	struct cmd_ctx c = new_ctx();
 	run(&c, "data teacher n=32 in=5 out=1 seed=1; layer dense 7; layer relu; layer dense 1; init normal seed=9");
-	struct session *s = c.s;
-	session_prepare(s);
-	double L_normal = s->loss0;
+	experiment_prepare(c.x);
+	struct run *s = experiment_run(c.x, 0);
+	double L_normal = run_loss0(s);
 	run(&c, "init balanced seed=9");
-	session_prepare(s);
-	CHECK_NEAR(s->loss0, L_normal, 1e-12, "balanced init computes the same function (loss unchanged)");
+	experiment_prepare(c.x);
+	CHECK_NEAR(run_loss0(s), L_normal, 1e-12, "balanced init computes the same function (loss unchanged)");
 	double mx = 0;
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW)
-			mx = fmax(mx, fabs(s->q.q[i]->h0[0]) / s->q.q[i]->mag0);
-	CHECK(session_count(s, QR_LAW) == 7 && mx < 1e-14, "balanced init: every neuron law is 0 at θ0");
+	const struct qset *qs = run_quantities(s);
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_LAW)
+			mx = fmax(mx, fabs(qs->q[i]->h0[0]) / qs->q[i]->mag0);
+	CHECK(run_count(s, QR_LAW) == 7 && mx < 1e-14, "balanced init: every neuron law is 0 at θ0");
 
 	run(&c, "step 25");
-	double *a = xmalloc(s->D * sizeof *a);
-	memcpy(a, s->theta, s->D * sizeof *a);
+	size_t D = run_nparams(s);
+	double *a = xmalloc(D * sizeof *a);
+	memcpy(a, run_theta(s), D * sizeof *a);
 	run(&c, "reset");
-	CHECK(s->step == 0 && !memcmp(s->theta, s->theta0, s->D * sizeof(double)), "reset returns to θ0, step 0");
+	CHECK(run_steps(s) == 0 && !memcmp(run_theta(s), run_theta0(s), D * sizeof(double)), "reset returns to θ0, step 0");
 	run(&c, "step 25");
-	CHECK(!memcmp(a, s->theta, s->D * sizeof *a), "same init, same steps: bit-identical trajectory");
-	unsigned long seed = s->init.seed;
+	CHECK(!memcmp(a, run_theta(s), D * sizeof *a), "same init, same steps: bit-identical trajectory");
+	unsigned long seed = experiment_init(c.x)->seed;
 	run(&c, "reseed");
-	CHECK(s->init.seed == seed + 1 && s->step == 0, "reseed: next seed, back at step 0");
-	CHECK(memcmp(a, s->theta, s->D * sizeof *a) != 0, "reseed changes θ0");
+	CHECK(experiment_init(c.x)->seed == seed + 1 && run_steps(s) == 0, "reseed: next seed, back at step 0");
+	CHECK(memcmp(a, run_theta(s), D * sizeof *a) != 0, "reseed changes θ0");
 	free(a);
-	session_free(s);
+	experiment_free(c.x);
 }
 
 static void test_balanced_linear(void)
@@ -155,14 +162,15 @@ static void test_balanced_linear(void)
 		struct cmd_ctx c = new_ctx();
 		run(&c, nets[k]);
 		run(&c, "init normal seed=4");
-		session_prepare(c.s);
-		double L = c.s->loss0;
+		experiment_prepare(c.x);
+		double L = run_loss0(experiment_run(c.x, 0));
 		run(&c, "init balanced seed=4");
-		session_prepare(c.s);
+		experiment_prepare(c.x);
 		double worst = 0;
 		int n = 0;
-		for (int i = 0; i < c.s->q.n; i++) {
-			const struct quantity *q = c.s->q.q[i];
+		const struct qset *qs = run_quantities(experiment_run(c.x, 0));
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
 			if (q->role != QR_LAW)
 				continue;
 			n++;
@@ -170,8 +178,8 @@ static void test_balanced_linear(void)
 		}
 		char msg[200];
 		snprintf(msg, sizeof msg, "balanced linear net %d: %d matrix laws zero at θ0 (worst %.1e), same loss", k, n, worst);
-		CHECK(n > 0 && worst < 1e-10 && fabs(c.s->loss0 - L) <= 1e-10 * (1 + L), msg);
-		session_free(c.s);
+		CHECK(n > 0 && worst < 1e-10 && fabs(run_loss0(experiment_run(c.x, 0)) - L) <= 1e-10 * (1 + L), msg);
+		experiment_free(c.x);
 	}
 }
 
@@ -183,11 +191,12 @@ static void test_divergence(void)
 	CHECK(rc == NT_EDIVERGED, "τ=50 diverges and the step command reports it");
 	CHECK(strstr(c.last_error, "diverged at step") && strstr(c.last_error, "smaller step"), "message names the step and suggests a smaller τ");
 	int finite = 1;
-	for (size_t i = 0; i < c.s->D; i++)
-		finite &= isfinite(c.s->theta[i]);
+	const struct run *s = experiment_run(c.x, 0);
+	for (size_t i = 0; i < run_nparams(s); i++)
+		finite &= isfinite(run_theta(s)[i]);
 	CHECK(finite, "θ left at the last finite point");
 	CHECK(run(&c, "reset; schedule const 0.01; step 10") == 0, "session usable after divergence");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 static void test_drift_growth(void)
@@ -218,7 +227,7 @@ static void test_drift_growth(void)
 	printf("  decay 0.05: eps_block at k=1000,4000: %.3e %.3e\n", e1k, e4k);
 	CHECK(fabs(e4k - e1k) < 0.01 * e4k, "decaying step: drift bounded (k=1000 vs 4000 within 1%)");
 	CHECK(e4k < d4k / 5, "decaying step drifts far less than constant");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 static void test_bound_constant(void)
@@ -237,7 +246,7 @@ static void test_bound_constant(void)
 	printf("  bound: C(const) = %.4g, decay run: max |Δh| = %.4g, C·budget = %.4g\n", C, mx, C * bud);
 	CHECK(C > 0 && mx <= C * bud * 1.01, "C estimated under const bounds the decay run");
 	CHECK(mx >= 0.5 * C * bud, "and the bound is tight within 2x under decay");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 static void test_weight_decay(void)
@@ -251,20 +260,21 @@ static void test_weight_decay(void)
 		if (pass)
 			run(&c, "wd 0.5");
 		run(&c, "step 2000");
-		struct session *s = c.s;
+		const struct run *s = experiment_run(c.x, 0);
+		const struct qset *qs = run_quantities(s);
 		drift[pass] = 0;
-		for (int i = 0; i < s->q.n; i++) {
-			const struct quantity *q = s->q.q[i];
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
 			if (q->role != QR_LAW)
 				continue;
 			drift[pass] = fmax(drift[pass], q->drift_rel);
 			if (pass) {
-				double plain = quantity_comp_value(q, 0, s->theta);
+				double plain = quantity_comp_value(q, 0, run_theta(s));
 				plain_change = fmin(plain_change, fabs(plain - q->h0[0]) / fabs(q->h0[0]));
 			}
 		}
-		lam = s->Lambda;
-		session_free(s);
+		lam = run_lambda(s);
+		experiment_free(c.x);
 	}
 	printf("  wd 0.5: rescaled drift %.2e (without wd %.2e), plain h changes >= %.2e, Λ=%.3f\n",
 	       drift[1], drift[0], plain_change, lam);
@@ -307,16 +317,17 @@ static void test_csv(void)
 	}
 	fclose(f);
 	remove("test_core_out.csv");
-	struct quantity *q = NULL;
-	for (int i = 0; i < c.s->q.n && !q; i++)
-		if (c.s->q.q[i]->watched)
-			q = c.s->q.q[i];
+	const struct quantity *q = NULL;
+	const struct qset *qs = run_quantities(experiment_run(c.x, 0));
+	for (int i = 0; i < qs->n && !q; i++)
+		if (qs->q[i]->watched)
+			q = qs->q[i];
 	CHECK(meta >= 3 && commands == 1, "metadata header with version, seeds and the commands");
 	CHECK(header_ok && laws == 32, "header step,tau,loss then 32 law: columns");
 	CHECK(rows == 4 && step_last == 30, "every=10 keeps steps 0,10,20,30");
 	CHECK(q && v0 == q->h0[0], "values round-trip exactly (%.17g)");
 	CHECK(cmd_exec_line(&c, "export csv /nonexistent-dir/x.csv") == NT_EIO, "unwritable path: error, no partial file");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 static void test_bad_input(void)
@@ -340,10 +351,10 @@ static void test_bad_input(void)
 	CHECK(strstr((cmd_exec_line(&c, "layer dense 99999"), c.last_error), "4096") != NULL, "absurd width names the limit");
 	CHECK(run(&c, "data teacher n=16 in=3 out=1; layer dense 4; layer relu; layer dense 1; step 3") == 0,
 	      "session intact after errors");
-	CHECK(c.s->step == 3, "and trains");
+	CHECK(run_steps(experiment_run(c.x, 0)) == 3, "and trains");
 	run(&c, "layer dense 2");
 	CHECK(cmd_exec_line(&c, "step 1") == NT_EINVAL && strstr(c.last_error, "width 2"), "loss/shape mismatch named at step");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 int main(void)

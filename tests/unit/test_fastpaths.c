@@ -11,11 +11,12 @@
  *    for every polynomial component of several presets after a few steps, bit
  *    for bit, and the trace row of the last step against the same values. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/linalg.h"
 #include "noether/quantity.h"
 #include "noether/rng.h"
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,32 +95,35 @@ static void check_mm_small(void)
 static void check_plan(const char *preset)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	char line[64], msg[160];
 	snprintf(line, sizeof line, "preset %s", preset);
 	int rc = cmd_exec_line(&c, line);
 	snprintf(msg, sizeof msg, "%s: preset loads", preset);
 	if (!CHECK(rc >= 0, msg)) {
-		session_free(c.s);
+		experiment_free(c.x);
 		return;
 	}
-	struct session *s = c.s;
-	rc = session_step(s, 3, NULL);
+	struct run *s = experiment_run(c.x, 0);
+	rc = run_step(s, 3, NULL);
 	snprintf(msg, sizeof msg, "%s: 3 steps", preset);
 	CHECK(rc == 0, msg);
-	int width = s->trace.width - TRACE_FIXED, bad = 0, n = 0;
+	struct trace_view t;
+	run_trace(s, &t);
+	const struct qset *qs = run_quantities(s);
+	int width = t.width - TRACE_FIXED, bad = 0, n = 0;
 	double *out = calloc((size_t)width + 1, sizeof *out);
-	struct qplan *p = qplan_new(&s->q, s->D);
-	qplan_eval(p, s->theta, out);
-	const double *row = s->trace.rows + (size_t)(s->trace.nrows - 1) * s->trace.width + TRACE_FIXED;
-	int traced = (long)row[-TRACE_FIXED] == s->step && s->Lambda == 0;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
+	struct qplan *p = qplan_new(qs, run_nparams(s));
+	qplan_eval(p, run_theta(s), out);
+	const double *row = t.rows + (size_t)(t.nrows - 1) * t.width + TRACE_FIXED;
+	int traced = (long)row[-TRACE_FIXED] == run_steps(s) && run_lambda(s) == 0;
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
 		if (q->fn)
 			continue;
 		for (int k = 0; k < q->ncomp; k++, n++) {
-			double v = quantity_comp_value(q, k, s->theta);
+			double v = quantity_comp_value(q, k, run_theta(s));
 			bad += !same_bits(&out[q->slot + k], &v, 1);
 			if (traced)
 				bad += !same_bits(&row[q->slot + k], &v, 1);
@@ -130,7 +134,7 @@ static void check_plan(const char *preset)
 	CHECK(bad == 0 && n > 0, msg);
 	qplan_free(p);
 	free(out);
-	session_free(s);
+	experiment_free(c.x);
 }
 
 static void check_exp_array(void)

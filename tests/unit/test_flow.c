@@ -4,7 +4,7 @@
  * (Λ = λt exactly; e^{2Λ}h flat while h itself decays like e^{-2λt}), and the
  * heavy-ball ODE (flow+momentum) breaking the laws. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/util.h"
 #include <string.h>
 
@@ -18,30 +18,32 @@ static int run(struct cmd_ctx *c, const char *line)
 	return rc;
 }
 
-static double max_law_drift(struct session *s)
+static double max_law_drift(const struct run *s)
 {
+	const struct qset *qs = run_quantities(s);
 	double mx = 0;
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW && s->q.q[i]->drift_rel > mx)
-			mx = s->q.q[i]->drift_rel;
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_LAW && qs->q[i]->drift_rel > mx)
+			mx = qs->q[i]->drift_rel;
 	return mx;
 }
 
 static double flow_drift(const char *preset, const char *opt, long steps, double *t_end, double *loss_ratio)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	char line[256];
 	snprintf(line, sizeof line, "preset %s; schedule const 0.05; %s; step %ld", preset, opt, steps);
 	double d = -1;
 	if (run(&c, line) == 0) {
-		session_update_quantities(c.s);
-		d = max_law_drift(c.s);
-		*t_end = c.s->t;
-		*loss_ratio = c.s->loss_val / c.s->loss0;
+		struct run *a = experiment_run(c.x, 0);
+		run_update(a);
+		d = max_law_drift(a);
+		*t_end = run_time(a);
+		*loss_ratio = run_loss(a) / run_loss0(a);
 	}
-	session_free(c.s);
+	experiment_free(c.x);
 	return d;
 }
 
@@ -63,27 +65,28 @@ static void test_tolerance(const char *preset, long steps)
 static void test_weight_decay(void)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
-	struct session *s = c.s;
 	CHECK(run(&c, "preset relu2; schedule const 0.05; wd 1; opt flow tol=1e-10; step 6000") == 0, "flow with wd");
-	session_update_quantities(s);
-	CHECK_NEAR(s->Lambda, 1.0 * s->t, 1e-12, "Λ = λ t exactly");
-	printf("  wd 1: t=%.4f, rescaled max drift %.3e\n", s->t, max_law_drift(s));
-	CHECK(s->t > 0.5, "integrated to t > 0.5");
+	struct run *s = experiment_run(c.x, 0);
+	run_update(s);
+	CHECK_NEAR(run_lambda(s), 1.0 * run_time(s), 1e-12, "Λ = λ t exactly");
+	printf("  wd 1: t=%.4f, rescaled max drift %.3e\n", run_time(s), max_law_drift(s));
+	CHECK(run_time(s) > 0.5, "integrated to t > 0.5");
 	CHECK(max_law_drift(s) <= 1e-7, "e^{2Λ}h stays flat");
 	int n = 0, ok = 0;
-	for (int i = 0; i < s->q.n; i++) {
-		const struct quantity *q = s->q.q[i];
+	const struct qset *qs = run_quantities(s);
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
 		if (q->role != QR_LAW || q->kind != QK_QUADRATIC || fabs(q->h0[0]) < 1e-3)
 			continue;
-		double plain = quantity_comp_value(q, 0, s->theta);
-		double want = q->h0[0] * exp(-2.0 * s->Lambda);
+		double plain = quantity_comp_value(q, 0, run_theta(s));
+		double want = q->h0[0] * exp(-2.0 * run_lambda(s));
 		n++;
 		ok += fabs(plain - want) <= 1e-6 * fabs(q->h0[0]) && fabs(plain) < 0.5 * fabs(q->h0[0]);
 	}
 	CHECK(n > 0 && ok == n, "plain h decays like e^{-2λt} h0 (by more than half)");
-	session_free(s);
+	experiment_free(c.x);
 }
 
 static void test_momentum(void)
@@ -93,11 +96,11 @@ static void test_momentum(void)
 	printf("  flow+momentum: drift %.3e at t=%.3f\n", d, t);
 	CHECK(d > 1e-3, "heavy-ball ODE breaks the laws");
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	CHECK(cmd_exec_line(&c, "opt flow tol=1") != 0, "absurd tol refused");
 	CHECK(cmd_exec_line(&c, "opt gd tol=1e-8") != 0, "tol only for flow");
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 int main(void)

@@ -5,11 +5,10 @@
  * from theory (stated per case), and for deep linear nets from the rank of the
  * matrix laws' gradients computed here, independently of the catalogue. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/lie.h"
 #include "noether/linalg.h"
 #include "noether/rng.h"
-#include "noether/session.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +33,10 @@ struct res { int lower, upper, laws, rec, tot; char status[16]; int rc; };
 static struct res run(const char *setup, const char *cmd)
 {
 	struct res r = { -1, -1, -1, -1, -1, "", 0 };
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	struct cmd_ctx c;
 	memset(&c, 0, sizeof c);
-	c.s = s;
+	c.x = s;
 	c.out = sink;
 	c.msg = sink;
 	outlen = 0;
@@ -51,7 +50,7 @@ static struct res run(const char *setup, const char *cmd)
 	p = strstr(outbuf, "find: laws=");
 	if (p)
 		sscanf(p, "find: laws=%d recovered=%d/%d", &r.laws, &r.rec, &r.tot);
-	session_free(s);
+	experiment_free(s);
 	return r;
 }
 
@@ -153,11 +152,11 @@ static void test_core_api(void)
 
 static void test_interrupt(void)
 {
-	struct session *s = session_new();
+	struct experiment *s = experiment_new();
 	struct cmd_ctx c;
 	memset(&c, 0, sizeof c);
 	volatile sig_atomic_t stop = 1;
-	c.s = s;
+	c.x = s;
 	c.out = sink;
 	c.msg = sink;
 	c.interrupt = &stop;
@@ -166,7 +165,7 @@ static void test_interrupt(void)
 	CHECK(rc == 0, "interrupt: setup");
 	rc = cmd_exec_line(&c, "laws count");
 	CHECK(rc == NT_EINTR, "laws count returns NT_EINTR when the interrupt flag is raised");
-	session_free(s);
+	experiment_free(s);
 }
 
 int main(void)

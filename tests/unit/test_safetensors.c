@@ -5,7 +5,7 @@
  * missing tensors. Also the CSV data round trip and its error messages.
  * Hand-made headers here are written independently of st_write. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/safetensors.h"
 #include "noether/util.h"
 #include <stdint.h>
@@ -17,7 +17,7 @@ static void sink(void *u, const char *t) { (void)u; (void)t; }
 static struct cmd_ctx ctx(void)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	return c;
 }
@@ -101,26 +101,27 @@ static void test_parser(void)
 static void test_params(void)
 {
 	struct cmd_ctx c = ctx();
-	struct session *s = c.s;
 	CHECK(cmd_exec_line(&c, "preset relu2; step 50; save params test_st.tmp.safetensors") == 0, "save params");
-	size_t D = s->D;
+	const struct run *s = experiment_run(c.x, 0);
+	size_t D = run_nparams(s);
 	double *th = malloc(D * sizeof *th);
-	memcpy(th, s->theta, D * sizeof *th);
+	memcpy(th, run_theta(s), D * sizeof *th);
 	struct st_file *f = NULL;
 	char err[512];
 	CHECK(st_read("test_st.tmp.safetensors", &f, err, sizeof err) == 0, "saved file reads back");
 	if (f) {
 		CHECK(st_meta(f, "script") && strstr(st_meta(f, "script"), "layer dense 32\n"), "script in metadata");
-		const struct tensor_view *v = model_find_tensor(s->model, "layer1.dense.W");
+		const struct tensor_view *v = model_find_tensor(experiment_model(c.x), "layer1.dense.W");
 		const struct st_tensor *t = st_find(f, "layer1.dense.W");
 		CHECK(t && v && t->ndim == 2 && t->shape[0] == v->dim[0] && t->shape[1] == v->dim[1], "named tensor with its shape");
 		st_free(f);
 	}
 	struct cmd_ctx c2 = ctx();
 	CHECK(cmd_exec_line(&c2, "preset relu2; load params test_st.tmp.safetensors") == 0, "load params");
-	CHECK(c2.s->D == D && !memcmp(c2.s->theta, th, D * sizeof *th) && !memcmp(c2.s->theta0, th, D * sizeof *th),
+	const struct run *s2 = experiment_run(c2.x, 0);
+	CHECK(run_nparams(s2) == D && !memcmp(run_theta(s2), th, D * sizeof *th) && !memcmp(run_theta0(s2), th, D * sizeof *th),
 	      "round trip bit-exact (θ and θ0)");
-	CHECK(c2.s->step == 0, "step 0 after load");
+	CHECK(run_steps(s2) == 0, "step 0 after load");
 
 	/* truncated at every length: refused, θ untouched */
 	FILE *in = fopen("test_st.tmp.safetensors", "rb");
@@ -152,10 +153,10 @@ static void test_params(void)
 	FILE *o = fopen("test_st.tmp2.safetensors", "wb");
 	fwrite(buf, 1, (size_t)n - 5, o);
 	fclose(o);
-	memcpy(th, c2.s->theta, D * sizeof *th);
+	memcpy(th, run_theta(s2), D * sizeof *th);
 	CHECK(cmd_exec_line(&c2, "step 3; load params test_st.tmp2.safetensors") != 0 && strstr(c2.last_error, "truncated"),
 	      "truncated file: load refused, message says truncated");
-	CHECK(c2.s->step == 3, "failed load changed nothing");
+	CHECK(run_steps(s2) == 3, "failed load changed nothing");
 	free(buf);
 
 	/* shape mismatch and missing tensor, named */
@@ -170,7 +171,7 @@ static void test_params(void)
 	CHECK(cmd_exec_line(&c4, "load params no-such-file.safetensors") != 0 && strstr(c4.last_error, "cannot open"), "missing file");
 
 	/* F32 file written by hand (as PyTorch would) loads, converted */
-	const struct model *m = s->model;
+	const struct model *m = experiment_model(c.x);
 	char hdr[4096] = "{";
 	size_t off = 0;
 	float *fd = malloc(D * sizeof *fd);
@@ -199,14 +200,14 @@ static void test_params(void)
 	CHECK(cmd_exec_line(&c4, "preset relu2; load params test_st.tmp3.safetensors") == 0, "F32 file loads");
 	int same = 1;
 	for (size_t e = 0; e < D; e++)
-		same &= c4.s->theta[e] == (double)fd[e];
+		same &= run_theta(experiment_run(c4.x, 0))[e] == (double)fd[e];
 	CHECK(same, "F32 values converted exactly (tensors in model order)");
 	free(fd);
 	remove("test_st.tmp.safetensors");
 	remove("test_st.tmp2.safetensors");
 	remove("test_st.tmp3.safetensors");
 	free(th);
-	session_free(c.s); session_free(c2.s); session_free(c3.s); session_free(c4.s);
+	experiment_free(c.x); experiment_free(c2.x); experiment_free(c3.x); experiment_free(c4.x);
 }
 
 static void test_csv(void)
@@ -215,11 +216,12 @@ static void test_csv(void)
 	CHECK(cmd_exec_line(&c, "data teacher n=20 in=3 out=2 seed=4; save data test_st.tmp.csv") == 0, "save data");
 	struct cmd_ctx c2 = ctx();
 	CHECK(cmd_exec_line(&c2, "data csv test_st.tmp.csv") == 0, "data csv");
-	const struct dataset *a = c.s->data, *b = c2.s->data;
+	const struct dataset *a = experiment_data(c.x), *b = experiment_data(c2.x);
 	CHECK(b && b->n == 20 && b->d_in == 3 && b->d_out == 2 && !memcmp(a->x, b->x, 60 * sizeof(double))
 	      && !memcmp(a->y, b->y, 40 * sizeof(double)), "CSV round trip bit-exact");
 	CHECK(cmd_exec_line(&c, "data blobs n=30 classes=3; save data test_st.tmp.csv; data csv test_st.tmp.csv") == 0, "labels");
-	CHECK(c.s->data->n_classes == 3 && c.s->data->label && c.s->data->label[2] == 2, "labels read back");
+	const struct dataset *d = experiment_data(c.x);
+	CHECK(d->n_classes == 3 && d->label && d->label[2] == 2, "labels read back");
 	FILE *o = fopen("test_st.tmp.csv", "w");
 	fputs("x0,x1,y0\n1,2,3\n4,5\n", o);
 	fclose(o);
@@ -236,10 +238,10 @@ static void test_csv(void)
 	fputs("x0,y0\n1,2\n3,4\n5,6\n", o);
 	fclose(o);
 	CHECK(cmd_exec_line(&c2, "data csv test_st.tmp.csv len=2") != 0 && strstr(c2.last_error, "whole samples"), "len mismatch");
-	CHECK(c2.s->data->n == 20, "failed loads kept the old data");
+	CHECK(experiment_data(c2.x)->n == 20, "failed loads kept the old data");
 	remove("test_st.tmp.csv");
-	session_free(c.s);
-	session_free(c2.s);
+	experiment_free(c.x);
+	experiment_free(c2.x);
 }
 
 int main(void)

@@ -1,9 +1,9 @@
 /* test_sweep.c — τ sweeps: the log-log fit on exact power laws, argument
  * parsing, the acceptance numbers on the relu2 preset (early slope ≈ 2 with a
  * constant step; drift bounded over k = 100, 1000, 10000 with τ0/(k+1)), and
- * that a sweep leaves the user's session exactly as it was. */
+ * that a sweep leaves the experiment's own runs exactly as they were. */
 #include "test.h"
-#include "noether/cmd.h"
+#include "cmd/cmd.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
 #include <string.h>
@@ -58,24 +58,27 @@ static void test_parse(void)
 static void test_relu2(void)
 {
 	struct cmd_ctx c = { 0 };
-	c.s = session_new();
+	c.x = experiment_new();
 	c.out = c.msg = sink;
 	CHECK(run(&c, "preset relu2") == 0, "preset relu2");
 	CHECK(run(&c, "schedule const 0.05; step 37") == 0, "user steps");
-	struct session *s = c.s;
-	size_t D = s->D;
+	struct experiment *x = c.x;
+	const struct run *s = experiment_run(x, 0);
+	size_t D = run_nparams(s);
 	double *th = malloc(D * sizeof *th), *th0 = malloc(D * sizeof *th0);
-	memcpy(th, s->theta, D * sizeof *th);
-	memcpy(th0, s->theta0, D * sizeof *th0);
-	long step = s->step, nrows = s->trace.nrows;
-	double tt = s->t, budget = s->budget;
+	memcpy(th, run_theta(s), D * sizeof *th);
+	memcpy(th0, run_theta0(s), D * sizeof *th0);
+	struct trace_view tv;
+	run_trace(s, &tv);
+	long step = run_steps(s), nrows = tv.nrows;
+	double tt = run_time(s), budget = run_budget(s);
 
 	struct sweep_spec sp;
 	char err[256];
 	char *a[] = { "1e-3", "2e-3", "5e-3", "1e-2", "steps=1000", "at=10,1000", "seeds=3" };
 	CHECK(sweep_parse(7, a, &sp, err, sizeof err) == 0, "parse");
 	struct sweep_result r;
-	CHECK(sweep_run(s, &sp, &r, NULL) == 0, "sweep const runs");
+	CHECK(sweep_run(x, &sp, &r, NULL) == 0, "sweep const runs");
 	printf("  const: slope k=10 %.4f (max %.4f), k=1000 %.4f (max %.4f)\n", r.slope_eps[0], r.slope_max[0],
 	       r.slope_eps[1], r.slope_max[1]);
 	CHECK(r.slope_eps[0] >= 1.8 && r.slope_eps[0] <= 2.2, "early-horizon slope in [1.8, 2.2]");
@@ -88,14 +91,15 @@ static void test_relu2(void)
 	CHECK(sd > 0, "seeds differ");
 	sweep_result_free(&r);
 
-	/* the user's session is untouched */
-	CHECK(s->step == step && s->trace.nrows == nrows && s->t == tt && s->budget == budget, "counters unchanged");
-	CHECK(!memcmp(th, s->theta, D * sizeof *th) && !memcmp(th0, s->theta0, D * sizeof *th0), "θ and θ0 unchanged");
-	CHECK(run(&c, "step 1") == 0 && s->step == step + 1, "session still steps");
+	/* the experiment's own run is untouched */
+	run_trace(s, &tv);
+	CHECK(run_steps(s) == step && tv.nrows == nrows && run_time(s) == tt && run_budget(s) == budget, "counters unchanged");
+	CHECK(!memcmp(th, run_theta(s), D * sizeof *th) && !memcmp(th0, run_theta0(s), D * sizeof *th0), "θ and θ0 unchanged");
+	CHECK(run(&c, "step 1") == 0 && run_steps(s) == step + 1, "run A still steps");
 
 	char *b[] = { "0.02", "0.05", "steps=10000", "at=100,1000,10000", "schedule=decay" };
 	CHECK(sweep_parse(5, b, &sp, err, sizeof err) == 0, "parse decay");
-	CHECK(sweep_run(s, &sp, &r, NULL) == 0, "sweep decay runs");
+	CHECK(sweep_run(x, &sp, &r, NULL) == 0, "sweep decay runs");
 	for (int j = 0; j < 2; j++) {
 		double e100, e1k, e10k;
 		sweep_stat(&r, 0, j, 0, &e100, &sd);
@@ -108,7 +112,7 @@ static void test_relu2(void)
 	sweep_result_free(&r);
 	free(th);
 	free(th0);
-	session_free(c.s);
+	experiment_free(c.x);
 }
 
 int main(void)

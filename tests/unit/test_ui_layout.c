@@ -2,15 +2,18 @@
  * size from the minimum to very large (inside the terminal, no overlaps,
  * panels side by side, "too small" below the minimum), panel columns, the
  * dot canvas and its glyphs, sparkline levels, big digits, number formats,
- * ASCII transliteration and trace sampling. The screen sources are not in
- * libnoether.a, so the pure ones are compiled in here; no curses needed. */
+ * ASCII transliteration and trace sampling. Links the UI library; the pure
+ * parts tested here need no terminal. A hand-made run (the core's private
+ * layout) feeds the sampling with a trace of known values. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/ui/ui_layout.c"
-#include "../../src/ui/ui_canvas.c"
-#include "../../src/ui/ui_view.c"
+#include "cmd/cmd.h"
+#include "ui/ui_layout.h"
+#include "ui/ui_canvas.h"
+#include "ui/ui_view.h"
+#include "../../src/core/exp_impl.h"
 
 static int passed, failed;
 
@@ -91,8 +94,8 @@ static void test_layout(void)
 	check(L.sweep.h >= 15 && L.sweep.w == 80 && L.laws.h == 0 && L.contrast.h == 0 && L.drift.h == 0 &&
 	      L.loss.h == 0 && L.sweep.y + L.sweep.h <= L.status.y, "sweep plot takes the whole middle at 80x24", __LINE__);
 
-	check(ui_panel_find("3") == UI_P_CONTRAST && ui_panel_find("loss") == UI_P_LOSS &&
-	      ui_panel_find("0") == -1 && ui_panel_find("x") == -1, "panel names and digits", __LINE__);
+	check(cmd_panel_find("3") == UI_P_CONTRAST && cmd_panel_find("loss") == UI_P_LOSS &&
+	      cmd_panel_find("0") == -1 && cmd_panel_find("x") == -1, "panel names and digits", __LINE__);
 
 	struct ui_columns c;
 	ui_layout_columns(28, 1, 1, &c);
@@ -185,8 +188,11 @@ static void test_formats(void)
 
 static void test_sampling(void)
 {
-	struct session s;
+	struct run s;
+	struct experiment x;
 	memset(&s, 0, sizeof s);
+	memset(&x, 0, sizeof x);
+	s.x = &x;
 	struct quantity *law = quantity_new("n0", QK_QUADRATIC, 1);
 	law->role = QR_LAW;
 	law->slot = 0;
@@ -232,7 +238,7 @@ static void test_sampling(void)
 	law->drift_rel = 1e-9;
 	con->drift_rel = 0.3;
 	con->watched = 1;
-	ui_view_update(&v, &s, 1);
+	ui_view_update(&v, &x, &s, 1);
 	check(v.nlaw == 1 && v.ncontrast == 1 && v.nclaim == 0, "view sorts laws and contrasts", __LINE__);
 	check(v.max_law_rel == 1e-9 && v.max_contrast_rel == 0.3, "view maxima", __LINE__);
 	check(strstr(v.model, "no data") != NULL, "view model line without data", __LINE__);

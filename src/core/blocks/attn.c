@@ -18,7 +18,7 @@
  *    P = softmax over each row of S (max subtracted).
  *  - y = Σ_h (P U) O_h^T  (T, d): no bias, no residual.
  *
- * Laws (catalogue; each is a candidate until the session's rate check decides):
+ * Laws (catalogue; each is a candidate until the experiment's rate check decides):
  *  - none/sin: per head Q^TQ - K^TK (dk×dk) and V^TV - O^TO (dv×dv), upper
  *    triangles with weight 2 off the diagonal. (Scores are invariant under
  *    Q → QG, K → KG^-T; the output under V → VG, O → OG^-T.)

@@ -3,10 +3,10 @@
  * overlay without going through the output sink. */
 #ifndef NOETHER_LIE_REPORT_H
 #define NOETHER_LIE_REPORT_H
-#include "noether/cmd.h"
+#include "cmd.h"
 
 /* Runs `laws count ...` (argv[0] = "count") or `laws find ...` (argv[0] =
- * "find") on c's session and returns the report as *nlines malloc'd lines
+ * "find") on c's experiment (run A's θ) and returns the report as *nlines malloc'd lines
  * (no trailing newline) in *lines; free with lie_report_free. The last line of
  * a count is `laws: lower=L upper=U status=complete|open|uncertain`. Returns 0,
  * or a negative NT_* code (NT_EINTR when *c->interrupt was raised) with the

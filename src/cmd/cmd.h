@@ -1,15 +1,19 @@
-/* cmd.h — the command language. One table of commands {name, usage, help,
- * complete, exec}; typed lines, script files, key bindings (each key is a command
- * string) and presets all go through cmd_exec. help, tab completion and the man
- * page's command list come from the table.
+/* cmd.h — the command language (the command library, above the core). One
+ * table of commands {name, usage, help, complete, exec, flags}; typed lines,
+ * script files, key bindings (each key is a command string) and presets all
+ * go through cmd_exec_line. help, tab completion and the man page's command
+ * list come from the table.
  *
  * Output goes through the context's sink (never straight to a terminal), so the
- * REPL prints it, the screen shows it in its message area and tests capture it. */
+ * REPL prints it, the screen shows it in its message area and tests capture it.
+ * The command layer owns no run state: `run`, `pause` and `toggle` leave a
+ * request for the front end, which alone knows whether it is running. */
 #ifndef NOETHER_CMD_H
 #define NOETHER_CMD_H
 #include <stddef.h>
 #include <signal.h>
-#include "noether/session.h"
+#include "noether/experiment.h"
+#include "noether/run.h"
 
 struct cmd_ctx;
 struct sweep_spec;
@@ -18,10 +22,17 @@ typedef void (*cmd_sink)(void *user, const char *text);
 
 /* Requests a command leaves for the front end. */
 enum cmd_request { REQ_NONE = 0, REQ_QUIT = 1, REQ_RUN = 2, REQ_PAUSE = 4, REQ_REDRAW = 8,
-	REQ_END_FILE = 16 /* stop reading the current script (set by `checks` in a preset) */ };
+	REQ_END_FILE = 16,  /* stop reading the current script (set by `checks` in a preset) */
+	REQ_TOGGLE = 32 };
+
+/* Operations of the screen-only commands: the table entry's exec checks the
+ * arguments (so a bad one is an error headless too), then hands the operation
+ * to the front end through ctx->screen_op, or does its headless equivalent. */
+enum cmd_screen_op { SCR_NONE = 0, SCR_CAPTION, SCR_PAUSE_TEXT, SCR_SPEED, SCR_PANEL, SCR_CYCLE, SCR_FOCUS,
+	SCR_OVERLAY, SCR_REDRAW, SCR_REPEAT, SCR_THEME, SCR_PLOT, SCR_PRESENT, SCR_STATS, SCR_SCROLL, SCR_COUNT };
 
 struct cmd_ctx {
-	struct session *s;
+	struct experiment *x;
 	cmd_sink out;            /* normal output (tables, help) */
 	cmd_sink msg;            /* short status/error messages */
 	void *user;
@@ -33,8 +44,6 @@ struct cmd_ctx {
 	int preset_depth;        /* depth of the file `preset` is loading (0: none) */
 	const char *file; int line;   /* current script position, for messages */
 	volatile sig_atomic_t *interrupt;
-	int running;             /* the screen's run state, for `run`/`pause` toggles */
-	long steps_per_frame;
 	char last_error[1024];
 	/* result of the last `laws count` (metrics count.lower/upper/complete); count_step < 0: none */
 	int count_lower, count_upper, count_status; /* status: 1 complete, 0 open, -1 uncertain */
@@ -46,11 +55,15 @@ struct cmd_ctx {
 	struct sweep_spec *sweep_spec;
 	struct sweep_result *sweep;
 	long sweep_gen;
-	void *ui;                /* screen state for screen-only commands, or NULL */
-	/* Screen-only commands (theme, caption, compare, portrait, panel ...) are
-	 * table entries whose exec forwards here; NULL when headless, in which case
-	 * they report "needs the screen" or do their headless equivalent. */
-	int (*ui_cmd)(struct cmd_ctx *c, int argc, char **argv);
+	/* The screen: performs a screen operation whose arguments the command
+	 * layer checked (argv as typed, argv[0] the command). NULL headless. */
+	int (*screen_op)(struct cmd_ctx *c, enum cmd_screen_op op, int argc, char **argv);
+	void *ui;                /* the screen's state, for screen_op */
+};
+
+enum cmd_flags {
+	CMD_PROVENANCE = 1,      /* changes the configuration: logged in the history */
+	CMD_SCREEN = 2           /* a screen operation (headless: checked, then ignored) */
 };
 
 struct cmd {
@@ -64,7 +77,8 @@ struct cmd {
 	/* Returns 0 ok, NT_* error (message already sent through ctx->msg with
 	 * cmd_error), or 1 when an `expect` failed. */
 	int (*exec)(struct cmd_ctx *c, int argc, char **argv);
-	int provenance;          /* 1: the command changes configuration and is logged */
+	int flags;               /* enum cmd_flags */
+	enum cmd_screen_op op;   /* CMD_SCREEN entries */
 };
 
 extern const struct cmd cmd_table[];   /* terminated by {NULL} */
@@ -73,7 +87,8 @@ const struct cmd *cmd_find(const char *name);
 /* Executes one line (may hold several commands separated by ';', and a '#'
  * comment). Returns 0, a negative NT_* code for an error, or 1 for a failed
  * expect. Errors are reported through ctx->msg as "file:line: message" when
- * ctx->file is set. */
+ * ctx->file is set. Notices of the experiment (a comparison that ended) are
+ * sent through ctx->msg. */
 int cmd_exec_line(struct cmd_ctx *c, const char *line);
 /* Runs a script file line by line; stops at the first error (returns it).
  * A failed expect is counted and the script continues; returns 1 at the end
@@ -88,7 +103,8 @@ void cmd_sweep_clear(struct cmd_ctx *c);
 void cmd_printf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Evaluates a metric of the `expect`/`print` grammar (loss, laws, laws.max-rel,
- * NAME.rel, ...). Returns 0 and *v, or NT_ENOENT with a message in err. */
+ * NAME.rel, ...; A.METRIC and B.METRIC for the runs of a comparison). Returns
+ * 0 and *v, or NT_ENOENT with a message in err. */
 int cmd_metric(struct cmd_ctx *c, const char *name, double *v, char *err, size_t len);
 
 /* Splits a command into words (quotes "..." group, # starts a comment). Returns
@@ -105,4 +121,10 @@ char **cmd_complete(struct cmd_ctx *c, const char *line_prefix, const char *word
 int cmd_preset_path(const char *name, char *buf, size_t len);
 /* NULL-terminated list of preset names found (static storage, refreshed). */
 const char *const *cmd_preset_names(void);
+
+/* Shared names the screen and the command layer both check against. */
+extern const char *const cmd_theme_names[];     /* dark light mono contrast */
+extern const char *const cmd_panel_names[];     /* summary laws contrast ... (panel N = index+1) */
+/* Panel index 0..8 for "N" (1-9) or a name; -1 if neither. */
+int cmd_panel_find(const char *s);
 #endif
