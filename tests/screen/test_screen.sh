@@ -354,7 +354,7 @@ got=$("$BIN" -e "source $TMP/sess.nt; print loss layer2.relu.n3.value" 2>&1 | gr
 S=sovl
 start $S 80 24
 typecmd $S 'laws count' 2
-wait_for $S "OUTPUT" 30; check "laws count: output overlay opens" $?
+wait_for $S "OUTPUT" 400; check "laws count: output overlay opens" $?
 cap $S | grep -q "upper bound"; check "laws count: result readable in the overlay" $?
 r1=$(cap $S | sed -n 's/.*scroll · \([0-9]*\)-.*/\1/p')
 T send-keys -t $S NPage
