@@ -30,17 +30,21 @@
 #include "noether/model.h"
 #include "noether/quantity.h"
 
-enum opt_kind { OPT_GD, OPT_SGD, OPT_MOMENTUM, OPT_FLOW, OPT_FLOW_MOMENTUM, OPT_COUNT };
+enum opt_kind { OPT_GD, OPT_SGD, OPT_MOMENTUM, OPT_FLOW, OPT_FLOW_MOMENTUM, OPT_ADAM, OPT_ADAMW, OPT_RMSPROP,
+	OPT_SIGN, OPT_COUNT };
 extern const char *const opt_names[];
 enum sched_kind { SCHED_CONST, SCHED_DECAY, SCHED_COSINE, SCHED_STEP, SCHED_COUNT };
 extern const char *const sched_names[];
 
 struct optimizer {
 	enum opt_kind kind;
-	int batch;              /* SGD minibatch size (0: full batch) */
-	unsigned long seed;     /* SGD sampling seed */
+	int batch;              /* minibatch size (0: full batch; sgd defaults to 16) */
+	unsigned long seed;     /* minibatch sampling seed */
 	double beta;            /* momentum */
 	double tol;             /* flow integrator tolerance */
+	double beta1, beta2;    /* adam, adamw moment decays (0.9, 0.999) */
+	double alpha;           /* rmsprop square decay (0.99) */
+	double eps;             /* adam, adamw, rmsprop denominator guard (1e-8) */
 };
 
 struct schedule {

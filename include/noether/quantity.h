@@ -53,16 +53,29 @@ struct quantity {
 	void *(*fn_dup)(void *ctx);
 	int user;                /* added by `watch NAME = EXPR` */
 	int internal;            /* hidden helper (portrait coordinates): never listed */
+	int phase;               /* a function of (θ, velocity): evaluated on z = [θ | v], indices
+	                          * D..2D-1 are the velocity (momentum phase-space laws) */
 	int watched;             /* shown on screen and exported (default: laws, norms, loss) */
 	int slot;                /* column in the trace rows */
 
 	/* state, filled by the run that holds this copy */
-	double rate;             /* max relative rate |<∇h,∇L>|/(|∇h||∇L|) over checks */
-	double *h0, *hk;         /* ncomp values at θ0 and θk (with weight-decay rescale) */
+	double rate;             /* the check that decided the role: max relative rate
+	                          * |<∇h,θ̇>|/(|∇h||θ̇|) over check points, θ̇ what the
+	                          * optimizer in force does (the catalogue: -∇L) */
+	double gf_rate;          /* the gradient-flow rate (catalogue check) */
+	char why[96];            /* why a gradient-flow law is not one under these dynamics ("" if it is) */
+	double *h0, *hk;         /* ncomp values at θ0 and θk (plain, no rescaling) */
+	double *hp;              /* ncomp predicted values at θk (NULL: no exact identity) */
+	int pslot;               /* column of hp in the trace rows, after the values (-1: none) */
 	double norm0, normk;     /* weighted norms of h0, hk */
-	double mag0;             /* Σ|terms| at θ0: scale used when h0 ≈ 0 */
-	double drift_abs, drift_rel;
-	double first_value;      /* unscaled scalar value at θ0 (component 0) */
+	double mag0;             /* Σ|terms| at θ0: the law's magnitude */
+	double decay;            /* F_k: h is compared with F_k·h(θ0) (weight decay; 1 without) */
+	double drift_abs;        /* ||h(θk) − F_k h(θ0)|| */
+	double drift_rel;        /* drift_abs / (F_k · magnitude) */
+	double eps_rel;          /* the papers' ||Δh|| / ||F_k h(θ0)|| (magnitude when that is ≈ 0) */
+	double pred_rel;         /* ||hp − F_k h(θ0)|| / (F_k · magnitude): the predicted drift */
+	double pred_err;         /* ||h(θk) − hp|| / (F_k · magnitude) */
+	double first_value;      /* value at θ0 (component 0) */
 };
 
 struct qset { int n, cap; struct quantity **q; };
@@ -98,7 +111,7 @@ int quantity_max_index(const struct quantity *q);
  * so the independent sums overlap instead of each waiting on its own chain of
  * additions. Each component is still summed term by term in its own order,
  * c·θ_i·θ_j as quantity_comp_value computes it: the values are the same bits.
- * Expression quantities (fn) are not in the plan. */
+ * Expression quantities (fn) and phase-space laws are not in the plan. */
 struct qplan;
 /* Builds the plan for s over D parameters; component k of quantity q goes to
  * out[q->slot + k] (slots must be set). Owned by the caller: qplan_free. */

@@ -17,12 +17,16 @@
 #include <stddef.h>
 #include "noether/experiment.h"
 
-/* Trace rows hold [step, tau, loss, t, Λ, budget, value of each quantity
- * slot...] (values with the weight-decay rescaling in force). */
-#define TRACE_FIXED 6
+/* Trace rows hold [step, tau, loss, t, Λ, budget Σ τ², gradient budget G,
+ * value of each quantity slot..., predicted value of each predicted law...]:
+ * plain values (under weight decay a law is compared with F_k·h(θ0), F_k =
+ * e^{-2Λ} for a quadratic law, e^{-Λ} for a linear one); tau is the step size
+ * taken from that row's θ (for the last row: the one in force). */
+#define TRACE_FIXED 7
 struct trace_view {
 	long nrows;
 	int width;              /* doubles per row */
+	int nvals;              /* value columns (after TRACE_FIXED); predictions follow */
 	long stride;            /* every stride-th step is recorded */
 	const double *rows;
 };
@@ -43,6 +47,9 @@ int run_set_init_seed(struct run *r, unsigned long seed);
 /* The settings in force. */
 const struct train_settings *run_settings(const struct run *r);
 double run_tau(const struct run *r, long k);
+/* What the labels are for: the dynamics in force, as a phrase ("gd",
+ * "momentum beta=0.9 (gradient-flow laws broken)", ...). */
+const char *run_dynamics(const struct run *r);
 
 /* Runs n optimizer steps. Stops early with NT_EINTR when *interrupt becomes
  * non-zero (may be NULL), or NT_EDIVERGED ("diverged at step k (τ=…): try a
@@ -58,6 +65,12 @@ long run_steps(const struct run *r);
 double run_time(const struct run *r);        /* Σ τ_k, or flow time */
 double run_lambda(const struct run *r);      /* Λ */
 double run_budget(const struct run *r);      /* Σ τ_k² */
+/* Σ_i (F_k/F_{i+1}) τ_i² ||∇L_i||²: the a-priori bound |Δh| <= max|c|·G of a
+ * quadratic law under GD/SGD (F: the weight-decay factors). */
+double run_grad_budget(const struct run *r);
+/* 1 while every step since reset had an exact one-step identity (gd, sgd,
+ * flow) and some law is predicted. */
+int run_predicting(const struct run *r);
 double run_loss(const struct run *r);        /* at θ (full batch) */
 double run_loss0(const struct run *r);       /* at θ0 */
 double run_grad_norm(const struct run *r);
@@ -73,6 +86,9 @@ double *run_theta_mut(struct run *r);
 const struct qset *run_quantities(const struct run *r);
 void run_update(struct run *r);
 int run_count(const struct run *r, enum qrole role);
+/* F_k of quantity q: the weight-decay factor a law is compared with (1 for a
+ * contrast, or without decay). */
+double run_law_decay(const struct run *r, const struct quantity *q);
 /* ε_block for block b: mean relative drift of its laws; -1 if it has none. */
 double run_block_drift(const struct run *r, int block);
 void run_trace(const struct run *r, struct trace_view *t);

@@ -1,15 +1,18 @@
 /* cmd_laws.c — quantities: the `laws` table, watch/unwatch, and the metric
  * grammar shared by `expect` (assertions that make scripts exit 1) and `print`.
  *   metrics: loss loss0 step budget params laws claimed-fails contrasts
- *            laws.max-rel laws.max-abs laws.max-rate laws.max-ratio contrasts.min-rel
- *            contrasts.max-rel eps-block NAME.rel NAME.abs NAME.value
- *            NAME.value0 NAME.rate
+ *            laws.max-rel laws.max-abs laws.max-rate laws.max-ratio laws.max-pred
+ *            laws.max-pred-err laws.bound-ratio laws.empirical-c contrasts.min-rel
+ *            contrasts.max-rel contrasts.median-rel eps-block eps-block.max NAME.rel
+ *            NAME.abs NAME.value NAME.value0 NAME.rate NAME.pred NAME.pred-err
+ *            (A.METRIC, B.METRIC: the runs of a comparison)
  *   expect METRIC OP VALUE      OP: < <= > >= == !=   VALUE: NUMBER | [NUMBER*]METRIC
  *   expect NAME is law|claimed-fails|contrast */
 #include "cmd_impl.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *role_name(enum qrole r)
@@ -22,11 +25,19 @@ static const char *role_name(enum qrole r)
 	}
 }
 
-/* The discrete-step bound |h(θ_k) - h(θ_0)| <= C Σ_{i<k} τ_i², with C estimated
- * from the run: the largest ratio of (max law drift at k) to the budget at k
- * over the recorded steps. Returns C (0 with no laws or no steps); *kmax gets
- * the step where the ratio peaks. */
-static double bound_constant(const struct run *run, long *kmax)
+/* F_k of a law on a trace row (Λ in row[4]): e^{-2Λ} quadratic, e^{-Λ} linear. */
+static double row_decay(const struct quantity *q, const double *row)
+{
+	if (q->role != QR_LAW || row[4] == 0)
+		return 1.0;
+	return q->kind == QK_QUADRATIC ? exp(-2.0 * row[4]) : q->kind == QK_LINEAR ? exp(-row[4]) : 1.0;
+}
+
+/* An empirical ratio, not a bound: the largest (max law drift at k) / (Σ_{i<k}
+ * τ_i² at k) over the recorded steps, the C that would make |Δh| <= C Σ τ²
+ * hold on this run. Returns it (0 with no laws or no steps); *kmax gets the
+ * step where the ratio peaks. */
+static double empirical_c(const struct run *run, long *kmax)
 {
 	struct trace_view tv, *t = &tv;
 	run_trace(run, t);
@@ -42,9 +53,9 @@ static double bound_constant(const struct run *run, long *kmax)
 			const struct quantity *q = qs->q[i];
 			if (q->role != QR_LAW || q->slot < 0 || q->internal)
 				continue;
-			double d2 = 0;
+			double d2 = 0, F = row_decay(q, row);
 			for (int k = 0; k < q->ncomp; k++) {
-				double e = row[TRACE_FIXED + q->slot + k] - row0[TRACE_FIXED + q->slot + k];
+				double e = row[TRACE_FIXED + q->slot + k] - F * row0[TRACE_FIXED + q->slot + k];
 				d2 += (q->ncomp == 1 ? 1.0 : q->comp[k].weight) * e * e;
 			}
 			if (d2 > worst)
@@ -58,46 +69,103 @@ static double bound_constant(const struct run *run, long *kmax)
 	return C;
 }
 
-static void law_row(struct cmd_ctx *c, const struct quantity *q)
+/* Largest |coefficient| of q's terms: the constant of its a-priori bound. */
+static double coef_max(const struct quantity *q)
 {
-	char a[32], b[32], d[32], r[32], rate[32];
+	double m = 0;
+	for (int k = 0; k < q->ncomp; k++)
+		for (int t = 0; t < q->comp[k].nterms; t++)
+			m = fmax(m, fabs(q->comp[k].terms[t].c));
+	return m;
+}
+
+/* The a-priori bound |Δh| <= max|c| · G, G = Σ (F_k/F_{i+1}) τ_i² ||∇L_i||²,
+ * for every quadratic law with a prediction (gd, sgd): the largest ratio of
+ * the measured drift to it (<= 1 when the bound holds). NAN: nothing to bound. */
+static double bound_ratio(const struct run *run)
+{
+	const struct qset *qs = run_quantities(run);
+	double G = run_grad_budget(run), worst = NAN;
+	if (!run_predicting(run))
+		return NAN;
+	for (int i = 0; i < qs->n; i++) {
+		const struct quantity *q = qs->q[i];
+		if (q->role != QR_LAW || q->internal || q->kind != QK_QUADRATIC || q->pslot < 0)
+			continue;
+		double b = coef_max(q) * G, v = b > 0 ? q->drift_abs / b : q->drift_abs > 0 ? INFINITY : 0;
+		if (!(v <= worst))
+			worst = v;
+	}
+	return worst;
+}
+
+static void law_row(struct cmd_ctx *c, const struct quantity *q, int pred)
+{
+	char a[32], b[32], d[32], r[32], p[32], rate[32];
 	int scalar = q->ncomp == 1;
 	cmd_fmt(a, sizeof a, scalar ? q->h0[0] : q->norm0);
 	cmd_fmt(b, sizeof b, scalar ? q->hk[0] : q->normk);
 	cmd_fmt(d, sizeof d, q->drift_abs);
 	cmd_fmt(r, sizeof r, q->drift_rel);
+	if (q->pslot >= 0 && !isnan(q->pred_rel))
+		cmd_fmt(p, sizeof p, q->pred_rel);
+	else
+		snprintf(p, sizeof p, "-");
 	if (q->role == QR_LAW)
 		snprintf(rate, sizeof rate, "ok %.0e", q->rate);
 	else if (q->role == QR_CLAIMED_FAILS)
 		snprintf(rate, sizeof rate, "FAILS %.1e", q->rate);
+	else if (q->why[0])
+		snprintf(rate, sizeof rate, "BROKEN %.1e", q->rate);
 	else
 		snprintf(rate, sizeof rate, "-");
-	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s%s\n", q->name, a, b, d, r, rate, scalar ? "" : "  (norm)");
+	if (pred)
+		cmd_printf(c, "%-30s %12s %12s %11s %11s %11s  %s%s\n", q->name, a, b, d, r, p, rate, scalar ? "" : "  (norm)");
+	else
+		cmd_printf(c, "%-30s %12s %12s %11s %11s  %s%s\n", q->name, a, b, d, r, rate, scalar ? "" : "  (norm)");
 }
 
-/* The table of one run: laws, failing claims, with all the contrasts. */
+/* The table of one run: laws, failing claims, gradient-flow laws the dynamics
+ * break, with `all` the contrasts. */
 static void law_table(struct cmd_ctx *c, const struct run *run, int all)
 {
 	const struct qset *qs = run_quantities(run);
 	const struct train_settings *st = run_settings(run);
-	cmd_printf(c, "%-30s %12s %12s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "check");
-	int nl = 0;
+	int pred = run_predicting(run);
+	cmd_printf(c, "labels for the dynamics in force: %s\n", run_dynamics(run));
+	if (pred)
+		cmd_printf(c, "%-30s %12s %12s %11s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "predicted", "check");
+	else
+		cmd_printf(c, "%-30s %12s %12s %11s %11s  %s\n", "name", "h(θ0)", "h(θk)", "|Δh|", "rel", "check");
+	int nl = 0, nb = 0;
 	for (int i = 0; i < qs->n; i++)
 		if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal) {
-			law_row(c, qs->q[i]);
+			law_row(c, qs->q[i], pred);
 			nl++;
 		}
 	if (!nl)
-		cmd_printf(c, "(no conservation laws for this model)\n");
+		cmd_printf(c, "(no conservation laws for this model under these dynamics)\n");
 	for (int i = 0; i < qs->n; i++)
 		if (qs->q[i]->role == QR_CLAIMED_FAILS && !qs->q[i]->internal)
-			law_row(c, qs->q[i]);
+			law_row(c, qs->q[i], pred);
+	for (int i = 0; i < qs->n; i++)
+		if (qs->q[i]->role == QR_CONTRAST && qs->q[i]->why[0] && !qs->q[i]->internal) {
+			if (!nb++)
+				cmd_printf(c, "gradient-flow laws these dynamics break (contrasts here):\n");
+			law_row(c, qs->q[i], pred);
+		}
+	for (int i = 0; i < qs->n && nb; i++)
+		if (qs->q[i]->why[0] && !qs->q[i]->internal) {
+			cmd_printf(c, "  e.g. %s: %s\n", qs->q[i]->name, qs->q[i]->why);
+			break;
+		}
 	if (all)
 		for (int i = 0; i < qs->n; i++)
-			if (qs->q[i]->role == QR_CONTRAST && !qs->q[i]->internal)
-				law_row(c, qs->q[i]);
+			if (qs->q[i]->role == QR_CONTRAST && !qs->q[i]->why[0] && !qs->q[i]->internal)
+				law_row(c, qs->q[i], pred);
 	if (st->wd > 0)
-		cmd_printf(c, "(weight decay %g: values shown are e^{2Λ}h for quadratic laws, Λ = %.6g)\n", st->wd, run_lambda(run));
+		cmd_printf(c, "(weight decay %g: Δh = h(θk) − F·h(θ0), F = Π(1−τλ)² = %.6g for quadratic laws, Λ = %.6g)\n",
+		           st->wd, exp(-2 * run_lambda(run)), run_lambda(run));
 	const struct model *m = experiment_model(c->x);
 	for (int b = 0; b < m->nblocks; b++) {
 		double e = run_block_drift(run, b);
@@ -110,19 +178,39 @@ static void law_table(struct cmd_ctx *c, const struct run *run, int all)
 	char bud[32];
 	cmd_fmt(bud, sizeof bud, run_budget(run));
 	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", run_steps(run), bud);
-	long kmax;
-	double C = bound_constant(run, &kmax);
-	if (C > 0 && st->opt.kind != OPT_FLOW && st->opt.kind != OPT_FLOW_MOMENTUM) {
-		char cs[32], pred[32], meas[32];
+	enum opt_kind k = st->opt.kind;
+	if (pred) {
 		double mx = 0;
 		for (int i = 0; i < qs->n; i++)
-			if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal && qs->q[i]->drift_abs > mx)
-				mx = qs->q[i]->drift_abs;
+			if (qs->q[i]->pslot >= 0 && qs->q[i]->pred_err > mx)
+				mx = qs->q[i]->pred_err;
+		char pe[32];
+		cmd_fmt(pe, sizeof pe, mx);
+		if (k == OPT_GD || k == OPT_SGD) {
+			char g[32], br[32];
+			cmd_fmt(g, sizeof g, run_grad_budget(run));
+			cmd_fmt(br, sizeof br, bound_ratio(run));
+			cmd_printf(c, "predicted: each step moves a quadratic law by exactly τ²·h(∇L) (a linear law not at all%s); "
+			           "largest |measured − predicted| = %s of the law's magnitude\n",
+			           st->wd > 0 ? ", both times the decay factors" : "", pe);
+			cmd_printf(c, "bound |Δh| <= max|c| Σ τ_i² ||∇L_i||² = max|c|·%s: largest drift/bound = %s (%s)\n", g, br,
+			           bound_ratio(run) <= 1 ? "holds" : "FAILS");
+		} else if (k == OPT_FLOW) {
+			cmd_printf(c, "predicted: the flow conserves each law%s exactly; largest |measured − predicted| = %s of the "
+			           "law's magnitude (the integrator's error)\n", st->wd > 0 ? " times e^{-2λt} (e^{-λt} linear)" : "", pe);
+		} else {
+			cmd_printf(c, "predicted: each phase-space law (skew part of the momentum map, a function of θ and the "
+			           "velocity) is multiplied by %s; largest |measured − predicted| = %s of the law's magnitude\n",
+			           k == OPT_MOMENTUM ? "β every step" : "e^{-γt} (γ = (1−β)/√τ0)", pe);
+		}
+	}
+	long kmax;
+	double C = empirical_c(run, &kmax);
+	if (C > 0 && (k == OPT_GD || k == OPT_SGD) && nl) {
+		char cs[32];
 		cmd_fmt(cs, sizeof cs, C);
-		cmd_fmt(pred, sizeof pred, C * run_budget(run));
-		cmd_fmt(meas, sizeof meas, mx);
-		cmd_printf(c, "bound |Δh| <= C Σ τ_k²: C estimated from this run = %s (tightest at step %ld); "
-		           "C·budget = %s, measured max |Δh| = %s\n", cs, kmax, pred, meas);
+		cmd_printf(c, "empirical ratio max|Δh| / Σ τ_k² over this run: %s (largest at step %ld; a description, not a bound)\n",
+		           cs, kmax);
 	}
 }
 
@@ -270,9 +358,44 @@ static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name
 		if (!strcmp(name + 6, "complete")) { *v = c->count_status == 1; return 0; }
 		return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (count.lower, count.upper, count.complete)", name);
 	}
-	if (!strcmp(name, "laws.bound-c")) {
+	if (!strcmp(name, "laws.bound-c"))
+		return nt_err(err, len, NT_ENOENT, "laws.bound-c was renamed laws.empirical-c: it is a ratio measured on the run, "
+		              "not a bound (the a-priori bound is laws.bound-ratio)");
+	if (!strcmp(name, "laws.empirical-c")) {
 		long k;
-		*v = bound_constant(run, &k);
+		*v = empirical_c(run, &k);
+		return 0;
+	}
+	if (!strcmp(name, "laws.bound-ratio")) { *v = bound_ratio(run); return 0; }
+	if (!strcmp(name, "laws.max-pred-err") || !strcmp(name, "laws.max-pred")) {
+		int err_metric = name[13] == '-';
+		double mx = NAN;
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
+			if (q->role != QR_LAW || q->internal || q->pslot < 0)
+				continue;
+			double e = err_metric ? q->pred_err : q->pred_rel;
+			if (!(e <= mx))
+				mx = e;
+		}
+		if (isnan(mx))
+			return nt_err(err, len, NT_ESTATE, "%s: no law has an exact one-step identity under %s%s", name,
+			              run_dynamics(run), run_predicting(run) || !run_steps(run) ? "" : " since the last reset");
+		*v = mx;
+		return 0;
+	}
+	if (!strcmp(name, "contrasts.median-rel")) {
+		double *vals = xcalloc((size_t)qs->n + 1, sizeof *vals);
+		int n = 0;
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->role == QR_CONTRAST && !qs->q[i]->internal && qs->q[i]->kind != QK_LOSS)
+				vals[n++] = qs->q[i]->drift_rel;
+		for (int i = 1; i < n; i++)          /* insertion sort: a few hundred at most */
+			for (int j = i; j > 0 && vals[j] < vals[j - 1]; j--) {
+				double t = vals[j]; vals[j] = vals[j - 1]; vals[j - 1] = t;
+			}
+		*v = n ? (n % 2 ? vals[n / 2] : 0.5 * (vals[n / 2 - 1] + vals[n / 2])) : NAN;
+		free(vals);
 		return 0;
 	}
 	if (!strcmp(name, "laws.max-ratio")) {
@@ -297,6 +420,19 @@ static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name
 		return 0;
 	}
 	if (!strcmp(name, "eps-block")) {
+		/* the papers' ε_block over every law shown (the block's when one
+		 * block has laws): mean of ||Δh_i|| / ||h_i(θ0)|| */
+		double sum = 0;
+		int n = 0;
+		for (int i = 0; i < qs->n; i++)
+			if (qs->q[i]->role == QR_LAW && !qs->q[i]->internal) {
+				sum += qs->q[i]->eps_rel;
+				n++;
+			}
+		*v = n ? sum / n : NAN;
+		return 0;
+	}
+	if (!strcmp(name, "eps-block.max")) {
 		double mx = NAN;
 		const struct model *m = experiment_model(x);
 		for (int b = 0; b < m->nblocks; b++) {
@@ -332,7 +468,15 @@ static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name
 			if (!strcmp(f, "value")) { *v = q->ncomp == 1 ? q->hk[0] : q->normk; return 0; }
 			if (!strcmp(f, "value0")) { *v = q->ncomp == 1 ? q->h0[0] : q->norm0; return 0; }
 			if (!strcmp(f, "rate")) { *v = q->rate; return 0; }
-			return nt_err(err, len, NT_ENOENT, "unknown field '%s' of %s (rel, abs, value, value0, rate)", f, qn);
+			if (!strcmp(f, "eps")) { *v = q->eps_rel; return 0; }
+			if (!strcmp(f, "pred") || !strcmp(f, "pred-err")) {
+				if (q->pslot < 0 || isnan(q->pred_rel))
+					return nt_err(err, len, NT_ESTATE, "%s.%s: no exact one-step identity for %s under %s", qn, f, qn,
+					              run_dynamics(run));
+				*v = f[4] ? q->pred_err : q->pred_rel;
+				return 0;
+			}
+			return nt_err(err, len, NT_ENOENT, "unknown field '%s' of %s (rel, abs, value, value0, rate, eps, pred, pred-err)", f, qn);
 		}
 	}
 	return nt_err(err, len, NT_ENOENT, "unknown metric '%s' (loss, laws, laws.max-rel, contrasts.min-rel, NAME.rel, ...; see help expect)", name);

@@ -68,9 +68,8 @@ static const char *const *complete_loss(struct cmd_ctx *c, int argi, int argc, c
 
 static const char *const *complete_opt(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	static const char *const kinds[] = { "gd", "sgd", "momentum", "flow", "flow+momentum", NULL };
-	static const char *const opts[] = { "batch=", "seed=", "beta=", "tol=", NULL };
-	return argi == 0 ? kinds : opts;
+	static const char *const opts[] = { "batch=", "seed=", "beta=", "tol=", "beta1=", "beta2=", "alpha=", "eps=", NULL };
+	return argi == 0 ? opt_names : opts;
 }
 
 static const char *const *complete_schedule(struct cmd_ctx *c, int argi, int argc, char **argv)
@@ -129,8 +128,10 @@ static const char *const *complete_quantity(struct cmd_ctx *c, int argi, int arg
 static const char *const *complete_metric(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
 	static const char *const metrics[] = { "loss", "loss0", "step", "budget", "params", "laws",
-		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio", "laws.bound-c", "count.lower", "count.upper", "count.complete",
-		"contrasts.min-rel", "contrasts.max-rel", "eps-block", NULL };
+		"claimed-fails", "contrasts", "laws.max-rel", "laws.max-abs", "laws.max-rate", "laws.max-ratio", "laws.max-pred",
+		"laws.max-pred-err", "laws.bound-ratio", "laws.empirical-c", "count.lower", "count.upper", "count.complete",
+		"contrasts.min-rel", "contrasts.max-rel", "contrasts.median-rel", "eps-block", "eps-block.max", "portrait.x",
+		"portrait.y", "portrait.level", "portrait.c0", "portrait.rate", "portrait.law", NULL };
 	static const char *const ops[] = { "<", "<=", ">", ">=", "==", "!=", "is", NULL };
 	return argi == 0 ? metrics : argi == 1 ? ops : NULL;
 }
@@ -211,18 +212,25 @@ const struct cmd cmd_table[] = {
 	{ "init", "init normal|balanced|uniform [std=S] [seed=N]",
 	  "Initialisation of θ0 (own seed). std defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
 	  "law is 0 at θ0 (same function).", complete_init, cmd_init, CMD_PROVENANCE, SCR_NONE },
-	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
-	  "Optimizer: full-batch gradient descent, minibatch SGD, or heavy-ball momentum (breaks the laws: a contrast). "
-	  "flow integrates gradient flow dθ/dt = -∇L - λθ with adaptive Dormand-Prince 5(4); step N takes N accepted "
-	  "steps, each at most the schedule's τ_k; time t is continuous and Λ = λt. flow+momentum integrates "
-	  "θ'' + γθ' + ∇L + λθ = 0 with γ = (1-β)/√τ0 (breaks the laws).",
+	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | adam|adamw [beta1=0.9] [beta2=0.999] [eps=1e-8] "
+	  "| rmsprop [alpha=0.99] [eps=1e-8] | sign | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
+	  "Optimizer, stepping with the schedule's τ_k (PyTorch's update rules: SGD, Adam, AdamW, RMSprop; sign is "
+	  "signSGD, θ − τ sign(g + λθ)); batch=B (with seed=) makes any discrete one minibatch. Every label is for the "
+	  "dynamics in force: gd, sgd and flow keep the gradient-flow laws (weight decay: compared with their decayed "
+	  "prediction); momentum, adam, adamw, rmsprop and sign make them contrasts with the reason, re-checked against "
+	  "what the optimizer actually does. Under momentum the skew part of a Gram law's momentum map, a function of θ "
+	  "and the velocity, is shown as a law (decays like β^k). flow integrates gradient flow dθ/dt = -∇L - λθ with "
+	  "adaptive Dormand-Prince 5(4); step N takes N accepted steps, each at most the schedule's τ_k; time t is "
+	  "continuous and Λ = λt. flow+momentum integrates θ'' + γθ' + ∇L + λθ = 0 with γ = (1-β)/√τ0.",
 	  complete_opt, cmd_opt, CMD_PROVENANCE, SCR_NONE },
 	{ "schedule", "schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G",
 	  "Step size τ_k: constant, τ0/(k+1), cosine over K steps, or multiplied by G every N steps. "
 	  "Law drift grows like Σ τ_k² (linear in k for const, bounded for decay).", complete_schedule, cmd_schedule, CMD_PROVENANCE, SCR_NONE },
 	{ "wd", "wd LAMBDA",
-	  "Weight decay λ (added to the gradient). Laws are then shown rescaled: e^{2Λ}h (quadratic), e^{Λ}h (linear), "
-	  "Λ = -Σ log(1-τ_k λ).", NULL, cmd_wd, CMD_PROVENANCE, SCR_NONE },
+	  "Weight decay λ (added to the gradient; decoupled under adamw). A law h stays a law, compared with F_k·h(θ0): "
+	  "F_k = Π(1-τ_i λ)² = e^{-2Λ} for a quadratic law, e^{-Λ} for a linear one (Λ = -Σ log(1-τ_k λ); λt under "
+	  "flow); its relative drift is measured against its magnitude, never a decayed value scaled up.", NULL, cmd_wd,
+	  CMD_PROVENANCE, SCR_NONE },
 	{ "step", "step [N]", "Take N optimizer steps (default 1). Ctrl-C interrupts.", NULL, cmd_step, CMD_PROVENANCE, SCR_NONE },
 	{ "run", "run", "Train continuously (screen: until pause; prompt: until Ctrl-C). Scripts use step N.", NULL, cmd_run, 0, SCR_NONE },
 	{ "pause", "pause [\"TEXT\"]", "Stop a run. With TEXT (presentation scripts): show TEXT and wait for a key "
@@ -239,8 +247,12 @@ const struct cmd cmd_table[] = {
 	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0, SCR_NONE },
 	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] | laws find [degree=1|2] [over=...] "
 	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
-	  "Table of conserved laws (checked numerically: rate <∇h,∇L> at random points), failing claims, and with "
-	  "`all` the contrasts: h(θ0), h(θk), |Δh|, relative drift, check. `laws count`: number of independent laws near θ, "
+	  "Table, for the dynamics in force (said on its first line), of the conserved laws (checked numerically: rate "
+	  "<∇h,dθ/dt> at random points, dθ/dt what the optimizer does), failing claims, gradient-flow laws these dynamics break "
+	  "(with the reason), and with `all` the contrasts: h(θ0), h(θk), |Δh| (h(θk) − F·h(θ0) under weight decay), "
+	  "relative drift (to the law's magnitude, the sum of its terms' sizes), predicted drift where one step has an "
+	  "exact identity (gd, sgd: τ²·h(∇L) per step; flow; momentum's phase-space laws), check; then ε_block per block, "
+	  "the budget, the largest prediction error and the a-priori bound. `laws count`: number of independent laws near θ, "
 	  "upper bound D − dim Lie(W)(θ) from rank decisions on the gradient fields and their brackets, lower bound the rank "
 	  "of the laws in hand; last line `laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
 	  "linear and axis-Gram quadratic laws, matched against the catalogue. over=augmented: fields ∇L_Z over sampled "
@@ -269,9 +281,12 @@ const struct cmd cmd_table[] = {
 	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0, SCR_NONE },
 	{ "source", "source FILE", "Run the commands of FILE.", NULL, cmd_source, 0, SCR_NONE },
 	{ "export", "export csv FILE [every=N]",
-	  "Write the trace as CSV: # metadata (version, seeds, commands), header step,tau,loss,law:NAME...,q:NAME... "
-	  "(a matrix law: NAME.i.j per upper-triangle entry; a vector law: NAME.i), one row per recorded step (%.17g). "
-	  "Under compare, run B's columns follow on the same row: B.tau,B.loss,B.law:NAME...", complete_export, cmd_export, 0, SCR_NONE },
+	  "Write the trace as CSV: # metadata (version, seeds, the dynamics, commands), header step,tau,loss,"
+	  "law:NAME...,q:NAME... (plain values; a matrix law: NAME.i.j per upper-triangle entry; a vector law: NAME.i), "
+	  "then pred:NAME... (the predicted value of each law with an exact one-step identity), last lambda (Λ: a law is "
+	  "compared with e^{-2Λ}·h(θ0), e^{-Λ} if linear), one row per recorded step (%.17g); tau is the step size taken "
+	  "from that row. Under compare, run B's columns follow on the same row: B.tau,B.loss,B.law:NAME...,B.pred:NAME..., "
+	  "and B.lambda after lambda.", complete_export, cmd_export, 0, SCR_NONE },
 	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
 	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
 	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
@@ -283,10 +298,16 @@ const struct cmd cmd_table[] = {
 	  "and make it θ0 and θ (step 0). Nothing changes if the file is bad.", NULL, cmd_load, CMD_PROVENANCE, SCR_NONE },
 	{ "expect", "expect METRIC OP VALUE | expect NAME is law|claimed-fails|contrast",
 	  "Assertion; a failure makes a script exit 1. METRIC: loss loss0 step budget params laws claimed-fails "
-	  "contrasts laws.max-rel laws.max-abs laws.max-rate laws.max-ratio (law drift over the smallest change of its own terms) laws.bound-c (C in |Δh| <= C Σ τ², estimated from the run) contrasts.min-rel contrasts.max-rel eps-block count.lower count.upper count.complete (of the last laws count) NAME.rel "
-	  "NAME.abs NAME.value NAME.value0 NAME.rate portrait.x portrait.y portrait.level portrait.rate portrait.law; "
-	  "under compare, B.METRIC reads run B (A.METRIC or METRIC run A), also B.NAME is law. "
-	  "VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0, SCR_NONE },
+	  "contrasts laws.max-rel (largest drift relative to the law's magnitude) laws.max-abs laws.max-rate "
+	  "laws.max-ratio (law drift over the smallest change of its own terms) laws.max-pred (largest predicted drift) "
+	  "laws.max-pred-err (largest |measured − predicted| over the magnitude: rounding level for a law) "
+	  "laws.bound-ratio (largest |Δh| / (max|c| Σ τ² ||∇L||²): the a-priori bound holds when <= 1) "
+	  "laws.empirical-c (max |Δh| / Σ τ² seen on the run: a description, not a bound) contrasts.min-rel "
+	  "contrasts.max-rel contrasts.median-rel eps-block (the papers' ε_block: mean ||Δh_i|| / ||h_i(θ0)|| over the "
+	  "laws) eps-block.max (largest block's) count.lower count.upper count.complete (of the last laws count) NAME.rel "
+	  "NAME.abs NAME.value NAME.value0 NAME.rate NAME.eps NAME.pred NAME.pred-err portrait.x portrait.y "
+	  "portrait.level portrait.c0 portrait.rate portrait.law; under compare, B.METRIC reads run B (A.METRIC or METRIC "
+	  "run A), also B.NAME is law. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0, SCR_NONE },
 	{ "print", "print METRIC...", "Print metrics (same names as expect) with 17 digits.", complete_metric, cmd_print, 0, SCR_NONE },
 	{ "echo", "echo TEXT...", "Print TEXT.", NULL, cmd_echo, 0, SCR_NONE },
 	{ "tau", "tau up|down", "Move the step size τ0 along the 1-3-10 ladder, keeping the schedule kind (keys: [ ]).",

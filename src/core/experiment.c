@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const opt_names[] = { "gd", "sgd", "momentum", "flow", "flow+momentum", NULL };
+const char *const opt_names[] = { "gd", "sgd", "momentum", "flow", "flow+momentum", "adam", "adamw", "rmsprop", "sign", NULL };
 const char *const sched_names[] = { "const", "decay", "cosine", "step", NULL };
 
 /* ---- settings ---------------------------------------------------------- */
@@ -99,38 +99,47 @@ int schedule_parse(struct schedule *out, int argc, char **argv, char *err, size_
 
 int optimizer_parse(struct optimizer *out, int argc, char **argv, char *err, size_t len)
 {
+	static const char kinds[] = "gd, sgd, momentum, flow, flow+momentum, adam, adamw, rmsprop, sign";
 	struct optimizer o = *out;
 	if (argc < 1)
-		return nt_err(err, len, NT_EINVAL, "opt: missing kind (gd, sgd, momentum, flow, flow+momentum)");
+		return nt_err(err, len, NT_EINVAL, "opt: missing kind (%s)", kinds);
 	int k = -1;
 	for (int i = 0; opt_names[i]; i++)
 		if (!strcmp(opt_names[i], argv[0]))
 			k = i;
 	if (k < 0)
-		return nt_err(err, len, NT_ENOENT, "opt: unknown optimizer '%s' (gd, sgd, momentum, flow, flow+momentum)", argv[0]);
+		return nt_err(err, len, NT_ENOENT, "opt: unknown optimizer '%s' (%s)", argv[0], kinds);
 	o.kind = (enum opt_kind)k;
 	o.batch = 0;
+	int flow = k == OPT_FLOW || k == OPT_FLOW_MOMENTUM, adam = k == OPT_ADAM || k == OPT_ADAMW;
 	for (int i = 1; i < argc; i++) {
 		int hit = 0, rc;
 		long l;
-		if ((rc = kv_long(err, len, argv[i], "batch", 1, NT_MAX_SAMPLES, &l, &hit)))
+		if (!flow && k != OPT_GD) {
+			if ((rc = kv_long(err, len, argv[i], "batch", 1, NT_MAX_SAMPLES, &l, &hit)))
+				return rc;
+			if (hit) { o.batch = (int)l; continue; }
+			if ((rc = kv_long(err, len, argv[i], "seed", 0, 0x7fffffffL, &l, &hit)))
+				return rc;
+			if (hit) { o.seed = (unsigned long)l; continue; }
+		}
+		if ((k == OPT_MOMENTUM || k == OPT_FLOW_MOMENTUM)
+		    && (rc = kv_double(err, len, argv[i], "beta", 0, 0.999999, &o.beta, &hit)))
 			return rc;
-		if (hit) { o.batch = (int)l; continue; }
-		if ((rc = kv_long(err, len, argv[i], "seed", 0, 0x7fffffffL, &l, &hit)))
+		if (!hit && flow && (rc = kv_double(err, len, argv[i], "tol", 1e-14, 1e-2, &o.tol, &hit)))
 			return rc;
-		if (hit) { o.seed = (unsigned long)l; continue; }
-		if ((rc = kv_double(err, len, argv[i], "beta", 0, 0.999999, &o.beta, &hit)))
+		if (!hit && adam && ((rc = kv_double(err, len, argv[i], "beta1", 0, 0.999999, &o.beta1, &hit))
+		                     || (!hit && (rc = kv_double(err, len, argv[i], "beta2", 0, 0.999999999, &o.beta2, &hit)))))
 			return rc;
-		if (!hit && (k == OPT_FLOW || k == OPT_FLOW_MOMENTUM)
-		    && (rc = kv_double(err, len, argv[i], "tol", 1e-14, 1e-2, &o.tol, &hit)))
+		if (!hit && k == OPT_RMSPROP && (rc = kv_double(err, len, argv[i], "alpha", 0, 0.999999999, &o.alpha, &hit)))
+			return rc;
+		if (!hit && (adam || k == OPT_RMSPROP) && (rc = kv_double(err, len, argv[i], "eps", 1e-300, 1.0, &o.eps, &hit)))
 			return rc;
 		if (!hit)
 			return nt_err(err, len, NT_EINVAL, "opt %s: unknown option '%s'", argv[0], argv[i]);
 	}
 	if (o.kind == OPT_SGD && o.batch == 0)
 		o.batch = 16;
-	if (o.kind != OPT_SGD && o.batch)
-		return nt_err(err, len, NT_EINVAL, "opt %s: batch= only applies to sgd", argv[0]);
 	*out = o;
 	return 0;
 }
@@ -146,13 +155,19 @@ void schedule_format(const struct schedule *c, char *buf, size_t len)
 
 void optimizer_format(const struct optimizer *o, char *buf, size_t len)
 {
+	int n;
 	switch (o->kind) {
-	case OPT_SGD: snprintf(buf, len, "sgd batch=%d seed=%lu", o->batch, o->seed); break;
-	case OPT_MOMENTUM: snprintf(buf, len, "momentum beta=%g", o->beta); break;
-	case OPT_FLOW: snprintf(buf, len, "flow tol=%g", o->tol); break;
-	case OPT_FLOW_MOMENTUM: snprintf(buf, len, "flow+momentum beta=%g tol=%g", o->beta, o->tol); break;
-	default: snprintf(buf, len, "%s", opt_names[o->kind]); break;
+	case OPT_MOMENTUM: n = snprintf(buf, len, "momentum beta=%g", o->beta); break;
+	case OPT_FLOW: n = snprintf(buf, len, "flow tol=%g", o->tol); break;
+	case OPT_FLOW_MOMENTUM: n = snprintf(buf, len, "flow+momentum beta=%g tol=%g", o->beta, o->tol); break;
+	case OPT_ADAM: case OPT_ADAMW:
+		n = snprintf(buf, len, "%s beta1=%g beta2=%g eps=%g", opt_names[o->kind], o->beta1, o->beta2, o->eps);
+		break;
+	case OPT_RMSPROP: n = snprintf(buf, len, "rmsprop alpha=%g eps=%g", o->alpha, o->eps); break;
+	default: n = snprintf(buf, len, "%s", opt_names[o->kind]); break;
 	}
+	if (o->batch > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " batch=%d seed=%lu", o->batch, o->seed);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -164,6 +179,10 @@ static void defaults(struct experiment *x)
 	x->set.opt.seed = 1;
 	x->set.opt.beta = 0.9;
 	x->set.opt.tol = 1e-8;
+	x->set.opt.beta1 = 0.9;
+	x->set.opt.beta2 = 0.999;
+	x->set.opt.alpha = 0.99;
+	x->set.opt.eps = 1e-8;
 	x->set.sched.kind = SCHED_CONST;
 	x->set.sched.tau0 = 0.05;
 	x->set.sched.every = 100;
@@ -524,6 +543,65 @@ void experiment_make_theta0(struct experiment *x, const struct init_spec *sp, do
 
 static void end_portrait(struct experiment *x, const char *why);
 
+/* The phase-space twin of a Gram law h = Σ_parts ± Gram_axis(T) (an r×r
+ * matrix law, r >= 2, from a change of basis G of the axis: positive parts
+ * T → G·T, negative parts T → G^-T·T along it). A skew generator A moves
+ * every part the same way (G^-T = G to first order), so along heavy-ball
+ * dynamics with velocity M the skew matrix
+ *     S_ab = Σ_parts Σ_rest (M[..a..] T[..b..] − M[..b..] T[..a..]),  a < b,
+ * obeys dS/dt = −γS (flow+momentum: the terms g_a T_b − g_b T_a sum to
+ * <∇L, symmetry> = 0, the λ and kinetic terms are symmetric) and
+ * S_{k+1} = β S_k (discrete heavy ball, the same algebra). The row of every
+ * index comes from the law's diagonal components; each off-diagonal term
+ * c·θ_i·θ_j, i in row a and j in row b, gives v_i θ_j − v_j θ_i (coefficient
+ * 1 whatever c: the generator, not the law, sets it). Returns NULL when q is
+ * not such a law. Indices of the velocity are D + i. */
+static struct quantity *phase_twin(const struct quantity *q, size_t D)
+{
+	int r = 1;
+	while (r * (r + 1) / 2 < q->ncomp)
+		r++;
+	if (q->kind != QK_QUADRATIC || q->fn || r < 2 || r * (r + 1) / 2 != q->ncomp)
+		return NULL;
+	int *row = xmalloc((D + 1) * sizeof *row);
+	for (size_t i = 0; i < D; i++)
+		row[i] = -1;
+	for (int a = 0, k = 0; a < r; k += r - a, a++) {       /* comp k is (a, a) */
+		const struct qcomp *c = &q->comp[k];
+		for (int t = 0; t < c->nterms; t++)
+			if (c->terms[t].i >= 0 && (size_t)c->terms[t].i < D)
+				row[c->terms[t].i] = a;
+	}
+	char name[96];
+	snprintf(name, sizeof name, "%.88s.skew", q->name);
+	struct quantity *s = quantity_new(name, QK_QUADRATIC, r * (r - 1) / 2);
+	snprintf(s->formula, sizeof s->formula, "skew part of the momentum map of %.80s: Σ (v_a θ_b − v_b θ_a)", q->name);
+	s->phase = 1;
+	s->block = q->block;
+	int ok = 1;
+	for (int a = 0, k = 0, out = 0; a < r; a++)
+		for (int b = a; b < r; b++, k++) {
+			if (a == b)
+				continue;
+			const struct qcomp *c = &q->comp[k];
+			for (int t = 0; t < c->nterms && ok; t++) {
+				int i = c->terms[t].i, j = c->terms[t].j;
+				if (j < 0) { ok = 0; break; }
+				if (row[i] == b && row[j] == a) { int tmp = i; i = j; j = tmp; }
+				if (row[i] != a || row[j] != b) { ok = 0; break; }
+				qcomp_add(&s->comp[out], (int)D + i, j, 1.0);
+				qcomp_add(&s->comp[out], (int)D + j, i, -1.0);
+			}
+			out++;
+		}
+	free(row);
+	if (!ok) {
+		quantity_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Rebuilds the catalogue: catalogue laws of the model, then the user's
  * quantities (re-resolved against the new model), all rate-checked. */
 static void build_catalogue(struct experiment *x)
@@ -546,6 +624,14 @@ static void build_catalogue(struct experiment *x)
 	}
 	free(keep.q);
 	check_catalogue(x);
+	/* momentum's phase-space laws, from the Gram laws that passed (the runs
+	 * under momentum verify and show them; the others keep them hidden) */
+	int nq = x->q.n;
+	for (int i = 0; i < nq; i++) {
+		struct quantity *t = x->q.q[i]->role == QR_LAW && !x->q.q[i]->user ? phase_twin(x->q.q[i], x->D) : NULL;
+		if (t)
+			qset_add(&x->q, t);
+	}
 	int w = 0;
 	for (int i = 0; i < x->q.n; i++) {
 		x->q.q[i]->slot = w;

@@ -4,8 +4,11 @@
  *   as conserved, q:<name> for the others; a matrix law gets one column per
  *   upper-triangle entry, law:<name>.<i>.<j>; a vector law one per index,
  *   law:<name>.<i>);
+ *   then pred:<name> for each law with an exact one-step identity (its
+ *   predicted value), last lambda (Λ); values are plain h (under weight decay a law is
+ *   compared with F_k·h(θ0), F_k from Λ: e^{-2Λ} quadratic, e^{-Λ} linear);
  *   under compare, run B's columns follow, each prefixed "B.": B.tau, B.loss,
- *   B.law:<name> ..., on the row of the same step;
+ *   B.law:<name>, B.pred:<name> ..., on the row of the same step;
  *   one row per recorded step (every=N keeps every N-th), numbers %.17g.
  * Numbers use printf %.17g; front ends set only LC_CTYPE (never LC_NUMERIC),
  * so the decimal point is always '.'. Written to FILE.tmp, then renamed. */
@@ -38,7 +41,7 @@ static int matrix_side(const struct quantity *q)
 
 static void col_name(FILE *f, const char *prefix, const struct quantity *q, int k, int r)
 {
-	const char *pre = q->role == QR_LAW ? "law:" : "q:";
+	const char *pre = strstr(prefix, "pred:") ? "" : q->role == QR_LAW ? "law:" : "q:";
 	if (q->ncomp == 1) {
 		fprintf(f, ",%s%s%s", prefix, pre, q->name);
 		return;
@@ -70,6 +73,8 @@ void experiment_write_csv_metadata(const struct experiment *x, FILE *f)
 
 static void header_cols(FILE *f, const struct run *r, const char *prefix)
 {
+	char pp[16];
+	snprintf(pp, sizeof pp, "%spred:", prefix);
 	for (int i = 0; i < r->q.n; i++) {
 		const struct quantity *q = r->q.q[i];
 		if (!q->watched || q->internal)
@@ -77,6 +82,14 @@ static void header_cols(FILE *f, const struct run *r, const char *prefix)
 		int side = matrix_side(q);
 		for (int k = 0; k < q->ncomp; k++)
 			col_name(f, prefix, q, k, side);
+	}
+	for (int i = 0; i < r->q.n; i++) {      /* then each law's prediction */
+		const struct quantity *q = r->q.q[i];
+		if (!q->watched || q->internal || q->pslot < 0)
+			continue;
+		int side = matrix_side(q);
+		for (int k = 0; k < q->ncomp; k++)
+			col_name(f, pp, q, k, side);
 	}
 }
 
@@ -88,6 +101,13 @@ static void value_cols(FILE *f, const struct run *r, const double *row)
 			continue;
 		for (int k = 0; k < q->ncomp; k++)
 			fprintf(f, ",%.17g", row ? row[TRACE_FIXED + q->slot + k] : NAN);
+	}
+	for (int i = 0; i < r->q.n; i++) {
+		const struct quantity *q = r->q.q[i];
+		if (!q->watched || q->internal || q->pslot < 0)
+			continue;
+		for (int k = 0; k < q->ncomp; k++)
+			fprintf(f, ",%.17g", row ? row[TRACE_FIXED + r->nvals + q->pslot + k] : NAN);
 	}
 }
 
@@ -118,13 +138,14 @@ int experiment_export_csv(struct experiment *x, const char *path, long every)
 		}
 		fprintf(f, "# compare %s: A = %s; B = %s (columns B.*)\n", x->compare_what, sa, sb);
 	}
+	fprintf(f, "# dynamics: %s%s%s\n", a->dynamics, b ? "; B: " : "", b ? b->dynamics : "");
 	fprintf(f, "step,tau,loss");
 	header_cols(f, a, "");
 	if (b) {
 		fprintf(f, ",B.tau,B.loss");
 		header_cols(f, b, "B.");
 	}
-	fputc('\n', f);
+	fprintf(f, ",lambda%s\n", b ? ",B.lambda" : "");
 	const struct trace *t = &a->trace, *tb = b ? &b->trace : NULL;
 	long j = 0;
 	for (long r = 0; r < t->nrows; r++) {
@@ -139,8 +160,10 @@ int experiment_export_csv(struct experiment *x, const char *path, long every)
 			const double *rb = j < tb->nrows && tb->rows[(size_t)j * tb->width] == row[0] ? tb->rows + (size_t)j * tb->width : NULL;
 			fprintf(f, ",%.17g,%.17g", rb ? rb[1] : NAN, rb ? rb[2] : NAN);
 			value_cols(f, b, rb);
+			fprintf(f, ",%.17g,%.17g\n", row[4], rb ? rb[4] : NAN);
+		} else {
+			fprintf(f, ",%.17g\n", row[4]);
 		}
-		fputc('\n', f);
 	}
 	return afile_commit(&af, "export", x->err, sizeof x->err);
 }

@@ -23,6 +23,8 @@ struct quantity *quantity_new(const char *name, enum qkind kind, int ncomp)
 	q->hk = xcalloc((size_t)(ncomp > 0 ? ncomp : 1), sizeof(double));
 	q->watched = 1;
 	q->slot = -1;
+	q->pslot = -1;
+	q->decay = 1.0;
 	return q;
 }
 
@@ -35,6 +37,7 @@ void quantity_free(struct quantity *q)
 	free(q->comp);
 	free(q->h0);
 	free(q->hk);
+	free(q->hp);
 	if (q->fn_free)
 		q->fn_free(q->fn_ctx);
 	free(q);
@@ -57,6 +60,8 @@ struct quantity *quantity_clone(const struct quantity *q)
 	c->hk = xmalloc((size_t)n * sizeof(double));
 	memcpy(c->h0, q->h0, (size_t)n * sizeof(double));
 	memcpy(c->hk, q->hk, (size_t)n * sizeof(double));
+	c->hp = NULL;
+	c->pslot = -1;
 	if (q->fn_ctx)
 		c->fn_ctx = q->fn_dup ? q->fn_dup(q->fn_ctx) : NULL;
 	if (q->fn_ctx && !c->fn_ctx) {   /* not shareable: evaluates to nothing */
@@ -261,12 +266,12 @@ struct qplan *qplan_new(const struct qset *s, size_t D)
 	p->D = D;
 	int n = 0, nsq = 0, ngen = 0;
 	for (int i = 0; i < s->n; i++)
-		if (!s->q[i]->fn)
+		if (!s->q[i]->fn && !s->q[i]->phase)
 			n += s->q[i]->ncomp;
 	struct qplan_item *sq = xcalloc((size_t)n + 1, sizeof *sq), *gen = xcalloc((size_t)n + 1, sizeof *gen);
 	for (int i = 0; i < s->n; i++) {
 		const struct quantity *q = s->q[i];
-		if (q->fn)
+		if (q->fn || q->phase)       /* expressions and phase-space laws: the plain path */
 			continue;
 		for (int k = 0; k < q->ncomp; k++) {
 			struct qplan_item e = { q->comp[k].nterms, q->slot + k, &q->comp[k] };

@@ -2,13 +2,20 @@
  * per-step trace and the quantity values (see run.h).
  *
  * Invariants: after run_rebuild(), theta/theta0/grad/mom hold D doubles in the
- * model's layout and every quantity copy has h0 at θ0 and a trace slot; the
- * trace row for step k holds θ_k's loss and quantity values (with the
- * weight-decay rescaling e^{2Λ} / e^{Λ} applied). run_step() does not
- * allocate: buffers that depend on the settings are sized when the settings
- * change. */
+ * model's layout, every quantity copy has h0 at θ0, a trace slot and a label
+ * for this run's dynamics (dynamics.c); the trace row for step k holds θ_k's
+ * loss, plain quantity values and, for the laws with an exact one-step
+ * identity, their predicted values. run_step() does not allocate: buffers
+ * that depend on the settings are sized when the settings change.
+ *
+ * Drift of a law under weight decay: h(θk) is compared with F_k·h(θ0), F_k the
+ * exact discrete factor Π(1−τλ)² (quadratic) or Π(1−τλ) (linear), e^{−2λt} /
+ * e^{−λt} under the flow; relative drift is measured against the law's
+ * magnitude Σ|terms| (the larger of F_k times its value at θ0 and its value at
+ * θk), never by scaling a decaying value up. */
 #include "exp_impl.h"
 #include "noether/linalg.h"
+#include "noether/optim.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -24,14 +31,15 @@ struct run *run_create(struct experiment *x, const char *label, int listed)
 	r->listed = listed;
 	str_copy(r->label, label, sizeof r->label);
 	r->set = x->set;
+	r->decay = 1.0;
 	return r;
 }
 
 static void free_buffers(struct run *r)
 {
-	free(r->theta); free(r->theta0); free(r->grad); free(r->mom); free(r->scratch);
-	free(r->xb); free(r->tb); free(r->lb); free(r->perm); free(r->flow_ws);
-	r->theta = r->theta0 = r->grad = r->mom = r->scratch = r->xb = r->tb = r->flow_ws = NULL;
+	free(r->theta); free(r->theta0); free(r->grad); free(r->scratch); free(r->v2);   /* mom lives in theta */
+	free(r->xb); free(r->tb); free(r->lb); free(r->perm); free(r->flow_ws); free(r->pwork);
+	r->theta = r->theta0 = r->grad = r->mom = r->scratch = r->v2 = r->xb = r->tb = r->flow_ws = r->pwork = NULL;
 	r->lb = r->perm = NULL;
 	r->built_batch = 0;
 	r->flow_ws_size = 0;
@@ -46,20 +54,25 @@ void run_free(struct run *r)
 	qset_clear(&r->q);
 	free(r->trace.rows);
 	qplan_free(r->qplan);
+	qplan_free(r->lplan);
 	free(r);
 }
 
 const char *run_label(const struct run *r) { return r->label; }
 const char *run_error(const struct run *r) { return r->err; }
 
-/* SGD minibatch buffers and the integrator workspace, sized for the settings
- * in force (called when they change, never during a step). */
+static int flow_kind(enum opt_kind k) { return k == OPT_FLOW || k == OPT_FLOW_MOMENTUM; }
+
+/* Minibatch buffers, the second-moment state and the integrator workspace,
+ * sized for the settings in force (called when they change, never during a
+ * step). */
 static void size_opt_buffers(struct run *r)
 {
 	const struct experiment *x = r->x;
 	if (!r->theta || !x->data)
 		return;
-	int batch = r->set.opt.kind == OPT_SGD ? (r->set.opt.batch < x->data->n ? r->set.opt.batch : x->data->n) : 0;
+	const struct optimizer *o = &r->set.opt;
+	int batch = o->batch > 0 && !flow_kind(o->kind) ? (o->batch < x->data->n ? o->batch : x->data->n) : 0;
 	if (batch != r->built_batch) {
 		free(r->xb); free(r->tb); free(r->lb); free(r->perm);
 		r->xb = r->tb = NULL;
@@ -75,6 +88,8 @@ static void size_opt_buffers(struct run *r)
 		}
 		r->built_batch = batch;
 	}
+	if ((optim_state(o->kind) & OPTIM_V) && !r->v2)
+		r->v2 = xcalloc(r->D + 1, sizeof(double));
 	size_t fw = flow_workspace_size(r);
 	if (fw != r->flow_ws_size) {
 		free(r->flow_ws);
@@ -84,7 +99,28 @@ static void size_opt_buffers(struct run *r)
 	}
 }
 
-void run_follow(struct run *r)
+static void trace_layout(struct run *r, const struct qset *old, int keep);
+static void trace_set_tau(struct run *r);
+
+/* After a change of settings: buffers, labels for the new dynamics, the trace
+ * layout (prediction columns) and row 0's τ. */
+static void settings_changed(struct run *r)
+{
+	size_opt_buffers(r);
+	if (!r->theta)
+		return;
+	int npred = r->npred;
+	if (r->step > 0 && (int)run_ident_of(r->set.opt.kind) != r->ident)
+		r->pred_valid = 0;   /* the predictions followed other dynamics */
+	run_relabel(r);
+	if (r->npred != npred)
+		trace_layout(r, &r->q, 1);
+	trace_set_tau(r);
+	run_update(r);
+}
+
+/* The experiment's defaults for every setting the run does not own. */
+static void take_defaults(struct run *r)
 {
 	const struct experiment *x = r->x;
 	if (!(r->own & RUN_OWN_OPT))
@@ -93,7 +129,12 @@ void run_follow(struct run *r)
 		r->set.sched = x->set.sched;
 	if (!(r->own & RUN_OWN_WD))
 		r->set.wd = x->set.wd;
-	size_opt_buffers(r);
+}
+
+void run_follow(struct run *r)
+{
+	take_defaults(r);
+	settings_changed(r);
 }
 
 int run_set_opt(struct run *r, int argc, char **argv)
@@ -104,7 +145,7 @@ int run_set_opt(struct run *r, int argc, char **argv)
 		return rc;
 	r->set.opt = o;
 	r->own |= RUN_OWN_OPT;
-	size_opt_buffers(r);
+	settings_changed(r);
 	return 0;
 }
 
@@ -116,6 +157,7 @@ int run_set_schedule(struct run *r, int argc, char **argv)
 		return rc;
 	r->set.sched = c;
 	r->own |= RUN_OWN_SCHED;
+	settings_changed(r);
 	return 0;
 }
 
@@ -125,6 +167,7 @@ int run_set_wd(struct run *r, double lambda)
 		return nt_err(r->err, sizeof r->err, NT_EINVAL, "wd: λ must be in [0, 1000]");
 	r->set.wd = lambda;
 	r->own |= RUN_OWN_WD;
+	settings_changed(r);
 	return 0;
 }
 
@@ -142,38 +185,34 @@ int run_set_init_seed(struct run *r, unsigned long seed)
 
 const struct train_settings *run_settings(const struct run *r) { return &r->set; }
 double run_tau(const struct run *r, long k) { return schedule_tau(&r->set.sched, k); }
+const char *run_dynamics(const struct run *r) { return r->dynamics; }
 
 /* ---- quantities and trace ----------------------------------------------------- */
-
-static double q_scale(const struct run *r, const struct quantity *q)
-{
-	if (r->Lambda == 0)
-		return 1.0;
-	if (q->kind == QK_QUADRATIC)
-		return exp(2.0 * r->Lambda);
-	if (q->kind == QK_LINEAR)
-		return exp(r->Lambda);
-	return 1.0;
-}
 
 static void quantity_set_h0(struct run *r, struct quantity *q)
 {
 	quantity_eval(q, r->theta0, q->h0);
 	memcpy(q->hk, q->h0, (size_t)q->ncomp * sizeof(double));
+	if (q->hp)
+		memcpy(q->hp, q->h0, (size_t)q->ncomp * sizeof(double));
 	q->norm0 = q->normk = quantity_norm(q, q->h0);
 	q->mag0 = quantity_magnitude(q, r->theta0);
 	q->first_value = q->h0[0];
-	q->drift_abs = q->drift_rel = 0;
+	q->decay = 1.0;
+	q->drift_abs = q->drift_rel = q->eps_rel = q->pred_rel = q->pred_err = 0;
 }
 
-/* Sizes the trace for the current quantities. With keep set, rows already
- * recorded are carried over (a column that did not exist reads NaN). */
+/* Sizes the trace for the current quantities and predictions. With keep set,
+ * rows already recorded are carried over from the layout of `old` (a column
+ * that did not exist reads NaN). */
 static void trace_layout(struct run *r, const struct qset *old, int keep)
 {
 	struct trace *t = &r->trace;
-	int w = TRACE_FIXED;
+	int oldvals = r->nvals;
+	r->nvals = 0;
 	for (int i = 0; i < r->q.n; i++)
-		w += r->q.q[i]->ncomp;
+		r->nvals += r->q.q[i]->ncomp;
+	int w = TRACE_FIXED + r->nvals + r->npred;
 	qplan_free(r->qplan);
 	r->qplan = qplan_new(&r->q, r->D);
 	if (!keep && t->rows && t->width == w) {
@@ -199,8 +238,15 @@ static void trace_layout(struct run *r, const struct qset *old, int keep)
 			memcpy(dst, src, TRACE_FIXED * sizeof(double));
 			for (int i = 0; i < r->q.n; i++) {
 				const struct quantity *q = r->q.q[i], *o = qset_find(old, q->name);
-				for (int c = 0; c < q->ncomp; c++)
-					dst[TRACE_FIXED + q->slot + c] = o && o->ncomp == q->ncomp ? src[TRACE_FIXED + o->slot + c] : NAN;
+				int same = o && o->ncomp == q->ncomp;
+				/* predictions carry over from another set of copies (a
+				 * watch); after a relabel of the same copies they restart */
+				int pred = same && old != &r->q && o->pslot >= 0;
+				for (int c = 0; c < q->ncomp; c++) {
+					dst[TRACE_FIXED + q->slot + c] = same ? src[TRACE_FIXED + o->slot + c] : NAN;
+					if (q->pslot >= 0)
+						dst[TRACE_FIXED + r->nvals + q->pslot + c] = pred ? src[TRACE_FIXED + oldvals + o->pslot + c] : NAN;
+				}
 			}
 		}
 		stride = t->stride;
@@ -211,6 +257,8 @@ static void trace_layout(struct run *r, const struct qset *old, int keep)
 	t->caprows = caprows;
 	t->nrows = nrows;
 	t->stride = stride;
+	free(r->pwork);
+	r->pwork = xcalloc((size_t)r->nvals + 1, sizeof(double));
 }
 
 /* Appends the row for the current step (θ = r->theta), loss given. */
@@ -241,32 +289,49 @@ static void trace_record(struct run *r, double loss)
 	row[3] = r->t;
 	row[4] = r->Lambda;
 	row[5] = r->budget;
+	row[6] = r->gbudget;
 	/* the plan computes quantity_comp_value's bits for every polynomial
 	 * component; expressions, and a plan gone stale, take the plain path */
 	int planned = qplan_count(r->qplan) == r->q.n;
 	if (planned)
 		qplan_eval(r->qplan, r->theta, row + TRACE_FIXED);
+	double *pv = row + TRACE_FIXED + r->nvals;
 	for (int i = 0; i < r->q.n; i++) {
 		const struct quantity *q = r->q.q[i];
-		double sc = q_scale(r, q);
-		double *v = row + TRACE_FIXED + q->slot;
-		if (planned && !q->fn) {
-			if (sc != 1.0)
-				for (int k = 0; k < q->ncomp; k++)
-					v[k] = sc * v[k];
-			continue;
+		if (!planned || q->fn || q->phase) {
+			double *v = row + TRACE_FIXED + q->slot;
+			for (int k = 0; k < q->ncomp; k++)
+				v[k] = quantity_comp_value(q, k, r->theta);
 		}
-		for (int k = 0; k < q->ncomp; k++)
-			v[k] = sc * quantity_comp_value(q, k, r->theta);
+		if (q->pslot >= 0)
+			for (int k = 0; k < q->ncomp; k++)
+				pv[q->pslot + k] = r->pred_valid ? q->hp[k] : NAN;
 	}
 	t->nrows++;
 }
 
-static void trace_fill_loss(struct run *r, double loss)
+/* The row of the current step, if recorded. */
+static double *current_row(struct run *r)
 {
 	struct trace *t = &r->trace;
 	if (t->nrows && (long)t->rows[(size_t)(t->nrows - 1) * t->width] == r->step)
-		t->rows[(size_t)(t->nrows - 1) * t->width + 2] = loss;
+		return t->rows + (size_t)(t->nrows - 1) * t->width;
+	return NULL;
+}
+
+static void trace_fill_loss(struct run *r, double loss)
+{
+	double *row = current_row(r);
+	if (row)
+		row[2] = loss;
+}
+
+/* The current row's τ: the step size in force (after a schedule change). */
+static void trace_set_tau(struct run *r)
+{
+	double *row = current_row(r);
+	if (row)
+		row[1] = run_tau(r, r->step);
 }
 
 /* Fresh copies of the catalogue (roles and rates as checked there). */
@@ -274,8 +339,11 @@ static void clone_catalogue(struct run *r)
 {
 	qset_clear(&r->q);
 	const struct qset *cat = &r->x->q;
-	for (int i = 0; i < cat->n; i++)
-		qset_add(&r->q, quantity_clone(cat->q[i]));
+	for (int i = 0; i < cat->n; i++) {
+		struct quantity *c = quantity_clone(cat->q[i]);
+		c->gf_rate = c->rate;
+		qset_add(&r->q, c);
+	}
 }
 
 void run_sync_quantities(struct run *r)
@@ -287,24 +355,28 @@ void run_sync_quantities(struct run *r)
 	struct qset old = r->q;
 	memset(&r->q, 0, sizeof r->q);
 	clone_catalogue(r);
+	run_relabel(r);
 	for (int i = 0; i < r->q.n; i++) {
 		struct quantity *q = r->q.q[i];
 		const struct quantity *o = qset_find(&old, q->name);
 		if (o && o->ncomp == q->ncomp && o->kind == q->kind && !q->fn) {
 			memcpy(q->h0, o->h0, (size_t)q->ncomp * sizeof(double));
+			if (q->hp)
+				memcpy(q->hp, o->hp ? o->hp : o->h0, (size_t)q->ncomp * sizeof(double));
 			q->norm0 = o->norm0;
 			q->mag0 = o->mag0;
 			q->first_value = o->first_value;
 		} else {
 			quantity_set_h0(r, q);
+			if (q->hp && r->step > 0)
+				r->pred_valid = 0;   /* a new law's past steps were not followed */
 		}
 	}
 	trace_layout(r, &old, 1);
 	qset_clear(&old);
 	/* the current row carries the new columns' values */
-	struct trace *t = &r->trace;
-	if (t->nrows && (long)t->rows[(size_t)(t->nrows - 1) * t->width] == r->step) {
-		t->nrows--;
+	if (current_row(r)) {
+		r->trace.nrows--;
 		trace_record(r, r->loss_val);
 	}
 	run_update(r);
@@ -320,13 +392,17 @@ int run_rebuild(struct run *r)
 	size_t D = x->D;
 	free_buffers(r);
 	r->D = D;
-	r->theta = xcalloc(D + 1, sizeof(double));
-	r->theta0 = xcalloc(D + 1, sizeof(double));
+	/* z = [θ | velocity]: phase-space laws read both (the velocity of θ0 is 0) */
+	r->theta = xcalloc(2 * D + 2, sizeof(double));
+	r->theta0 = xcalloc(2 * D + 2, sizeof(double));
+	r->mom = r->theta + D;
 	r->grad = xcalloc(D + 1, sizeof(double));
-	r->mom = xcalloc(D + 1, sizeof(double));
 	r->scratch = xcalloc(2 * D + 2, sizeof(double));
-	run_follow(r);
 	clone_catalogue(r);
+	r->npred = 0;
+	take_defaults(r);
+	size_opt_buffers(r);
+	run_relabel(r);
 	r->built_gen = x->config_gen;
 	if (r->own & RUN_OWN_SEED) {
 		struct init_spec sp = x->init;
@@ -372,12 +448,16 @@ int run_reset(struct run *r)
 		return nt_err(r->err, sizeof r->err, NT_ESTATE, "the run is not built");
 	memcpy(r->theta, r->theta0, r->D * sizeof(double));
 	memset(r->mom, 0, r->D * sizeof(double));
+	if (r->v2)
+		memset(r->v2, 0, r->D * sizeof(double));
 	if (r->perm)
 		for (int i = 0; i < r->x->data->n; i++)
 			r->perm[i] = i;
 	rng_seed(&r->sgd_rng, r->set.opt.seed);
-	r->step = 0;
-	r->t = r->Lambda = r->budget = 0;
+	r->step = r->opt_t = 0;
+	r->t = r->Lambda = r->budget = r->gbudget = 0;
+	r->decay = r->pdecay = 1.0;
+	r->pred_valid = 1;
 	r->flow_h = 0;
 	r->flow_fsal = 0;
 	r->diverged = 0;
@@ -398,8 +478,9 @@ double run_loss_grad(struct run *r, const double *th, double *g)
 	return experiment_loss_grad(r->x, th, g);
 }
 
-/* Minibatch loss and gradient: samples B indices without replacement. */
-static double batch_grad(struct run *r, double *g)
+/* Minibatch loss and gradient at th: samples B indices without replacement
+ * from the run's stream. */
+double run_batch_grad(struct run *r, const double *th, double *g)
 {
 	struct experiment *x = r->x;
 	struct model *m = x->model;
@@ -418,10 +499,10 @@ static double batch_grad(struct run *r, double *g)
 			for (size_t k = 0; k < orow; k++)
 				r->lb[i * orow + k] = d->label[idx * orow + k];
 	}
-	const double *f = model_forward(m, r->theta, r->xb, B);
+	const double *f = model_forward(m, th, r->xb, B);
 	double L = loss_eval(x->loss, f, B * (int)orow, (int)w, r->tb, r->lb, x->df);
 	memset(g, 0, r->D * sizeof *g);
-	model_backward(m, r->theta, x->df, g, NULL);
+	model_backward(m, th, x->df, g, NULL);
 	return L;
 }
 
@@ -435,6 +516,29 @@ static int diverged(struct run *r, double L, double gn, double tau)
 	              isfinite(L) ? "exploding" : "NaN/Inf");
 }
 
+/* The exact one-step identity of every predicted law, before θ moves by
+ * −τ(g + λθ): a quadratic law becomes f²h + τ²h(g), a linear one f·h
+ * (f = 1 − τλ), because <∇h, g> = 0; the bound's budget follows the same
+ * recursion with ||g||². */
+static void predict_step(struct run *r, const double *g, double gn2, double tau)
+{
+	double f = 1.0 - tau * r->set.wd;
+	if (r->lplan)
+		qplan_eval(r->lplan, g, r->pwork);
+	for (int i = 0; i < r->q.n; i++) {
+		struct quantity *q = r->q.q[i];
+		if (q->pslot < 0)
+			continue;
+		if (q->kind == QK_QUADRATIC)
+			for (int k = 0; k < q->ncomp; k++)
+				q->hp[k] = f * f * q->hp[k] + tau * tau * r->pwork[q->slot + k];
+		else
+			for (int k = 0; k < q->ncomp; k++)
+				q->hp[k] = f * q->hp[k];
+	}
+	r->gbudget = f * f * r->gbudget + tau * tau * gn2;
+}
+
 int run_step(struct run *r, long n, volatile sig_atomic_t *interrupt)
 {
 	int rc = check_built(r);
@@ -443,57 +547,73 @@ int run_step(struct run *r, long n, volatile sig_atomic_t *interrupt)
 	if (n < 0 || n > 1000000000L)
 		return nt_err(r->err, sizeof r->err, NT_ERANGE, "step: N must be in 0..1000000000");
 	size_t D = r->D;
-	double *th = r->theta, *g = r->grad, *mv = r->mom, lam = r->set.wd;
-	enum opt_kind kind = r->set.opt.kind;
-	int flow = kind == OPT_FLOW || kind == OPT_FLOW_MOMENTUM;
+	double *th = r->theta, *g = r->grad, lam = r->set.wd;
+	const struct optimizer *o = &r->set.opt;
+	int flow = flow_kind(o->kind), batch = r->built_batch > 0;
+	enum run_ident ident = run_ident_of(o->kind);
+	if ((int)ident != r->ident)
+		r->pred_valid = 0;
+	double gamma = ident == IDENT_HBFLOW ? (1.0 - o->beta) / sqrt(r->set.sched.tau0) : 0;
 	r->flow_fsal = 0;   /* θ may have been changed since the last call */
 	for (long it = 0; it < n; it++) {
 		if (interrupt && *interrupt)
 			return nt_err(r->err, sizeof r->err, NT_EINTR, "interrupted at step %ld", r->step);
 		double tau = run_tau(r, r->step);
+		double *row = current_row(r);
+		if (row)
+			row[1] = tau;     /* the step size taken from this row's θ */
 		if (flow) { /* one accepted step of the adaptive integrator (flow.c) */
 			double Lf;
 			if ((rc = flow_advance(r, tau, &Lf)))
 				return rc;
 			trace_fill_loss(r, Lf);
+			r->decay = exp(-r->Lambda);
+			r->pdecay = exp(-gamma * r->t);
+			for (int i = 0; i < r->q.n; i++) {   /* the flow conserves F(t)·h(θ0) exactly */
+				struct quantity *q = r->q.q[i];
+				double F = run_law_decay(r, q);
+				if (q->pslot >= 0)
+					for (int k = 0; k < q->ncomp; k++)
+						q->hp[k] = F * q->h0[k];
+			}
 			r->loss_val = Lf;
 			r->step++;
 			trace_record(r, NAN);
 			continue;
 		}
-		double L = kind == OPT_SGD ? batch_grad(r, g) : run_loss_grad(r, th, g);
+		double L = batch ? run_batch_grad(r, th, g) : run_loss_grad(r, th, g);
 		double gn2 = sum_squares((int)D, g);
 		if (diverged(r, L, gn2, tau))
 			return NT_EDIVERGED;
-		if (kind != OPT_SGD)
+		if (!batch)
 			trace_fill_loss(r, L);
 		r->loss_val = L;
 		r->grad_norm = sqrt(gn2);
-		switch (kind) {
-		case OPT_MOMENTUM:
-			for (size_t i = 0; i < D; i++) {
-				mv[i] = r->set.opt.beta * mv[i] + g[i] + lam * th[i];
-				th[i] -= tau * mv[i];
+		if (ident == IDENT_GD && r->pred_valid)
+			predict_step(r, g, gn2, tau);
+		else if (ident != IDENT_HB)
+			r->pred_valid = 0;
+		r->opt_t++;
+		optim_step(o, tau, lam, r->opt_t, D, th, g, r->mom, r->v2);
+		if (ident == IDENT_HB) {     /* phase-space laws: S ← βS exactly */
+			r->pdecay *= o->beta;
+			for (int i = 0; i < r->q.n; i++) {
+				struct quantity *q = r->q.q[i];
+				if (q->pslot >= 0)
+					for (int k = 0; k < q->ncomp; k++)
+						q->hp[k] *= o->beta;
 			}
-			break;
-		default:
-			if (lam != 0)
-				for (size_t i = 0; i < D; i++)
-					th[i] -= tau * (g[i] + lam * th[i]);
-			else
-				for (size_t i = 0; i < D; i++)
-					th[i] -= tau * g[i];
-			break;
 		}
 		if (lam != 0) {
 			double f = 1.0 - tau * lam;
 			r->Lambda += f > 0 ? -log(f) : tau * lam;
+			r->decay *= f;
 		}
 		r->budget += tau * tau;
 		r->t += tau;
 		r->step++;
 		double Lrow = NAN;
-		if (kind == OPT_SGD && r->step % r->trace.stride == 0)
+		if (batch && r->step % r->trace.stride == 0)
 			Lrow = run_loss_grad(r, th, NULL);
 		trace_record(r, Lrow);
 	}
@@ -508,22 +628,54 @@ int run_step(struct run *r, long n, volatile sig_atomic_t *interrupt)
 	return 0;
 }
 
+/* Weighted norm of a − F·b over q's components. */
+static double diff_norm(const struct quantity *q, const double *a, const double *b, double F)
+{
+	double d2 = 0;
+	for (int k = 0; k < q->ncomp; k++) {
+		double e = a[k] - F * b[k];
+		d2 += (q->ncomp == 1 ? 1.0 : q->comp[k].weight) * e * e;
+	}
+	return sqrt(d2);
+}
+
+double run_law_decay(const struct run *r, const struct quantity *q)
+{
+	if (q->role != QR_LAW)
+		return 1.0;
+	if (q->phase)
+		return r->pdecay;
+	return q->kind == QK_QUADRATIC ? r->decay * r->decay : q->kind == QK_LINEAR ? r->decay : 1.0;
+}
+
 void run_update(struct run *r)
 {
 	if (!r->theta)
 		return;
 	for (int i = 0; i < r->q.n; i++) {
 		struct quantity *q = r->q.q[i];
-		double sc = q_scale(r, q), d2 = 0;
-		for (int k = 0; k < q->ncomp; k++) {
-			q->hk[k] = sc * quantity_comp_value(q, k, r->theta);
-			double e = q->hk[k] - q->h0[k];
-			d2 += (q->ncomp == 1 ? 1.0 : q->comp[k].weight) * e * e;
-		}
+		double F = run_law_decay(r, q);
+		for (int k = 0; k < q->ncomp; k++)
+			q->hk[k] = quantity_comp_value(q, k, r->theta);
+		q->decay = F;
 		q->normk = quantity_norm(q, q->hk);
-		q->drift_abs = sqrt(d2);
-		double den = q->norm0 >= 1e-6 * q->mag0 ? q->norm0 : q->mag0;
-		q->drift_rel = den > 0 ? q->drift_abs / den : q->drift_abs;
+		q->drift_abs = diff_norm(q, q->hk, q->h0, F);
+		/* the law's magnitude: the sum of its terms' sizes, at θ0 (decayed
+		 * like the law) or now, whichever is larger — never a decaying value
+		 * alone, which weight decay takes to zero */
+		double mag = F * q->mag0, magk = F != 1.0 ? quantity_magnitude(q, r->theta) : 0;
+		if (magk > mag)
+			mag = magk;
+		q->drift_rel = mag > 0 ? q->drift_abs / mag : q->drift_abs;
+		double n0 = F * q->norm0;
+		double den = n0 >= 1e-6 * mag ? n0 : mag;
+		q->eps_rel = den > 0 ? q->drift_abs / den : q->drift_abs;
+		if (q->pslot >= 0 && r->pred_valid) {
+			q->pred_rel = mag > 0 ? diff_norm(q, q->hp, q->h0, F) / mag : 0;
+			q->pred_err = mag > 0 ? diff_norm(q, q->hk, q->hp, 1.0) / mag : 0;
+		} else {
+			q->pred_rel = q->pred_err = NAN;
+		}
 	}
 }
 
@@ -533,6 +685,8 @@ long run_steps(const struct run *r) { return r->step; }
 double run_time(const struct run *r) { return r->t; }
 double run_lambda(const struct run *r) { return r->Lambda; }
 double run_budget(const struct run *r) { return r->budget; }
+double run_grad_budget(const struct run *r) { return r->gbudget; }
+int run_predicting(const struct run *r) { return r->pred_valid && r->npred > 0; }
 double run_loss(const struct run *r) { return r->loss_val; }
 double run_loss0(const struct run *r) { return r->loss0; }
 double run_grad_norm(const struct run *r) { return r->grad_norm; }
@@ -559,7 +713,7 @@ double run_block_drift(const struct run *r, int block)
 	for (int i = 0; i < r->q.n; i++) {
 		const struct quantity *q = r->q.q[i];
 		if (q->role == QR_LAW && q->block == block && !q->internal) {
-			sum += q->drift_rel;
+			sum += q->eps_rel;
 			n++;
 		}
 	}
@@ -570,6 +724,7 @@ void run_trace(const struct run *r, struct trace_view *t)
 {
 	t->nrows = r->trace.nrows;
 	t->width = r->trace.width;
+	t->nvals = r->nvals;
 	t->stride = r->trace.stride;
 	t->rows = r->trace.rows;
 }

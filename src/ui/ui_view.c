@@ -197,7 +197,8 @@ void ui_view_update(struct ui_view *v, const struct experiment *x, const struct 
 	enum loss_kind lk = experiment_loss(x);
 	str_copy(v->loss_name, (lk >= 0 && lk < LOSS_COUNT) ? loss_names[lk] : "?", sizeof v->loss_name);
 	ui_fmt_schedule(v->sched, sizeof v->sched, &st->sched, ascii);
-	ui_fmt_opt(v->opt, sizeof v->opt, st, ascii);
+	/* the dynamics the labels are for (optimizer, decay, laws it breaks) */
+	str_copy(v->opt, run_dynamics(run), sizeof v->opt);
 	const struct dataset *d = experiment_data(x);
 	snprintf(v->seeds, sizeof v->seeds, "seeds data %lu init %lu", d ? d->seed : 0ul, experiment_init(x)->seed);
 }

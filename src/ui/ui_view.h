@@ -32,7 +32,7 @@ struct ui_view {
 	char model[256];        /* "teacher n=64 in=10 → dense 32 → relu → dense 1" */
 	char loss_name[24];
 	char sched[96];         /* "const τ=0.05" */
-	char opt[96];           /* "gd", "sgd batch=16", with wd */
+	char opt[128];          /* the dynamics the labels are for: "gd", "momentum beta=0.9 (32 ... broken)" */
 	char seeds[64];         /* "seeds data 1 init 2" */
 	size_t params;
 };

@@ -67,5 +67,18 @@ done
 "$BIN" -e 'theme light; speed 100; panel 4 off; caption "hi"; present on' >"$T/o" 2>&1
 check $? 0 "valid screen commands are accepted headless"
 
+# the CSV tells the truth: row 0 carries the τ in force after a schedule
+# change; a vector law's columns are named by index (a 3-vector is not a 2x2
+# matrix); predictions follow the law columns
+"$BIN" -e 'data teacher n=16 in=3 out=1 seed=1; layer dense 4; layer relu; layer dense 1; schedule const 0.05; schedule const 0.02; step 2; schedule decay 0.1; export csv '"$T/t.csv" >"$T/o" 2>&1
+taus=$(grep -v '^#' "$T/t.csv" | tail -n +2 | cut -d, -f2 | tr '\n' ' ')
+check "$taus" "0.02 0.02 0.033333333333333333 " "row τ: the step size taken from that row (the one in force on the last)"
+"$BIN" -e 'data teacher n=32 in=3 out=3 seed=1; layer moe experts=3 hidden=2; step 2; export csv '"$T/v.csv" >"$T/o" 2>&1
+hdr=$(grep -v '^#' "$T/v.csv" | head -1)
+echo "$hdr" | grep -q ",law:layer1.moe.gate.0,law:layer1.moe.gate.1,law:layer1.moe.gate.2," && ! echo "$hdr" | grep -q "gate.0.1" \
+	&& ok "a vector law's columns are named by index" || no "vector law columns ($hdr)"
+echo "$hdr" | grep -q ",pred:layer1.moe.gate.0," && ok "and its prediction columns follow" || no "pred columns"
+grep -q "^# dynamics: gd$" "$T/v.csv" && ok "the CSV says which dynamics the labels are for" || no "dynamics line"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,12 +18,14 @@ static int run(struct cmd_ctx *c, const char *line)
 	return rc;
 }
 
+/* Largest relative drift of the gradient-flow laws: the laws shown, and the
+ * ones these dynamics break (contrasts with a reason). */
 static double max_law_drift(const struct run *s)
 {
 	const struct qset *qs = run_quantities(s);
 	double mx = 0;
 	for (int i = 0; i < qs->n; i++)
-		if (qs->q[i]->role == QR_LAW && qs->q[i]->drift_rel > mx)
+		if ((qs->q[i]->role == QR_LAW || qs->q[i]->why[0]) && !qs->q[i]->phase && qs->q[i]->drift_rel > mx)
 			mx = qs->q[i]->drift_rel;
 	return mx;
 }
