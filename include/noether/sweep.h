@@ -59,6 +59,23 @@ int sweep_fit_loglog(const double *x, const double *y, int n, double *slope);
  * at (tau, at), skipping diverged runs. Returns the number of runs used. */
 int sweep_stat(const struct sweep_result *r, int which, int tau, int at, double *mean, double *sd);
 
+/* What a plot of a sweep shows, computed once (the screen and figures draw
+ * it): per horizon a and step size j the mean and sd over seeds of ε (NAN
+ * where every run diverged or drift is not positive), log10 τ, the ranges
+ * in log10 (x padded by 4%; y from the points, their ± sd bars and the
+ * reference line) and the τ² reference line, slope 2 through the centre of
+ * the first horizon's points, from x_lo+pad to x_hi−pad. */
+struct sweep_view {
+	int nat, ntau;
+	double logtau[SWEEP_MAX_TAU];
+	double mean[SWEEP_MAX_AT][SWEEP_MAX_TAU], sd[SWEEP_MAX_AT][SWEEP_MAX_TAU];
+	double xlo, xhi, pad, ylo, yhi;
+	int ref;                    /* the reference line exists */
+	double ref_x0, ref_y0, ref_x1, ref_y1;
+};
+/* Fills v from r and sp. Returns 0, or -1 when nothing finite was measured. */
+int sweep_view_fill(const struct sweep_result *r, const struct sweep_spec *sp, struct sweep_view *v);
+
 /* CSV: '#' metadata (version, seeds, commands, the sweep), header
  * tau,seed,k,eps,max,law:NAME..., one row per (tau, seed, horizon), %.17g.
  * Written to FILE.tmp then renamed. Returns 0 or NT_EIO with the message in

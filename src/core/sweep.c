@@ -237,6 +237,62 @@ int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_re
 	return 0;
 }
 
+int sweep_view_fill(const struct sweep_result *r, const struct sweep_spec *sp, struct sweep_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->nat = r->nat < SWEEP_MAX_AT ? r->nat : SWEEP_MAX_AT;
+	v->ntau = r->ntau;
+	double xlo = INFINITY, xhi = -INFINITY, lo = INFINITY, hi = -INFINITY;
+	for (int j = 0; j < v->ntau; j++) {
+		v->logtau[j] = log10(sp->tau[j]);
+		xlo = fmin(xlo, v->logtau[j]);
+		xhi = fmax(xhi, v->logtau[j]);
+	}
+	for (int a = 0; a < v->nat; a++)
+		for (int j = 0; j < v->ntau; j++) {
+			double *m = &v->mean[a][j], *sd = &v->sd[a][j];
+			if (!sweep_stat(r, 0, j, a, m, sd) || !(*m > 0) || !isfinite(*m))
+				*m = NAN;
+			if (!isfinite(*sd))
+				*sd = 0;
+			if (isnan(*m))
+				continue;
+			lo = fmin(lo, log10(*m - *sd > 0 ? *m - *sd : *m));
+			hi = fmax(hi, log10(*m + *sd));
+		}
+	if (!(lo <= hi))
+		return -1;
+	if (xhi - xlo < 1e-9) {
+		xlo -= 0.5;
+		xhi += 0.5;
+	}
+	v->pad = 0.04 * (xhi - xlo);
+	v->xlo = xlo - v->pad;
+	v->xhi = xhi + v->pad;
+	double cx = 0, cy = 0;
+	int nc = 0;
+	for (int j = 0; j < v->ntau; j++)
+		if (!isnan(v->mean[0][j])) {
+			cx += v->logtau[j];
+			cy += log10(v->mean[0][j]);
+			nc++;
+		}
+	if (nc > 0) {
+		cx /= nc;
+		cy /= nc;
+		v->ref = 1;
+		v->ref_x0 = xlo;
+		v->ref_x1 = xhi;
+		v->ref_y0 = cy + 2 * (xlo - cx);
+		v->ref_y1 = cy + 2 * (xhi - cx);
+		lo = fmin(lo, fmin(v->ref_y0, v->ref_y1));
+		hi = fmax(hi, fmax(v->ref_y0, v->ref_y1));
+	}
+	v->ylo = lo;
+	v->yhi = hi;
+	return 0;
+}
+
 void sweep_result_free(struct sweep_result *r)
 {
 	free(r->law_names);

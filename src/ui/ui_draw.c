@@ -813,118 +813,36 @@ static int sweep_px(double v, double lo, double hi, int n)
 	return (int)((v - lo) / (hi - lo) * (n - 1) + 0.5);
 }
 
-static void draw_sweep(struct ui *u, const struct ui_rect *r)
+/* The plot area of the sweep: lines per horizon with ± sd bars, the dotted τ²
+ * reference, then the markers over them. */
+static void sweep_canvas(struct ui *u, const struct sweep_view *v, int x0, int y0, int cw, int ch, int lab, int tagw,
+                         const unsigned long *at)
 {
-	const struct sweep_result *sw = u->ctx->sweep;
-	const struct sweep_spec *sp = u->ctx->sweep_spec;
-	char title[192], b[256], lb[32];
-	snprintf(title, sizeof title, "DRIFT vs τ (log-log) · sweep %s, %ld steps, %d seed%s, %d law%s",
-	         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s", sw->nlaws,
-	         sw->nlaws == 1 ? "" : "s");
-	if (text_width(u, title) > r->w - 6)
-		snprintf(title, sizeof title, "DRIFT vs τ (log-log) · %s, %ld steps, %d seed%s",
-		         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s");
-	panel_box(u, r, title, u->attr[UI_R_TITLE]);
-	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM],
-	    r->w >= 80 ? " Esc hides · sweep show · sweep off · overlay output: the table "
-	               : " Esc hides · overlay output: the table ");
-	int nat = sw->nat < SWEEP_MAX_AT ? sw->nat : SWEEP_MAX_AT, ntau = sw->ntau;
-	const int lab = 7, tagw = u->ascii ? 4 : 3;
-	int legend = nat + 1;
-	int cw = r->w - 2 - lab - tagw, ch = r->h - 2 - 3 - legend;
-	int y0 = r->y + 1, x0 = r->x + 1;
-	if (sw->nlaws == 0) {
-		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_TITLE],
-		    "no conservation laws in this model: no law drift to plot");
-		return;
-	}
-	if (cw < 8 || ch < 3) {
-		put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "too small for the sweep plot: overlay output shows the table");
-		return;
-	}
-	/* means and spreads over seeds, per horizon and τ */
-	double m[SWEEP_MAX_AT][SWEEP_MAX_TAU], sd[SWEEP_MAX_AT][SWEEP_MAX_TAU], lt[SWEEP_MAX_TAU];
-	double xlo = INFINITY, xhi = -INFINITY, lo = INFINITY, hi = -INFINITY;
-	for (int j = 0; j < ntau; j++) {
-		lt[j] = log10(sp->tau[j]);
-		xlo = fmin(xlo, lt[j]);
-		xhi = fmax(xhi, lt[j]);
-	}
-	for (int a = 0; a < nat; a++)
-		for (int j = 0; j < ntau; j++) {
-			if (!sweep_stat(sw, 0, j, a, &m[a][j], &sd[a][j]) || !(m[a][j] > 0) || !isfinite(m[a][j]))
-				m[a][j] = NAN;
-			if (!isfinite(sd[a][j]))
-				sd[a][j] = 0;
-			if (isnan(m[a][j]))
-				continue;
-			lo = fmin(lo, log10(m[a][j] - sd[a][j] > 0 ? m[a][j] - sd[a][j] : m[a][j]));
-			hi = fmax(hi, log10(m[a][j] + sd[a][j]));
-		}
-	if (!(lo <= hi)) {
-		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_CLAIM],
-		    "every run diverged or no drift was measured: nothing to plot");
-		return;
-	}
-	if (xhi - xlo < 1e-9) {
-		xlo -= 0.5;
-		xhi += 0.5;
-	}
-	double pad = 0.04 * (xhi - xlo);
-	xlo -= pad;
-	xhi += pad;
-	/* τ² reference through the centre of the first horizon's points */
-	double cx = 0, cy = 0;
-	int nc = 0;
-	for (int j = 0; j < ntau; j++)
-		if (!isnan(m[0][j])) {
-			cx += lt[j];
-			cy += log10(m[0][j]);
-			nc++;
-		}
-	int ref = nc > 0;
-	double ra = 0, rb = 0;
-	if (ref) {
-		cx /= nc;
-		cy /= nc;
-		ra = cy + 2 * (xlo + pad - cx);
-		rb = cy + 2 * (xhi - pad - cx);
-		lo = fmin(lo, fmin(ra, rb));
-		hi = fmax(hi, fmax(ra, rb));
-	}
-	decade_range(&lo, &hi);
-
-	/* axis name above the y labels */
-	put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "ε = mean relative law drift (log scale)");
-	int cy0 = y0 + 1;
+	int nat = v->nat;
+	double lo = v->ylo, hi = v->yhi;
 	struct ui_canvas *cv = &u->canvas;
 	ui_canvas_resize(cv, cw, ch, u->glyphs);
 	int W = ui_canvas_width(cv), H = ui_canvas_height(cv);
-	if (ref)
-		ui_canvas_line(cv, sweep_px(xlo + pad, xlo, xhi, W), H - 1 - sweep_px(ra, lo, hi, H),
-		               sweep_px(xhi - pad, xlo, xhi, W), H - 1 - sweep_px(rb, lo, hi, H), nat, 1);
+	if (v->ref)
+		ui_canvas_line(cv, sweep_px(v->ref_x0, v->xlo, v->xhi, W), H - 1 - sweep_px(v->ref_y0, lo, hi, H),
+		               sweep_px(v->ref_x1, v->xlo, v->xhi, W), H - 1 - sweep_px(v->ref_y1, lo, hi, H), nat, 1);
 	for (int a = 0; a < nat; a++) {
 		int px = -1, py = -1;
-		for (int j = 0; j < ntau; j++) {
-			if (isnan(m[a][j]))
+		for (int j = 0; j < v->ntau; j++) {
+			double m = v->mean[a][j], sd = v->sd[a][j];
+			if (isnan(m))
 				continue;
-			int x = sweep_px(lt[j], xlo, xhi, W), y = H - 1 - sweep_px(log10(m[a][j]), lo, hi, H);
+			int x = sweep_px(v->logtau[j], v->xlo, v->xhi, W), y = H - 1 - sweep_px(log10(m), lo, hi, H);
 			if (px >= 0)
 				ui_canvas_line(cv, px, py, x, y, a, 0);
-			if (sd[a][j] > 0) {         /* ± sd over seeds */
-				double l = m[a][j] - sd[a][j] > 0 ? log10(m[a][j] - sd[a][j]) : lo;
-				ui_canvas_line(cv, x, H - 1 - sweep_px(l, lo, hi, H), x,
-				               H - 1 - sweep_px(log10(m[a][j] + sd[a][j]), lo, hi, H), a, 0);
+			if (sd > 0) {         /* ± sd over seeds */
+				double l = m - sd > 0 ? log10(m - sd) : lo;
+				ui_canvas_line(cv, x, H - 1 - sweep_px(l, lo, hi, H), x, H - 1 - sweep_px(log10(m + sd), lo, hi, H), a, 0);
 			}
 			px = x;
 			py = y;
 		}
 	}
-	unsigned long at[SWEEP_MAX_AT + 1];
-	static const int roles[] = { UI_R_LAW, UI_R_CONTRAST, UI_R_LOSS, UI_R_TITLE };
-	for (int a = 0; a < nat; a++)
-		at[a] = u->attr[roles[a % 4]];
-	at[nat] = u->attr[UI_R_BUDGET];
 	char marks[SWEEP_MAX_AT + 2], g[8];
 	for (int a = 0; a < nat; a++)
 		marks[a] = '.';
@@ -936,34 +854,42 @@ static void draw_sweep(struct ui *u, const struct ui_rect *r)
 			if (!own)
 				continue;
 			attrset(own <= nat + 1 ? at[own - 1] : u->attr[UI_R_NORMAL]);
-			mvaddstr(cy0 + yy, x0 + lab + xx, g);
+			mvaddstr(y0 + yy, x0 + lab + xx, g);
 		}
 	/* markers on the points, over the lines */
 	for (int a = 0; a < nat; a++)
-		for (int j = 0; j < ntau; j++) {
-			if (isnan(m[a][j]))
+		for (int j = 0; j < v->ntau; j++) {
+			if (isnan(v->mean[a][j]))
 				continue;
-			int x = sweep_px(lt[j], xlo, xhi, W) / cv->px, y = (H - 1 - sweep_px(log10(m[a][j]), lo, hi, H)) / cv->py;
+			int x = sweep_px(v->logtau[j], v->xlo, v->xhi, W) / cv->px;
+			int y = (H - 1 - sweep_px(log10(v->mean[a][j]), lo, hi, H)) / cv->py;
 			char mk[2] = { sweep_marks[a], '\0' };
-			put(u, cy0 + y, x0 + lab + x, 1, at[a] | A_BOLD, mk);
+			put(u, y0 + y, x0 + lab + x, 1, at[a] | A_BOLD, mk);
 		}
-	if (ref)
-		put(u, cy0 + (H - 1 - sweep_px(rb, lo, hi, H)) / cv->py, x0 + lab + cw, tagw, at[nat], u->ascii ? " t^2" : " τ²");
-	/* y labels at decades, at most one every other row */
+	if (v->ref)
+		put(u, y0 + (H - 1 - sweep_px(v->ref_y1, lo, hi, H)) / cv->py, x0 + lab + cw, tagw, at[nat],
+		    u->ascii ? " t^2" : " τ²");
+}
+
+/* Decade labels on the y axis and the swept τ values on the x axis. */
+static void sweep_axes(struct ui *u, const struct sweep_view *v, const struct sweep_spec *sp, int x0, int y0, int cw,
+                       int ch, int lab, int tagw)
+{
+	char lb[32];
+	double lo = v->ylo, hi = v->yhi;
 	int lastrow = -2;
-	for (int d = (int)hi; d >= (int)lo; d--) {
+	for (int d = (int)hi; d >= (int)lo; d--) {   /* at most one every other row */
 		int row = (int)((1 - (d - lo) / (hi - lo)) * (ch - 1) + 0.5);
 		if (row - lastrow < 2)
 			continue;
 		snprintf(lb, sizeof lb, "1e%d", d);
-		right(u, cy0 + row, x0, lab - 1, u->attr[UI_R_DIM], lb);
+		right(u, y0 + row, x0, lab - 1, u->attr[UI_R_DIM], lb);
 		lastrow = row;
 	}
-	/* x labels at the swept τ values (skipping ones that would touch) */
-	int xrow = cy0 + ch, end = -1;
-	for (int j = 0; j < ntau; j++) {
+	int xrow = y0 + ch, end = -1, W = ui_canvas_width(&u->canvas), px = u->canvas.px;
+	for (int j = 0; j < v->ntau; j++) {          /* skipping labels that would touch */
 		snprintf(lb, sizeof lb, "%g", sp->tau[j]);
-		int w = text_width(u, lb), c = sweep_px(lt[j], xlo, xhi, W) / cv->px - w / 2;
+		int w = text_width(u, lb), c = sweep_px(v->logtau[j], v->xlo, v->xhi, W) / px - w / 2;
 		if (c < 0)
 			c = 0;
 		if (c + w > cw + tagw)
@@ -976,9 +902,14 @@ static void draw_sweep(struct ui *u, const struct ui_rect *r)
 	const char *xname = "τ = step size (log scale)";
 	int xw = text_width(u, xname);
 	put(u, xrow + 1, x0 + lab + (cw > xw ? (cw - xw) / 2 : 0), cw, u->attr[UI_R_DIM], xname);
-	/* legend: marker, horizon, fitted slopes, what the slope means */
-	int ly = xrow + 2;
-	for (int a = 0; a < nat; a++, ly++) {
+}
+
+/* Legend: marker, horizon, fitted slopes and what the slope means. */
+static void sweep_legend(struct ui *u, const struct ui_rect *r, const struct sweep_result *sw,
+                         const struct sweep_spec *sp, int ref, int x0, int ly, const unsigned long *at)
+{
+	char b[256];
+	for (int a = 0; a < sw->nat && a < SWEEP_MAX_AT; a++, ly++) {
 		char mk[2] = { sweep_marks[a], '\0' }, s1[32], s2[32];
 		if (isnan(sw->slope_eps[a]))
 			snprintf(b, sizeof b, " k=%-6ld slope: too few finite points to fit", sp->at[a]);
@@ -994,11 +925,56 @@ static void draw_sweep(struct ui *u, const struct ui_rect *r)
 		put(u, ly, x, r->x + r->w - 1 - x, at[a], b);
 	}
 	if (ref) {
-		int x = x0 + 1 + put(u, ly, x0 + 1, 3, at[nat], u->ascii ? "- -" : "···");
+		int x = x0 + 1 + put(u, ly, x0 + 1, 3, at[sw->nat < SWEEP_MAX_AT ? sw->nat : SWEEP_MAX_AT], u->ascii ? "- -" : "···");
 		put(u, ly, x, r->x + r->w - 1 - x, u->attr[UI_R_DIM],
-		    r->w >= 76 ? " τ² reference: slope 2 through the first horizon's points"
-		               : " τ² reference (slope 2)");
+		    r->w >= 76 ? " τ² reference: slope 2 through the first horizon's points" : " τ² reference (slope 2)");
 	}
+}
+
+static void draw_sweep(struct ui *u, const struct ui_rect *r)
+{
+	const struct sweep_result *sw = u->ctx->sweep;
+	const struct sweep_spec *sp = u->ctx->sweep_spec;
+	char title[192];
+	snprintf(title, sizeof title, "DRIFT vs τ (log-log) · sweep %s, %ld steps, %d seed%s, %d law%s",
+	         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s", sw->nlaws,
+	         sw->nlaws == 1 ? "" : "s");
+	if (text_width(u, title) > r->w - 6)
+		snprintf(title, sizeof title, "DRIFT vs τ (log-log) · %s, %ld steps, %d seed%s",
+		         sched_names[sp->sched], sp->steps, sp->seeds, sp->seeds == 1 ? "" : "s");
+	panel_box(u, r, title, u->attr[UI_R_TITLE]);
+	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM],
+	    r->w >= 80 ? " Esc hides · sweep show · sweep off · overlay output: the table "
+	               : " Esc hides · overlay output: the table ");
+	struct sweep_view v;
+	int rc = sweep_view_fill(sw, sp, &v);
+	const int lab = 7, tagw = u->ascii ? 4 : 3;
+	int cw = r->w - 2 - lab - tagw, ch = r->h - 2 - 3 - (v.nat + 1);
+	int y0 = r->y + 1, x0 = r->x + 1;
+	if (sw->nlaws == 0) {
+		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_TITLE],
+		    "no conservation laws in this model: no law drift to plot");
+		return;
+	}
+	if (cw < 8 || ch < 3) {
+		put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "too small for the sweep plot: overlay output shows the table");
+		return;
+	}
+	if (rc) {
+		put(u, y0 + (r->h - 2) / 2, x0 + 2, r->w - 4, u->attr[UI_R_CLAIM],
+		    "every run diverged or no drift was measured: nothing to plot");
+		return;
+	}
+	decade_range(&v.ylo, &v.yhi);
+	unsigned long at[SWEEP_MAX_AT + 1];
+	static const int roles[] = { UI_R_LAW, UI_R_CONTRAST, UI_R_LOSS, UI_R_TITLE };
+	for (int a = 0; a < v.nat; a++)
+		at[a] = u->attr[roles[a % 4]];
+	at[v.nat] = u->attr[UI_R_BUDGET];
+	put(u, y0, x0, r->w - 2, u->attr[UI_R_DIM], "ε = mean relative law drift (log scale)");
+	sweep_canvas(u, &v, x0, y0 + 1, cw, ch, lab, tagw, at);
+	sweep_axes(u, &v, sp, x0, y0 + 1, cw, ch, lab, tagw);
+	sweep_legend(u, r, sw, sp, v.ref, x0, y0 + 1 + ch + 2, at);
 }
 
 /* ---- lines ---------------------------------------------------------------- */
