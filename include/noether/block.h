@@ -6,7 +6,16 @@
  * (n*out.len, out.width). Parameters live in the model's single θ buffer: a block
  * owns tensors that are views (offset, shape) into it, row-major.
  *
+ * Options: a kind declares its options as a table (opts.h) over its own typed
+ * configuration struct, which lives in the block's cfg bytes (cfg_size <=
+ * NT_BLOCK_CFG); block_opts_configure parses argv into it and
+ * block_opts_describe writes it back as re-parsable text. Kernels read the
+ * struct through block_config(b); setup may store derived sizes in it.
+ *
  * Contracts for the hooks:
+ *  - configure: parses argv into the config (block_opts_configure for a kind
+ *    with an option table; a composite such as residual parses its own);
+ *    check, when set, then validates options against each other.
  *  - setup: validates options against the input shape, sets b->out, declares
  *    tensors with block_add_tensor (offsets relative to the block), and the sizes
  *    act_per_sample / ws_per_sample / ws_fixed. Errors name the block.
@@ -22,10 +31,10 @@
 #include <stddef.h>
 #include "noether/rng.h"
 #include "noether/quantity.h"
+#include "noether/opts.h"
 
 #define NT_BLOCK_TENSORS 64
-#define NT_BLOCK_IOPT 16
-#define NT_BLOCK_DOPT 8
+#define NT_BLOCK_CFG 128     /* bytes of a kind's configuration struct */
 
 struct shape { int len; int width; };
 
@@ -51,11 +60,14 @@ struct block_kind {
 	const char *name;
 	const char *usage;          /* "dense WIDTH [bias=on|off]" */
 	const char *help;           /* one paragraph, shown by `help layer NAME` */
-	const char *const *options; /* NULL-terminated option keys, for completion */
+	const struct opt_spec *opts;/* option table over the kind's config struct (NULL: none) */
+	size_t cfg_size;            /* sizeof that struct, <= NT_BLOCK_CFG */
 	int positive_homogeneous;   /* activation: σ(λz) = λ^p σ(z) for λ>0; p here (0: no) */
 	int is_activation;          /* elementwise, no parameters */
-	/* Parse options (argv after the kind name). */
+	/* Parse options (argv after the kind name); block_opts_configure for most. */
 	int (*configure)(struct block *b, int argc, char **argv, char *err, size_t errlen);
+	/* Optional: cross-option checks after block_opts_configure parsed them. */
+	int (*check)(struct block *b, char *err, size_t errlen);
 	int (*setup)(struct block *b, struct shape in, char *err, size_t errlen);
 	void (*init)(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r);
 	void (*forward)(const struct block *b, const double *theta, int n,
@@ -65,7 +77,8 @@ struct block_kind {
 	                 const double *dy, double *dx, double *dtheta, double *ws);
 	int (*laws)(const struct model *m, int idx, struct qset *out);
 	void (*destroy)(struct block *b);   /* frees priv; may be NULL */
-	/* Describe the options for `show` and `save session` (re-parsable). */
+	/* Describe the options for `show` and `save session` (re-parsable);
+	 * block_opts_describe for a kind with an option table. */
 	void (*describe)(const struct block *b, char *buf, size_t len);
 	/* Optional: FLOPs per sample of forward+backward beyond the parameter
 	 * matmuls the model already counts (6·nparam·len; 4· for the first block),
@@ -83,9 +96,10 @@ struct block {
 	int ntensors;
 	struct tensor_view tensors[NT_BLOCK_TENSORS];
 	size_t act_per_sample, ws_per_sample, ws_fixed;
-	long iopt[NT_BLOCK_IOPT];   /* kind-defined options */
-	double dopt[NT_BLOCK_DOPT];
-	char sopt[32];
+	union {                     /* the kind's config struct (block_config) */
+		max_align_t align;
+		unsigned char bytes[NT_BLOCK_CFG];
+	} cfg;
 	void *priv;                 /* kind-owned, freed by destroy */
 };
 
@@ -98,12 +112,18 @@ int block_add_tensor(struct block *b, const char *short_name, int ndim, int d0, 
 /* Tensor by short name or NULL. */
 const struct tensor_view *block_tensor(const struct block *b, const char *short_name);
 
-/* Parses "key=value" from argv into value; returns 1 found, 0 absent. */
-const char *block_opt(int argc, char **argv, const char *key);
-/* Fails with a message if argv has an argument that is not one of keys (NULL-terminated)
- * or a positional beyond npos. */
-int block_check_opts(const struct block *b, int argc, char **argv, const char *const *keys,
-                     int npos, char *err, size_t errlen);
+/* The kind's config struct of b (cfg_size bytes). */
+static inline const void *block_config(const struct block *b) { return b->cfg.bytes; }
+static inline void *block_config_mut(struct block *b) { return b->cfg.bytes; }
+
+/* configure hook of a kind with an option table: parses argv into the config
+ * with opts_parse (messages "KIND: ...", usage appended where it helps), then
+ * runs the kind's check. Returns 0 or the error code. */
+int block_opts_configure(struct block *b, int argc, char **argv, char *err, size_t errlen);
+/* describe hook of a kind with an option table (opts_describe of the config). */
+void block_opts_describe(const struct block *b, char *buf, size_t len);
+/* `show`/`save session` text of b's options, whichever hook the kind has ("" if none). */
+void block_describe(const struct block *b, char *buf, size_t len);
 
 /* Default init of one tensor: N(0, std) or N(0, 1/fan_in) when spec->std <= 0. */
 void block_init_normal(const struct tensor_view *t, double *theta, int fan_in,

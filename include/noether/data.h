@@ -43,8 +43,13 @@ int data_csv_write(const struct dataset *d, const char *path, char *err, size_t 
 /* Names of data kinds (NULL-terminated), for completion and help. */
 extern const char *const data_kinds[];
 const char *data_kind_usage(const char *kind);
+/* The option table (opts.h) of a generated kind, for completion and help; NULL
+ * for csv and unknown kinds. */
+struct opt_spec;
+const struct opt_spec *data_kind_opts(const char *kind);
 /* Sequence generators (data_seq.c): kinds "seq" and "seqcls"; data_generate
  * falls through to them. Same contract as data_generate / data_kind_usage. */
 struct dataset *data_seq_generate(const char *kind, int argc, char **argv, char *err, size_t errlen);
 const char *data_seq_usage(const char *kind);
+const struct opt_spec *data_seq_opts(const char *kind);
 #endif

@@ -42,23 +42,26 @@ static const char *const *complete_layer(struct cmd_ctx *c, int argi, int argc, 
 		list[n++] = ",";
 		list[n++] = "}";
 	}
-	if (!k || !k->options) {
+	if (!k || !k->opts) {
 		list[n] = NULL;
 		return n ? list : NULL;
 	}
 	static char opts[32][32];
-	for (int i = 0; k->options[i] && n < 31; i++, n++) {
-		snprintf(opts[i], sizeof opts[i], "%s=", k->options[i]);
-		list[n] = opts[i];
-	}
-	list[n] = NULL;
+	opts_complete_keys(k->opts, opts, list + n, 31);
 	return list;
 }
 
 static const char *const *complete_data(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	static const char *extra[] = { "n=", "in=", "out=", "hidden=", "noise=", "classes=", "spread=", "seed=", NULL };
-	return argi == 0 ? data_kinds : extra;
+	static const char *list[32];
+	static char keys[31][32];
+	if (argi == 0)
+		return data_kinds;
+	const struct opt_spec *spec = argc > 1 ? data_kind_opts(argv[1]) : NULL;
+	if (!spec)
+		return NULL;
+	opts_complete_keys(spec, keys, list, 31);
+	return list;
 }
 
 static const char *const *complete_loss(struct cmd_ctx *c, int argi, int argc, char **argv)

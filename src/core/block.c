@@ -1,5 +1,6 @@
 /* block.c — the block registry and the helpers every block kind uses: tensor
- * declaration, option lookup and validation, default initialisation.
+ * declaration, option parsing through the kind's table (opts.h), default
+ * initialisation.
  * Adding a block kind: one file in src/core/blocks/ and one line in block_kinds[]. */
 #include "noether/block.h"
 #include "noether/util.h"
@@ -57,42 +58,30 @@ const struct tensor_view *block_tensor(const struct block *b, const char *short_
 	return NULL;
 }
 
-const char *block_opt(int argc, char **argv, const char *key)
+int block_opts_configure(struct block *b, int argc, char **argv, char *err, size_t errlen)
 {
-	size_t k = strlen(key);
-	for (int i = 0; i < argc; i++)
-		if (!strncmp(argv[i], key, k) && argv[i][k] == '=')
-			return argv[i] + k + 1;
-	return NULL;
+	const struct block_kind *k = b->kind;
+	if (k->cfg_size > sizeof b->cfg.bytes)
+		return nt_err(err, errlen, NT_EINVAL, "%s: configuration of %zu bytes exceeds NT_BLOCK_CFG (%zu)", k->name,
+		              k->cfg_size, sizeof b->cfg.bytes);
+	memset(b->cfg.bytes, 0, sizeof b->cfg.bytes);
+	int rc = opts_parse(k->opts, k->name, k->usage, argc, argv, b->cfg.bytes, err, errlen);
+	if (!rc && k->check)
+		rc = k->check(b, err, errlen);
+	return rc;
 }
 
-int block_check_opts(const struct block *b, int argc, char **argv, const char *const *keys,
-                     int npos, char *err, size_t errlen)
+void block_opts_describe(const struct block *b, char *buf, size_t len)
 {
-	int pos = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		if (!eq) {
-			if (++pos > npos)
-				return nt_err(err, errlen, NT_EINVAL, "%s: unexpected argument '%s'",
-				              b->kind->name, argv[i]);
-			continue;
-		}
-		int ok = 0;
-		for (int k = 0; keys && keys[k]; k++)
-			if (strlen(keys[k]) == (size_t)(eq - argv[i]) && !strncmp(argv[i], keys[k], (size_t)(eq - argv[i])))
-				ok = 1;
-		if (!ok) {
-			char list[256] = "";
-			for (int k = 0; keys && keys[k]; k++) {
-				strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-				strncat(list, keys[k], sizeof list - strlen(list) - 1);
-			}
-			return nt_err(err, errlen, NT_EINVAL, "%s: unknown option '%.*s' (options: %s)",
-			              b->kind->name, (int)(eq - argv[i]), argv[i], list[0] ? list : "none");
-		}
-	}
-	return 0;
+	opts_describe(b->kind->opts, b->cfg.bytes, buf, len);
+}
+
+void block_describe(const struct block *b, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = 0;
+	if (b->kind->describe)
+		b->kind->describe(b, buf, len);
 }
 
 void block_init_normal(const struct tensor_view *t, double *theta, int fan_in,

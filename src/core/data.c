@@ -1,22 +1,25 @@
 /* data.c — synthetic data sets, each from its own seed: teacher regression,
  * blobs, xor and spirals classification. A generator is one entry of
- * data_gens[]: name, usage, option keys and a function filling the set.
+ * data_gens[]: name, usage, option table (opts.h) and a function filling the set.
  * Sizes are checked against NT_MAX_SAMPLES / NT_MAX_WIDTH before allocating. */
 #include "noether/data.h"
+#include "noether/opts.h"
 #include "noether/rng.h"
 #include "noether/util.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct gen_opts { long n, in, out, hidden, classes, len; double noise, spread; unsigned long seed; };
+/* The options of every generator; each kind's table (below) says which it takes
+ * and their defaults. */
+struct gen_opts { long n, in, out, hidden, classes; double noise, spread; unsigned long seed; };
 
 struct data_gen {
 	const char *name;
 	const char *usage;
-	const char *const keys[10];
-	struct gen_opts defaults;
+	const struct opt_spec *opts;
 	int (*fill)(struct dataset *d, const struct gen_opts *o, struct rng *r, char *err, size_t len);
 };
 
@@ -116,18 +119,61 @@ static int gen_spirals(struct dataset *d, const struct gen_opts *o, struct rng *
 	return 0;
 }
 
+/* Option tables: which options each kind takes, their ranges and defaults. */
+static const struct opt_spec teacher_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct gen_opts, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 64,
+	  .help = "samples" },
+	{ .key = "in", .type = OPT_LONG, .off = offsetof(struct gen_opts, in), .lo = 1, .hi = NT_MAX_WIDTH, .def = 10,
+	  .help = "input width" },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct gen_opts, out), .lo = 1, .hi = NT_MAX_WIDTH, .def = 1,
+	  .help = "target width" },
+	{ .key = "hidden", .type = OPT_LONG, .off = offsetof(struct gen_opts, hidden), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .def = 8, .help = "hidden width of the ReLU teacher" },
+	{ .key = "noise", .type = OPT_DOUBLE, .off = offsetof(struct gen_opts, noise), .lo = 0, .hi = 1e6,
+	  .help = "std of the target noise" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct gen_opts, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+static const struct opt_spec blobs_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct gen_opts, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 100,
+	  .help = "samples" },
+	{ .key = "in", .type = OPT_LONG, .off = offsetof(struct gen_opts, in), .lo = 1, .hi = NT_MAX_WIDTH, .def = 2,
+	  .help = "input width" },
+	{ .key = "classes", .type = OPT_LONG, .off = offsetof(struct gen_opts, classes), .lo = 2, .hi = 1000, .def = 2,
+	  .help = "number of blobs (classes)" },
+	{ .key = "spread", .type = OPT_DOUBLE, .off = offsetof(struct gen_opts, spread), .lo = 0, .hi = 1e6, .def = 0.5,
+	  .help = "std of each blob" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct gen_opts, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+static const struct opt_spec xor_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct gen_opts, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 100,
+	  .help = "samples" },
+	{ .key = "noise", .type = OPT_DOUBLE, .off = offsetof(struct gen_opts, noise), .lo = 0, .hi = 1e6,
+	  .help = "std of the input noise" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct gen_opts, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+static const struct opt_spec spirals_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct gen_opts, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 100,
+	  .help = "samples" },
+	{ .key = "classes", .type = OPT_LONG, .off = offsetof(struct gen_opts, classes), .lo = 2, .hi = 1000, .def = 2,
+	  .help = "number of arms (classes)" },
+	{ .key = "noise", .type = OPT_DOUBLE, .off = offsetof(struct gen_opts, noise), .lo = 0, .hi = 1e6, .def = 0.05,
+	  .help = "std of the input noise" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct gen_opts, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+
 static const struct data_gen data_gens[] = {
-	{ "teacher", "teacher [n=64] [in=10] [out=1] [hidden=8] [noise=0] [seed=1]",
-	  { "n", "in", "out", "hidden", "noise", "seed", NULL },
-	  { .n = 64, .in = 10, .out = 1, .hidden = 8, .seed = 1 }, gen_teacher },
-	{ "blobs", "blobs [n=100] [in=2] [classes=2] [spread=0.5] [seed=1]",
-	  { "n", "in", "classes", "spread", "seed", NULL },
-	  { .n = 100, .in = 2, .classes = 2, .spread = 0.5, .seed = 1 }, gen_blobs },
-	{ "xor", "xor [n=100] [noise=0] [seed=1]",
-	  { "n", "noise", "seed", NULL }, { .n = 100, .seed = 1 }, gen_xor },
-	{ "spirals", "spirals [n=100] [classes=2] [noise=0.05] [seed=1]",
-	  { "n", "classes", "noise", "seed", NULL },
-	  { .n = 100, .classes = 2, .noise = 0.05, .seed = 1 }, gen_spirals },
+	{ "teacher", "teacher [n=64] [in=10] [out=1] [hidden=8] [noise=0] [seed=1]", teacher_opts, gen_teacher },
+	{ "blobs", "blobs [n=100] [in=2] [classes=2] [spread=0.5] [seed=1]", blobs_opts, gen_blobs },
+	{ "xor", "xor [n=100] [noise=0] [seed=1]", xor_opts, gen_xor },
+	{ "spirals", "spirals [n=100] [classes=2] [noise=0.05] [seed=1]", spirals_opts, gen_spirals },
 };
 #define NGENS (sizeof data_gens / sizeof data_gens[0])
 
@@ -143,13 +189,12 @@ const char *data_kind_usage(const char *kind)
 	return data_seq_usage(kind);
 }
 
-static int opt_long(const char *key, const char *v, long lo, long hi, long *out, char *err, size_t len)
+const struct opt_spec *data_kind_opts(const char *kind)
 {
-	if (parse_long(v, out))
-		return nt_err(err, len, NT_EINVAL, "data: %s='%s' is not an integer", key, v);
-	if (*out < lo || *out > hi)
-		return nt_err(err, len, NT_ERANGE, "data: %s=%ld out of range %ld..%ld", key, *out, lo, hi);
-	return 0;
+	for (size_t i = 0; i < NGENS; i++)
+		if (!strcmp(data_gens[i].name, kind))
+			return data_gens[i].opts;
+	return data_seq_opts(kind);
 }
 
 struct dataset *data_generate(const char *kind, int argc, char **argv, char *err, size_t errlen)
@@ -166,38 +211,11 @@ struct dataset *data_generate(const char *kind, int argc, char **argv, char *err
 		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s' (kinds: teacher, blobs, xor, spirals, seq, seqcls, csv)", kind);
 		return NULL;
 	}
-	struct gen_opts o = g->defaults;
-	for (int a = 0; a < argc; a++) {
-		char *eq = strchr(argv[a], '=');
-		int known = 0;
-		for (int k = 0; eq && g->keys[k]; k++)
-			if (strlen(g->keys[k]) == (size_t)(eq - argv[a]) && !strncmp(argv[a], g->keys[k], (size_t)(eq - argv[a])))
-				known = 1;
-		if (!known) {
-			nt_err(err, errlen, NT_EINVAL, "data %s: unknown argument '%s' (usage: data %s)", kind, argv[a], g->usage);
-			return NULL;
-		}
-		*eq = 0;
-		const char *key = argv[a], *v = eq + 1;
-		long l = 0;
-		double dv = 0;
-		int rc = 0;
-		if (!strcmp(key, "n")) rc = opt_long(key, v, 1, NT_MAX_SAMPLES, &o.n, err, errlen);
-		else if (!strcmp(key, "in")) rc = opt_long(key, v, 1, NT_MAX_WIDTH, &o.in, err, errlen);
-		else if (!strcmp(key, "out")) rc = opt_long(key, v, 1, NT_MAX_WIDTH, &o.out, err, errlen);
-		else if (!strcmp(key, "hidden")) rc = opt_long(key, v, 1, NT_MAX_WIDTH, &o.hidden, err, errlen);
-		else if (!strcmp(key, "classes")) rc = opt_long(key, v, 2, 1000, &o.classes, err, errlen);
-		else if (!strcmp(key, "seed")) { rc = opt_long(key, v, 0, 0x7fffffffL, &l, err, errlen); o.seed = (unsigned long)l; }
-		else if (!strcmp(key, "noise") || !strcmp(key, "spread")) {
-			if (parse_double(v, &dv) || dv < 0 || dv > 1e6)
-				rc = nt_err(err, errlen, NT_EINVAL, "data: %s='%s' must be a number in [0, 1e6]", key, v);
-			else if (!strcmp(key, "noise")) o.noise = dv;
-			else o.spread = dv;
-		}
-		*eq = '=';
-		if (rc)
-			return NULL;
-	}
+	struct gen_opts o = { 0 };
+	char who[48];
+	snprintf(who, sizeof who, "data %s", kind);
+	if (opts_parse(g->opts, who, NULL, argc, argv, &o, err, errlen))
+		return NULL;
 	if ((double)o.n * o.in > NT_MAX_ELEMS) {
 		nt_err(err, errlen, NT_ERANGE, "data: n*in = %.0f exceeds the limit of %d values", (double)o.n * o.in, NT_MAX_ELEMS);
 		return NULL;

@@ -15,15 +15,52 @@
  * Sizes are checked against NT_MAX_SAMPLES, NT_MAX_SEQ, NT_MAX_WIDTH and
  * NT_MAX_ELEMS before allocating. */
 #include "noether/data.h"
+#include "noether/opts.h"
 #include "noether/rng.h"
 #include "noether/util.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const seq_keys[] = { "n", "len", "d", "out", "seed", NULL };
-static const char *const seqcls_keys[] = { "n", "len", "d", "classes", "seed", NULL };
+struct seq_cfg { long n, len, d, out, classes; unsigned long seed; };
+
+static const struct opt_spec seq_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct seq_cfg, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 32,
+	  .help = "samples (sequences)" },
+	{ .key = "len", .type = OPT_LONG, .off = offsetof(struct seq_cfg, len), .lo = 1, .hi = NT_MAX_SEQ, .def = 8,
+	  .help = "sequence length T" },
+	{ .key = "d", .type = OPT_LONG, .off = offsetof(struct seq_cfg, d), .lo = 1, .hi = NT_MAX_WIDTH, .def = 8,
+	  .help = "token width D" },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct seq_cfg, out), .lo = 1, .hi = NT_MAX_WIDTH, .sdef = "d",
+	  .help = "target width per position" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct seq_cfg, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+static const struct opt_spec seqcls_opts[] = {
+	{ .key = "n", .type = OPT_LONG, .off = offsetof(struct seq_cfg, n), .lo = 1, .hi = NT_MAX_SAMPLES, .def = 64,
+	  .help = "samples (sequences)" },
+	{ .key = "len", .type = OPT_LONG, .off = offsetof(struct seq_cfg, len), .lo = 1, .hi = NT_MAX_SEQ, .def = 8,
+	  .help = "sequence length T" },
+	{ .key = "d", .type = OPT_LONG, .off = offsetof(struct seq_cfg, d), .lo = 1, .hi = NT_MAX_WIDTH, .def = 8,
+	  .help = "token width D" },
+	{ .key = "classes", .type = OPT_LONG, .off = offsetof(struct seq_cfg, classes), .lo = 2, .hi = 1000, .def = 2,
+	  .help = "number of classes" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct seq_cfg, seed), .lo = 0, .hi = 0x7fffffffL, .def = 1,
+	  .help = "seed of the data (independent of the initialisation)" },
+	{ 0 }
+};
+
+const struct opt_spec *data_seq_opts(const char *kind)
+{
+	if (!strcmp(kind, "seq"))
+		return seq_opts;
+	if (!strcmp(kind, "seqcls"))
+		return seqcls_opts;
+	return NULL;
+}
 
 const char *data_seq_usage(const char *kind)
 {
@@ -32,16 +69,6 @@ const char *data_seq_usage(const char *kind)
 	if (!strcmp(kind, "seqcls"))
 		return "seqcls [n=64] [len=8] [d=8] [classes=2] [seed=1]";
 	return NULL;
-}
-
-static int seq_long(const char *kind, const char *key, const char *v, long lo, long hi, long *out,
-                    char *err, size_t len)
-{
-	if (parse_long(v, out))
-		return nt_err(err, len, NT_EINVAL, "data %s: %s='%s' is not an integer", kind, key, v);
-	if (*out < lo || *out > hi)
-		return nt_err(err, len, NT_ERANGE, "data %s: %s=%ld out of range %ld..%ld", kind, key, *out, lo, hi);
-	return 0;
 }
 
 /* Teacher attention z (n*T, D) from x. */
@@ -89,30 +116,13 @@ struct dataset *data_seq_generate(const char *kind, int argc, char **argv, char 
 		nt_err(err, errlen, NT_ENOENT, "unknown data kind '%s'", kind);
 		return NULL;
 	}
-	const char *const *keys = cls ? seqcls_keys : seq_keys;
-	long n = cls ? 64 : 32, T = 8, D = 8, out = 0, C = 2, seed = 1;
-	for (int a = 0; a < argc; a++) {
-		const char *eq = strchr(argv[a], '=');
-		int k = -1;
-		for (int i = 0; eq && keys[i]; i++)
-			if (strlen(keys[i]) == (size_t)(eq - argv[a]) && !strncmp(argv[a], keys[i], (size_t)(eq - argv[a])))
-				k = i;
-		if (k < 0) {
-			nt_err(err, errlen, NT_EINVAL, "data %s: unknown argument '%s' (usage: data %s)", kind, argv[a],
-			       data_seq_usage(kind));
-			return NULL;
-		}
-		const char *key = keys[k], *v = eq + 1;
-		int rc;
-		if (!strcmp(key, "n")) rc = seq_long(kind, key, v, 1, NT_MAX_SAMPLES, &n, err, errlen);
-		else if (!strcmp(key, "len")) rc = seq_long(kind, key, v, 1, NT_MAX_SEQ, &T, err, errlen);
-		else if (!strcmp(key, "d")) rc = seq_long(kind, key, v, 1, NT_MAX_WIDTH, &D, err, errlen);
-		else if (!strcmp(key, "out")) rc = seq_long(kind, key, v, 1, NT_MAX_WIDTH, &out, err, errlen);
-		else if (!strcmp(key, "classes")) rc = seq_long(kind, key, v, 2, 1000, &C, err, errlen);
-		else rc = seq_long(kind, key, v, 0, 0x7fffffffL, &seed, err, errlen);
-		if (rc)
-			return NULL;
-	}
+	struct seq_cfg opt = { 0 };
+	char who[32];
+	snprintf(who, sizeof who, "data %s", kind);
+	if (opts_parse(cls ? seqcls_opts : seq_opts, who, NULL, argc, argv, &opt, err, errlen))
+		return NULL;
+	long n = opt.n, T = opt.len, D = opt.d, out = opt.out, C = opt.classes;
+	unsigned long seed = opt.seed;
 	if (!out)
 		out = D;
 	double elems = (double)n * T * (D > out ? D : out);
@@ -122,7 +132,7 @@ struct dataset *data_seq_generate(const char *kind, int argc, char **argv, char 
 	}
 	struct dataset *d = xcalloc(1, sizeof *d);
 	str_copy(d->kind, kind, sizeof d->kind);
-	d->seed = (unsigned long)seed;
+	d->seed = seed;
 	d->orbit = 1;
 	d->n = (int)n;
 	d->len = (int)T;

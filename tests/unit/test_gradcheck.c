@@ -262,9 +262,11 @@ static int check_generic(const struct block_kind *bk, unsigned long seed, char *
 {
 	if (!try_generic(bk, "", seed, err, len) || !try_generic(bk, "3", seed, err, len))
 		return 0;
+	const char *keys[16];   /* the kind's key=value options */
 	int nk = 0;
-	while (bk->options && bk->options[nk] && nk < 16)
-		nk++;
+	for (const struct opt_spec *o = bk->opts; o && o->key && nk < 16; o++)
+		if (!(o->flags & OPTF_POSITIONAL) && o->type != OPT_FLAG)
+			keys[nk++] = o->key;
 	unsigned drop = 0;   /* bit i: option i left out */
 	for (int round = 0; round <= nk; round++) {
 		for (int skip = -1; skip < nk; skip++) {
@@ -273,14 +275,14 @@ static int check_generic(const struct block_kind *bk, unsigned long seed, char *
 			char args[256] = "";
 			for (int i = 0; i < nk; i++)
 				if (!(drop >> i & 1) && i != skip)
-					snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s=3", args[0] ? " " : "", bk->options[i]);
+					snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s=3", args[0] ? " " : "", keys[i]);
 			if (!try_generic(bk, args, seed, err, len))
 				return 0;
 		}
 		/* drop the first option named in the error, else the first remaining one */
 		int d = -1;
 		for (int i = 0; i < nk && d < 0; i++)
-			if (!(drop >> i & 1) && strstr(err, bk->options[i]))
+			if (!(drop >> i & 1) && strstr(err, keys[i]))
 				d = i;
 		for (int i = 0; i < nk && d < 0; i++)
 			if (!(drop >> i & 1))

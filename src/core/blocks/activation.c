@@ -13,16 +13,28 @@
 #include "noether/model.h"
 #include "noether/util.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 extern const struct block_kind block_dense, block_head;
 enum act { A_RELU, A_LEAKY, A_TANH, A_SIGMOID, A_GELU, A_SILU, A_QUAD };
 
-static const char *const no_opts[] = { NULL };
-static const char *const leaky_opts[] = { "slope", NULL };
+struct act_cfg {
+	int act;        /* enum act, set by the kind's check hook */
+	double slope;   /* leaky-relu: slope for z <= 0 */
+};
+_Static_assert(sizeof(struct act_cfg) <= NT_BLOCK_CFG, "act_cfg fits in a block");
 
-static enum act act_of(const struct block *b) { return (enum act)b->iopt[0]; }
+static const struct opt_spec no_opts[] = { { 0 } };
+static const struct opt_spec leaky_opts[] = {
+	{ .key = "slope", .type = OPT_DOUBLE, .off = offsetof(struct act_cfg, slope), .lo = 0, .hi = 1, .def = 0.01,
+	  .flags = OPTF_OPEN_HI, .help = "slope for z <= 0" },
+	{ 0 }
+};
+
+static const struct act_cfg *act_cfg(const struct block *b) { return block_config(b); }
+static enum act act_of(const struct block *b) { return (enum act)act_cfg(b)->act; }
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 
@@ -36,28 +48,19 @@ static inline double select_pos(double x, double a, double b)
 	return x > 0.0 ? a : b;
 }
 
-static int act_configure_common(struct block *b, int argc, char **argv, char *err, size_t len, enum act a)
+/* check hooks: the kind fixes σ */
+static int set_act(struct block *b, enum act a)
 {
-	int rc = block_check_opts(b, argc, argv, a == A_LEAKY ? leaky_opts : no_opts, 0, err, len);
-	if (rc)
-		return rc;
-	b->iopt[0] = a;
-	b->dopt[0] = 0.01;
-	if (a == A_LEAKY) {
-		const char *s = block_opt(argc, argv, "slope");
-		if (s && (parse_double(s, &b->dopt[0]) || b->dopt[0] < 0 || b->dopt[0] >= 1))
-			return nt_err(err, len, NT_EINVAL, "leaky-relu: slope must be a number in [0, 1), not '%s'", s);
-	}
+	((struct act_cfg *)block_config_mut(b))->act = a;
 	return 0;
 }
-
-static int cfg_relu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_RELU); }
-static int cfg_leaky(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_LEAKY); }
-static int cfg_tanh(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_TANH); }
-static int cfg_sigmoid(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_SIGMOID); }
-static int cfg_gelu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_GELU); }
-static int cfg_silu(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_SILU); }
-static int cfg_quad(struct block *b, int c, char **v, char *e, size_t l) { return act_configure_common(b, c, v, e, l, A_QUAD); }
+static int chk_relu(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_RELU); }
+static int chk_leaky(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_LEAKY); }
+static int chk_tanh(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_TANH); }
+static int chk_sigmoid(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_SIGMOID); }
+static int chk_gelu(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_GELU); }
+static int chk_silu(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_SILU); }
+static int chk_quad(struct block *b, char *e, size_t l) { (void)e; (void)l; return set_act(b, A_QUAD); }
 
 static int act_setup(struct block *b, struct shape in, char *err, size_t len)
 {
@@ -74,7 +77,7 @@ static void act_forward(const struct block *b, const double *theta, int n, const
 {
 	(void)theta; (void)act; (void)ws;
 	size_t N = (size_t)n * b->in.len * b->in.width;
-	double s = b->dopt[0];
+	double s = act_cfg(b)->slope;
 	switch (act_of(b)) {
 	case A_RELU:    for (size_t i = 0; i < N; i++) y[i] = select_pos(x[i], x[i], 0.0); break;
 	case A_LEAKY:   for (size_t i = 0; i < N; i++) y[i] = select_pos(x[i], x[i], s * x[i]); break;
@@ -95,7 +98,7 @@ static void act_backward(const struct block *b, const double *theta, int n, cons
 	if (!dx)
 		return;
 	size_t N = (size_t)n * b->in.len * b->in.width;
-	double s = b->dopt[0];
+	double s = act_cfg(b)->slope;
 	switch (act_of(b)) {
 	case A_RELU:    for (size_t i = 0; i < N; i++) dx[i] = select_pos(x[i], dy[i], 0.0); break;
 	case A_LEAKY:   for (size_t i = 0; i < N; i++) dx[i] = select_pos(x[i], dy[i], s * dy[i]); break;
@@ -179,43 +182,44 @@ static int act_laws(const struct model *m, int idx, struct qset *out)
 
 #define ACT_KIND_FIELDS \
 	.setup = act_setup, .forward = act_forward, .backward = act_backward, .laws = act_laws, \
-	.is_activation = 1
+	.configure = block_opts_configure, .describe = block_opts_describe, \
+	.cfg_size = sizeof(struct act_cfg), .is_activation = 1
 
 const struct block_kind block_relu = {
-	.name = "relu", .usage = "relu", .options = no_opts, .positive_homogeneous = 1,
+	.name = "relu", .usage = "relu", .opts = no_opts, .positive_homogeneous = 1,
 	.help = "max(z, 0). Positively homogeneous: between two dense layers each hidden neuron j "
 	        "conserves ||incoming weights||^2 + b_j^2 - ||outgoing weights||^2.",
-	.configure = cfg_relu, ACT_KIND_FIELDS,
+	.check = chk_relu, ACT_KIND_FIELDS,
 };
 const struct block_kind block_leaky_relu = {
-	.name = "leaky-relu", .usage = "leaky-relu [slope=0.01]", .options = leaky_opts, .positive_homogeneous = 1,
+	.name = "leaky-relu", .usage = "leaky-relu [slope=0.01]", .opts = leaky_opts, .positive_homogeneous = 1,
 	.help = "z for z > 0, slope*z otherwise. Positively homogeneous: same per-neuron laws as relu.",
-	.configure = cfg_leaky, ACT_KIND_FIELDS,
+	.check = chk_leaky, ACT_KIND_FIELDS,
 };
 const struct block_kind block_tanh = {
-	.name = "tanh", .usage = "tanh", .options = no_opts,
+	.name = "tanh", .usage = "tanh", .opts = no_opts,
 	.help = "tanh(z). Not homogeneous: no per-neuron law.",
-	.configure = cfg_tanh, ACT_KIND_FIELDS,
+	.check = chk_tanh, ACT_KIND_FIELDS,
 };
 const struct block_kind block_sigmoid = {
-	.name = "sigmoid", .usage = "sigmoid", .options = no_opts,
+	.name = "sigmoid", .usage = "sigmoid", .opts = no_opts,
 	.help = "1/(1+exp(-z)). No per-neuron law.",
-	.configure = cfg_sigmoid, ACT_KIND_FIELDS,
+	.check = chk_sigmoid, ACT_KIND_FIELDS,
 };
 const struct block_kind block_gelu = {
-	.name = "gelu", .usage = "gelu", .options = no_opts,
+	.name = "gelu", .usage = "gelu", .opts = no_opts,
 	.help = "Exact GELU z*Phi(z) = z/2 (1 + erf(z/sqrt 2)). A GELU MLP has no non-trivial "
 	        "conservation laws.",
-	.configure = cfg_gelu, ACT_KIND_FIELDS,
+	.check = chk_gelu, ACT_KIND_FIELDS,
 };
 const struct block_kind block_silu = {
-	.name = "silu", .usage = "silu", .options = no_opts,
+	.name = "silu", .usage = "silu", .opts = no_opts,
 	.help = "SiLU z*sigmoid(z). A SiLU MLP has no non-trivial conservation laws.",
-	.configure = cfg_silu, ACT_KIND_FIELDS,
+	.check = chk_silu, ACT_KIND_FIELDS,
 };
 const struct block_kind block_quadratic = {
-	.name = "quadratic", .usage = "quadratic", .options = no_opts, .positive_homogeneous = 2,
+	.name = "quadratic", .usage = "quadratic", .opts = no_opts, .positive_homogeneous = 2,
 	.help = "z^2, a polynomial (tensorizable) activation, homogeneous of degree 2: between two "
 	        "dense layers each neuron conserves ||incoming||^2 + b_j^2 - 2 ||outgoing||^2.",
-	.configure = cfg_quad, ACT_KIND_FIELDS,
+	.check = chk_quad, ACT_KIND_FIELDS,
 };

@@ -39,66 +39,50 @@
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const struct block_kind block_dense;
 enum { PE_NONE, PE_SIN, PE_ROPE };
-enum { O_HEADS, O_DK_OPT, O_DV_OPT, O_PE, O_CAUSAL, O_DK, O_DV };
-
-static const char *const attn_opts[] = { "heads", "dk", "dv", "pe", NULL };
-static const char *const pe_names[] = { "none", "sin", "rope" };
 
 #define ATTN_MAX_HEADS 16   /* 4 tensors per head within NT_BLOCK_TENSORS */
+
+struct attn_cfg {
+	long heads;
+	long dk_opt, dv_opt;   /* as given; 0: derived (d/heads, dk) */
+	int pe;                /* PE_* */
+	int causal;
+	long dk, dv;           /* in force, set by setup */
+};
+_Static_assert(sizeof(struct attn_cfg) <= NT_BLOCK_CFG, "attn_cfg fits in a block");
+
+static const char *const pe_names[] = { "none", "sin", "rope", NULL };
+static const struct opt_spec attn_opts[] = {
+	{ .key = "heads", .type = OPT_LONG, .off = offsetof(struct attn_cfg, heads), .lo = 1, .hi = ATTN_MAX_HEADS,
+	  .def = 1, .flags = OPTF_SHOW, .help = "number of heads" },
+	{ .key = "dk", .type = OPT_LONG, .off = offsetof(struct attn_cfg, dk_opt), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "d/heads", .help = "query/key width per head" },
+	{ .key = "dv", .type = OPT_LONG, .off = offsetof(struct attn_cfg, dv_opt), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "dk", .help = "value width per head" },
+	{ .key = "pe", .type = OPT_ENUM, .off = offsetof(struct attn_cfg, pe), .names = pe_names, .def = PE_NONE,
+	  .flags = OPTF_SHOW, .help = "positional encoding" },
+	{ .key = "causal", .type = OPT_FLAG, .off = offsetof(struct attn_cfg, causal), .help = "mask j > i" },
+	{ 0 }
+};
+
+static const struct attn_cfg *attn_cfg(const struct block *b) { return block_config(b); }
 #define ROPE_BASE 10000.0
 
 /* priv: sin PE table E (T, d) or RoPE tables cos/sin (T, dk/2). */
 struct attn_priv { double *pe; double *rc, *rs; };
 
-static int attn_long(const char *key, const char *v, long lo, long hi, long *out, char *err, size_t len)
+static int attn_check(struct block *b, char *err, size_t len)
 {
-	if (parse_long(v, out))
-		return nt_err(err, len, NT_EINVAL, "attn: %s='%s' is not an integer", key, v);
-	if (*out < lo || *out > hi)
-		return nt_err(err, len, NT_ERANGE, "attn: %s=%ld out of range %ld..%ld", key, *out, lo, hi);
-	return 0;
-}
-
-static int attn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, attn_opts, 1, err, len);
-	if (rc)
-		return rc;
-	b->iopt[O_HEADS] = 1;
-	b->iopt[O_DK_OPT] = 0;
-	b->iopt[O_DV_OPT] = 0;
-	b->iopt[O_PE] = PE_NONE;
-	b->iopt[O_CAUSAL] = 0;
-	for (int i = 0; i < argc; i++)
-		if (!strchr(argv[i], '=')) {
-			if (strcmp(argv[i], "causal"))
-				return nt_err(err, len, NT_EINVAL, "attn: unexpected argument '%s' (usage: %s)", argv[i], b->kind->usage);
-			b->iopt[O_CAUSAL] = 1;
-		}
-	const char *v;
-	if ((v = block_opt(argc, argv, "heads")) && (rc = attn_long("heads", v, 1, ATTN_MAX_HEADS, &b->iopt[O_HEADS], err, len)))
-		return rc;
-	if ((v = block_opt(argc, argv, "dk")) && (rc = attn_long("dk", v, 1, NT_MAX_WIDTH, &b->iopt[O_DK_OPT], err, len)))
-		return rc;
-	if ((v = block_opt(argc, argv, "dv")) && (rc = attn_long("dv", v, 1, NT_MAX_WIDTH, &b->iopt[O_DV_OPT], err, len)))
-		return rc;
-	if ((v = block_opt(argc, argv, "pe"))) {
-		int k = -1;
-		for (int i = 0; i < 3; i++)
-			if (!strcmp(v, pe_names[i]))
-				k = i;
-		if (k < 0)
-			return nt_err(err, len, NT_EINVAL, "attn: pe must be none, sin or rope, not '%s'", v);
-		b->iopt[O_PE] = k;
-	}
-	if (b->iopt[O_PE] == PE_ROPE && b->iopt[O_DK_OPT] % 2)
-		return nt_err(err, len, NT_EINVAL, "attn: pe=rope needs an even dk (got dk=%ld)", b->iopt[O_DK_OPT]);
+	const struct attn_cfg *cf = attn_cfg(b);
+	if (cf->pe == PE_ROPE && cf->dk_opt % 2)
+		return nt_err(err, len, NT_EINVAL, "attn: pe=rope needs an even dk (got dk=%ld)", cf->dk_opt);
 	return 0;
 }
 
@@ -116,16 +100,17 @@ static void attn_destroy(struct block *b)
 
 static int attn_setup(struct block *b, struct shape in, char *err, size_t len)
 {
-	int H = (int)b->iopt[O_HEADS], T = in.len, d = in.width;
-	int dk = (int)(b->iopt[O_DK_OPT] ? b->iopt[O_DK_OPT] : (d / H > 0 ? d / H : 1));
-	int dv = (int)(b->iopt[O_DV_OPT] ? b->iopt[O_DV_OPT] : dk);
-	int pe = (int)b->iopt[O_PE];
+	struct attn_cfg *cf = block_config_mut(b);
+	int H = (int)cf->heads, T = in.len, d = in.width;
+	int dk = (int)(cf->dk_opt ? cf->dk_opt : (d / H > 0 ? d / H : 1));
+	int dv = (int)(cf->dv_opt ? cf->dv_opt : dk);
+	int pe = cf->pe;
 	if (pe == PE_ROPE && dk % 2)
 		return nt_err(err, len, NT_EINVAL, "pe=rope needs an even dk (got dk=%d; set dk=EVEN)", dk);
 	if (T > NT_MAX_SEQ)
 		return nt_err(err, len, NT_ERANGE, "sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
-	b->iopt[O_DK] = dk;
-	b->iopt[O_DV] = dv;
+	cf->dk = dk;
+	cf->dv = dv;
 	b->out = in;
 	for (int h = 0; h < H; h++) {
 		char nm[24];
@@ -165,7 +150,7 @@ static int attn_setup(struct block *b, struct shape in, char *err, size_t len)
 
 static void attn_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
 {
-	int d = b->in.width, dv = (int)b->iopt[O_DV];
+	int d = b->in.width, dv = (int)attn_cfg(b)->dv;
 	for (int t = 0; t < b->ntensors; t++)
 		block_init_normal(&b->tensors[t], theta, t % 4 == 3 ? dv : d, spec, r);
 }
@@ -191,9 +176,10 @@ struct head_act { double *A, *B, *U, *Z, *P; };
 
 static struct head_act head_slices(const struct block *b, double *act, int n, int h)
 {
-	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV];
+	const struct attn_cfg *cf = attn_cfg(b);
+	int T = b->in.len, d = b->in.width, dk = (int)cf->dk, dv = (int)cf->dv;
 	size_t R = (size_t)n * T;
-	double *base = act + (b->iopt[O_PE] == PE_SIN ? R * d : 0);
+	double *base = act + (cf->pe == PE_SIN ? R * d : 0);
 	base += (size_t)h * (R * (2 * dk + 2 * dv) + (size_t)n * T * T);
 	struct head_act a;
 	a.A = base;
@@ -213,9 +199,10 @@ static void attn_forward(const struct block *b, const double *theta, int n, cons
 {
 	(void)ws;
 	const struct attn_priv *pv = b->priv;
-	int H = (int)b->iopt[O_HEADS], T = b->in.len, d = b->in.width;
-	int dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], pe = (int)b->iopt[O_PE];
-	int causal = (int)b->iopt[O_CAUSAL], R = n * T;
+	const struct attn_cfg *cf = attn_cfg(b);
+	int H = (int)cf->heads, T = b->in.len, d = b->in.width;
+	int dk = (int)cf->dk, dv = (int)cf->dv, pe = cf->pe;
+	int causal = cf->causal, R = n * T;
 	double scale = 1.0 / sqrt((double)dk);
 	const double *X = x;
 	if (pe == PE_SIN) {
@@ -278,8 +265,9 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 {
 	(void)y;
 	const struct attn_priv *pv = b->priv;
-	int H = (int)b->iopt[O_HEADS], T = b->in.len, d = b->in.width;
-	int dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], pe = (int)b->iopt[O_PE], R = n * T;
+	const struct attn_cfg *cf = attn_cfg(b);
+	int H = (int)cf->heads, T = b->in.len, d = b->in.width;
+	int dk = (int)cf->dk, dv = (int)cf->dv, pe = cf->pe, R = n * T;
 	double scale = 1.0 / sqrt((double)dk);
 	const double *X = pe == PE_SIN ? act : x;
 	double *dZ = ws, *dU = dZ + (size_t)R * dv, *dA = dU + (size_t)R * dv, *dB = dA + (size_t)R * dk;
@@ -353,8 +341,8 @@ static int attn_next_dense_law(const struct model *m, int idx, struct qset *out)
 static int attn_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
-	int H = (int)b->iopt[O_HEADS], dk = (int)b->iopt[O_DK], dv = (int)b->iopt[O_DV], nl = 0;
-	int rope = b->iopt[O_PE] == PE_ROPE;
+	int H = (int)attn_cfg(b)->heads, dk = (int)attn_cfg(b)->dk, dv = (int)attn_cfg(b)->dv, nl = 0;
+	int rope = attn_cfg(b)->pe == PE_ROPE;
 	char name[96];
 	for (int h = 0; h < H; h++) {
 		const struct tensor_view *Q = &b->tensors[4 * h], *K = &b->tensors[4 * h + 1];
@@ -419,7 +407,7 @@ static int attn_next_dense_law(const struct model *m, int idx, struct qset *out)
 		return 0;
 	const struct block *b = &m->blocks[idx], *c = &m->blocks[idx + 1];
 	const struct tensor_view *W = &c->tensors[0];
-	int H = (int)b->iopt[O_HEADS], dv = (int)b->iopt[O_DV], d = b->out.width, o2 = c->out.width, k = 0;
+	int H = (int)attn_cfg(b)->heads, dv = (int)attn_cfg(b)->dv, d = b->out.width, o2 = c->out.width, k = 0;
 	char name[96];
 	snprintf(name, sizeof name, "%s.o-next", b->name);
 	struct quantity *q = quantity_new(name, QK_QUADRATIC, d * (d + 1) / 2);
@@ -441,23 +429,13 @@ static int attn_next_dense_law(const struct model *m, int idx, struct qset *out)
 	return 1;
 }
 
-static void attn_describe(const struct block *b, char *buf, size_t len)
-{
-	char dk[24] = "", dv[24] = "";
-	if (b->iopt[O_DK_OPT])
-		snprintf(dk, sizeof dk, " dk=%ld", b->iopt[O_DK_OPT]);
-	if (b->iopt[O_DV_OPT])
-		snprintf(dv, sizeof dv, " dv=%ld", b->iopt[O_DV_OPT]);
-	snprintf(buf, len, "heads=%ld%s%s pe=%s%s", b->iopt[O_HEADS], dk, dv, pe_names[b->iopt[O_PE]],
-	         b->iopt[O_CAUSAL] ? " causal" : "");
-}
-
 /* Per sample and head: scores A B^T and P U forward (2T²(dk+dv)), twice that
  * backward (dP, dU, dA, dB); softmax and RoPE are lower order. */
 static double attn_flops(const struct block *b)
 {
+	const struct attn_cfg *cf = attn_cfg(b);
 	double T = b->in.len;
-	return 6.0 * T * T * (double)(b->iopt[O_DK] + b->iopt[O_DV]) * (double)b->iopt[O_HEADS];
+	return 6.0 * T * T * (double)(cf->dk + cf->dv) * (double)cf->heads;
 }
 
 const struct block_kind block_attn = {
@@ -469,14 +447,16 @@ const struct block_kind block_attn = {
 	        "rotates query/key planes (2j,2j+1) by position. Laws per head: Q^TQ - K^TK and "
 	        "V^TV - O^TO; under RoPE per plane ||Q[:,2j:2j+2]||^2 - ||K[:,2j:2j+2]||^2 while "
 	        "the full Q^TQ - K^TK is a claim that fails its check.",
-	.options = attn_opts,
-	.configure = attn_configure,
+	.opts = attn_opts,
+	.cfg_size = sizeof(struct attn_cfg),
+	.configure = block_opts_configure,
+	.check = attn_check,
 	.setup = attn_setup,
 	.init = attn_init,
 	.forward = attn_forward,
 	.backward = attn_backward,
 	.laws = attn_laws,
 	.destroy = attn_destroy,
-	.describe = attn_describe,
+	.describe = block_opts_describe,
 	.flops = attn_flops,
 };

@@ -25,39 +25,35 @@
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const conv_opts[] = { "channels", "kernel", "out", NULL };
+struct conv_cfg {
+	long channels;   /* c1 */
+	long kernel;     /* k */
+	long out;        /* c2; 0: the input width */
+};
+_Static_assert(sizeof(struct conv_cfg) <= NT_BLOCK_CFG, "conv_cfg fits in a block");
 
-static int conv_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, conv_opts, 0, err, len);
-	if (rc)
-		return rc;
-	const char *c = block_opt(argc, argv, "channels"), *k = block_opt(argc, argv, "kernel");
-	const char *o = block_opt(argc, argv, "out");
-	long C, K = 3, W = 0;
-	if (!c)
-		return nt_err(err, len, NT_EINVAL, "conv1d: missing channels=C (usage: %s)", b->kind->usage);
-	if (parse_long(c, &C) || C < 1 || C > NT_MAX_WIDTH)
-		return nt_err(err, len, NT_ERANGE, "conv1d: channels must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, c);
-	if (k && (parse_long(k, &K) || K < 1 || K > 64))
-		return nt_err(err, len, NT_ERANGE, "conv1d: kernel must be an integer in 1..64, not '%s'", k);
-	if (o && (parse_long(o, &W) || W < 1 || W > NT_MAX_WIDTH))
-		return nt_err(err, len, NT_ERANGE, "conv1d: out must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, o);
-	b->iopt[0] = C;
-	b->iopt[1] = K;
-	b->iopt[2] = W;
-	return 0;
-}
+static const struct opt_spec conv_opts[] = {
+	{ .key = "channels", .type = OPT_LONG, .off = offsetof(struct conv_cfg, channels), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .flags = OPTF_REQUIRED, .meta = "C", .help = "hidden channels" },
+	{ .key = "kernel", .type = OPT_LONG, .off = offsetof(struct conv_cfg, kernel), .lo = 1, .hi = 64, .def = 3,
+	  .flags = OPTF_SHOW, .meta = "K", .help = "kernel size" },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct conv_cfg, out), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "d", .meta = "W", .help = "output channels (default: the input width d)" },
+	{ 0 }
+};
+
+static const struct conv_cfg *conv_cfg(const struct block *b) { return block_config(b); }
 
 static int conv_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
-	int c1 = (int)b->iopt[0], k = (int)b->iopt[1];
+	int c1 = (int)conv_cfg(b)->channels, k = (int)conv_cfg(b)->kernel;
 	b->out.len = in.len;
-	b->out.width = b->iopt[2] ? (int)b->iopt[2] : in.width;
+	b->out.width = conv_cfg(b)->out ? (int)conv_cfg(b)->out : in.width;
 	block_add_tensor(b, "V", 3, c1, in.width, k);
 	block_add_tensor(b, "b", 1, c1, 1, 1);
 	block_add_tensor(b, "U", 3, b->out.width, c1, k);
@@ -69,10 +65,10 @@ static int conv_setup(struct block *b, struct shape in, char *err, size_t len)
 
 static void conv_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
 {
-	int k = (int)b->iopt[1];
+	int k = (int)conv_cfg(b)->kernel;
 	block_init_normal(&b->tensors[0], theta, b->in.width * k, spec, r);
 	block_init_normal(&b->tensors[1], theta, b->in.width * k, spec, r);
-	block_init_normal(&b->tensors[2], theta, (int)b->iopt[0] * k, spec, r);
+	block_init_normal(&b->tensors[2], theta, (int)conv_cfg(b)->channels * k, spec, r);
 }
 
 /* x (n*T, c) -> col (n*T, c*k): col[(s,t), i*k + q] = x[(s, t+q-p), i] or 0 */
@@ -119,7 +115,7 @@ static void col2im(int n, int T, int c, int k, const double *dcol, double *dx)
 static void conv_forward(const struct block *b, const double *theta, int n, const double *x,
                          double *y, double *act, double *ws)
 {
-	int T = b->in.len, R = n * T, c0 = b->in.width, c1 = (int)b->iopt[0], c2 = b->out.width, k = (int)b->iopt[1];
+	int T = b->in.len, R = n * T, c0 = b->in.width, c1 = (int)conv_cfg(b)->channels, c2 = b->out.width, k = (int)conv_cfg(b)->kernel;
 	const double *V = theta + b->tensors[0].off, *bias = theta + b->tensors[1].off, *U = theta + b->tensors[2].off;
 	double *z = act, *h = act + (size_t)R * c1, *col = ws;
 	size_t N = (size_t)R * c1;
@@ -138,7 +134,7 @@ static void conv_backward(const struct block *b, const double *theta, int n, con
                           double *dtheta, double *ws)
 {
 	(void)y;
-	int T = b->in.len, R = n * T, c0 = b->in.width, c1 = (int)b->iopt[0], c2 = b->out.width, k = (int)b->iopt[1];
+	int T = b->in.len, R = n * T, c0 = b->in.width, c1 = (int)conv_cfg(b)->channels, c2 = b->out.width, k = (int)conv_cfg(b)->kernel;
 	int cm = c0 > c1 ? c0 : c1;
 	const double *V = theta + b->tensors[0].off, *U = theta + b->tensors[2].off;
 	const double *z = act, *h = act + (size_t)R * c1;
@@ -167,7 +163,7 @@ static int conv_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
 	const struct tensor_view *V = &b->tensors[0], *bias = &b->tensors[1], *U = &b->tensors[2];
-	int c0 = b->in.width, c1 = (int)b->iopt[0], c2 = b->out.width, k = (int)b->iopt[1];
+	int c0 = b->in.width, c1 = (int)conv_cfg(b)->channels, c2 = b->out.width, k = (int)conv_cfg(b)->kernel;
 	for (int j = 0; j < c1; j++) {
 		char name[96];
 		snprintf(name, sizeof name, "%s.ch%d", b->name, j);
@@ -203,14 +199,6 @@ static int conv_laws(const struct model *m, int idx, struct qset *out)
 	return c1;
 }
 
-static void conv_describe(const struct block *b, char *buf, size_t len)
-{
-	if (b->iopt[2])
-		snprintf(buf, len, "channels=%ld kernel=%ld out=%ld", b->iopt[0], b->iopt[1], b->iopt[2]);
-	else
-		snprintf(buf, len, "channels=%ld kernel=%ld", b->iopt[0], b->iopt[1]);
-}
-
 const struct block_kind block_conv1d = {
 	.name = "conv1d",
 	.usage = "conv1d channels=C [kernel=3] [out=W]",
@@ -218,12 +206,13 @@ const struct block_kind block_conv1d = {
 	        "conv (U: W x C x k, no bias), 'same' zero padding ((k-1)/2 zeros on the left), "
 	        "W = input width d unless out= is given. Laws: per hidden channel j, "
 	        "sum ||V[j,:,:]||^2 + b_j^2 - sum ||U[:,j,:]||^2.",
-	.options = conv_opts,
-	.configure = conv_configure,
+	.opts = conv_opts,
+	.cfg_size = sizeof(struct conv_cfg),
+	.configure = block_opts_configure,
 	.setup = conv_setup,
 	.init = conv_init,
 	.forward = conv_forward,
 	.backward = conv_backward,
 	.laws = conv_laws,
-	.describe = conv_describe,
+	.describe = block_opts_describe,
 };

@@ -7,45 +7,34 @@
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 extern const struct block_kind block_dense;
-static const char *const dense_opts[] = { "bias", NULL };
+struct dense_cfg {
+	long width;   /* output width */
+	int bias;     /* 1: y = x W^T + b */
+};
+_Static_assert(sizeof(struct dense_cfg) <= NT_BLOCK_CFG, "dense_cfg fits in a block");
 
-static int dense_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, dense_opts, 1, err, len);
-	if (rc)
-		return rc;
-	long w;
-	if (argc < 1 || strchr(argv[0], '='))
-		return nt_err(err, len, NT_EINVAL, "dense: missing WIDTH (usage: %s)", b->kind->usage);
-	if (parse_long(argv[0], &w))
-		return nt_err(err, len, NT_EINVAL, "dense: WIDTH '%s' is not an integer", argv[0]);
-	if (w < 1 || w > NT_MAX_WIDTH)
-		return nt_err(err, len, NT_ERANGE, "dense: WIDTH %ld out of range 1..%d", w, NT_MAX_WIDTH);
-	b->iopt[0] = w;
-	b->iopt[1] = 1;
-	const char *bias = block_opt(argc, argv, "bias");
-	if (bias) {
-		if (!strcmp(bias, "on") || !strcmp(bias, "1") || !strcmp(bias, "true"))
-			b->iopt[1] = 1;
-		else if (!strcmp(bias, "off") || !strcmp(bias, "0") || !strcmp(bias, "false"))
-			b->iopt[1] = 0;
-		else
-			return nt_err(err, len, NT_EINVAL, "dense: bias must be on or off, not '%s'", bias);
-	}
-	return 0;
-}
+static const struct opt_spec dense_opts[] = {
+	{ .key = "WIDTH", .type = OPT_LONG, .off = offsetof(struct dense_cfg, width), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED, .help = "output width" },
+	{ .key = "bias", .type = OPT_BOOL, .off = offsetof(struct dense_cfg, bias), .def = 1,
+	  .help = "add the bias vector b" },
+	{ 0 }
+};
+
+static const struct dense_cfg *dense_cfg(const struct block *b) { return block_config(b); }
 
 static int dense_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
 	b->out.len = in.len;
-	b->out.width = (int)b->iopt[0];
+	b->out.width = (int)dense_cfg(b)->width;
 	block_add_tensor(b, "W", 2, b->out.width, in.width, 1);
-	if (b->iopt[1])
+	if (dense_cfg(b)->bias)
 		block_add_tensor(b, "b", 1, b->out.width, 1, 1);
 	return 0;
 }
@@ -140,23 +129,19 @@ static int dense_laws(const struct model *m, int idx, struct qset *out)
 	return 1;
 }
 
-static void dense_describe(const struct block *b, char *buf, size_t len)
-{
-	snprintf(buf, len, "%ld%s", b->iopt[0], b->iopt[1] ? "" : " bias=off");
-}
-
 const struct block_kind block_dense = {
 	.name = "dense",
 	.usage = "dense WIDTH [bias=on|off]",
 	.help = "Fully connected layer y = x W^T + b with W (WIDTH, in) and b (WIDTH); the input "
 	        "width is inferred. Two dense layers in a row form a deep linear net, whose law is "
 	        "the matrix W_l W_l^T + b_l b_l^T - W_{l+1}^T W_{l+1}.",
-	.options = dense_opts,
-	.configure = dense_configure,
+	.opts = dense_opts,
+	.cfg_size = sizeof(struct dense_cfg),
+	.configure = block_opts_configure,
 	.setup = dense_setup,
 	.init = dense_init,
 	.forward = dense_forward,
 	.backward = dense_backward,
 	.laws = dense_laws,
-	.describe = dense_describe,
+	.describe = block_opts_describe,
 };

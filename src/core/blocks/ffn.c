@@ -18,64 +18,47 @@
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 enum ffn_act { FFN_GELU, FFN_SILU, FFN_RELU };
 static const char *const ffn_act_names[] = { "gelu", "silu", "relu", NULL };
-static const char *const ffn_opts[] = { "hidden", "act", "out", "bias", NULL };
+struct ffn_cfg {
+	long hidden;   /* H */
+	long out;      /* output width; 0: the input width */
+	int act;       /* enum ffn_act */
+	int bias;      /* 1: b1 and b2 */
+};
+_Static_assert(sizeof(struct ffn_cfg) <= NT_BLOCK_CFG, "ffn_cfg fits in a block");
+
+static const struct opt_spec ffn_opts[] = {
+	{ .key = "hidden", .type = OPT_LONG, .off = offsetof(struct ffn_cfg, hidden), .lo = 1, .hi = NT_MAX_WIDTH, .flags = OPTF_REQUIRED,
+	  .meta = "H", .help = "hidden width" },
+	{ .key = "act", .type = OPT_ENUM, .off = offsetof(struct ffn_cfg, act), .names = ffn_act_names, .def = FFN_GELU, .flags = OPTF_SHOW,
+	  .help = "activation" },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct ffn_cfg, out), .lo = 1, .hi = NT_MAX_WIDTH, .sdef = "d", .meta = "W",
+	  .help = "output width (default: the input width d)" },
+	{ .key = "bias", .type = OPT_BOOL, .off = offsetof(struct ffn_cfg, bias), .def = 1, .help = "biases b1 and b2" },
+	{ 0 }
+};
+
+static const struct ffn_cfg *ffn_cfg(const struct block *b) { return block_config(b); }
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
-
-static int ffn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, ffn_opts, 0, err, len);
-	if (rc)
-		return rc;
-	const char *h = block_opt(argc, argv, "hidden"), *a = block_opt(argc, argv, "act");
-	const char *o = block_opt(argc, argv, "out"), *bias = block_opt(argc, argv, "bias");
-	long H, W = 0;
-	if (!h)
-		return nt_err(err, len, NT_EINVAL, "ffn: missing hidden=H (usage: %s)", b->kind->usage);
-	if (parse_long(h, &H) || H < 1 || H > NT_MAX_WIDTH)
-		return nt_err(err, len, NT_ERANGE, "ffn: hidden must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, h);
-	if (o && (parse_long(o, &W) || W < 1 || W > NT_MAX_WIDTH))
-		return nt_err(err, len, NT_ERANGE, "ffn: out must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, o);
-	b->iopt[0] = H;
-	b->iopt[1] = W;
-	b->iopt[2] = FFN_GELU;
-	b->iopt[3] = 1;
-	if (a) {
-		int k = -1;
-		for (int i = 0; ffn_act_names[i]; i++)
-			if (!strcmp(a, ffn_act_names[i]))
-				k = i;
-		if (k < 0)
-			return nt_err(err, len, NT_EINVAL, "ffn: act must be gelu, silu or relu, not '%s'", a);
-		b->iopt[2] = k;
-	}
-	if (bias) {
-		if (!strcmp(bias, "on"))
-			b->iopt[3] = 1;
-		else if (!strcmp(bias, "off"))
-			b->iopt[3] = 0;
-		else
-			return nt_err(err, len, NT_EINVAL, "ffn: bias must be on or off, not '%s'", bias);
-	}
-	return 0;
-}
 
 static int ffn_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
-	int H = (int)b->iopt[0];
+	const struct ffn_cfg *c = ffn_cfg(b);
+	int H = (int)c->hidden;
 	b->out.len = in.len;
-	b->out.width = b->iopt[1] ? (int)b->iopt[1] : in.width;
+	b->out.width = c->out ? (int)c->out : in.width;
 	block_add_tensor(b, "W1", 2, H, in.width, 1);
-	if (b->iopt[3])
+	if (c->bias)
 		block_add_tensor(b, "b1", 1, H, 1, 1);
 	block_add_tensor(b, "W2", 2, b->out.width, H, 1);
-	if (b->iopt[3])
+	if (c->bias)
 		block_add_tensor(b, "b2", 1, b->out.width, 1, 1);
 	b->act_per_sample = (size_t)in.len * 2 * H;
 	b->ws_per_sample = (size_t)in.len * H;
@@ -84,13 +67,13 @@ static int ffn_setup(struct block *b, struct shape in, char *err, size_t len)
 
 static void ffn_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
 {
-	int bias = (int)b->iopt[3];
+	int bias = ffn_cfg(b)->bias, H = (int)ffn_cfg(b)->hidden;
 	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
 	if (bias)
 		block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
-	block_init_normal(&b->tensors[bias ? 2 : 1], theta, (int)b->iopt[0], spec, r);
+	block_init_normal(&b->tensors[bias ? 2 : 1], theta, H, spec, r);
 	if (bias)
-		block_init_normal(&b->tensors[3], theta, (int)b->iopt[0], spec, r);
+		block_init_normal(&b->tensors[3], theta, H, spec, r);
 }
 
 /* x (R,d), W1 (H,d), b1 (H) -> z (R,H), a (R,H); W2 (o,H), b2 (o) -> y (R,o) */
@@ -98,7 +81,8 @@ static void ffn_forward(const struct block *b, const double *theta, int n, const
                         double *y, double *act, double *ws)
 {
 	(void)ws;
-	int R = n * b->in.len, d = b->in.width, H = (int)b->iopt[0], o = b->out.width, bias = (int)b->iopt[3];
+	const struct ffn_cfg *c = ffn_cfg(b);
+	int R = n * b->in.len, d = b->in.width, H = (int)c->hidden, o = b->out.width, bias = c->bias;
 	const double *W1 = theta + b->tensors[0].off, *W2 = theta + b->tensors[bias ? 2 : 1].off;
 	size_t N = (size_t)R * H;
 	double *z = act, *a = act + N;
@@ -108,7 +92,7 @@ static void ffn_forward(const struct block *b, const double *theta, int n, const
 			memcpy(z + (size_t)r * H, b1, (size_t)H * sizeof *z);
 	}
 	mm(0, 1, R, H, d, 1.0, x, W1, bias ? 1.0 : 0.0, z);
-	switch ((enum ffn_act)b->iopt[2]) {
+	switch ((enum ffn_act)c->act) {
 	case FFN_GELU: for (size_t i = 0; i < N; i++) a[i] = 0.5 * z[i] * (1.0 + erf(z[i] * M_SQRT1_2)); break;
 	case FFN_SILU: for (size_t i = 0; i < N; i++) a[i] = z[i] * sigm(z[i]); break;
 	case FFN_RELU: for (size_t i = 0; i < N; i++) a[i] = z[i] > 0 ? z[i] : 0.0; break;
@@ -126,7 +110,8 @@ static void ffn_backward(const struct block *b, const double *theta, int n, cons
                          double *dtheta, double *ws)
 {
 	(void)y;
-	int R = n * b->in.len, d = b->in.width, H = (int)b->iopt[0], o = b->out.width, bias = (int)b->iopt[3];
+	const struct ffn_cfg *c = ffn_cfg(b);
+	int R = n * b->in.len, d = b->in.width, H = (int)c->hidden, o = b->out.width, bias = c->bias;
 	const struct tensor_view *tW1 = &b->tensors[0], *tW2 = &b->tensors[bias ? 2 : 1];
 	size_t N = (size_t)R * H;
 	const double *z = act, *a = act + N;
@@ -139,7 +124,7 @@ static void ffn_backward(const struct block *b, const double *theta, int n, cons
 				db2[j] += dy[(size_t)r * o + j];
 	}
 	mm(0, 0, R, H, o, 1.0, dy, theta + tW2->off, 0.0, dz);          /* da = dy W2 */
-	switch ((enum ffn_act)b->iopt[2]) {
+	switch ((enum ffn_act)c->act) {
 	case FFN_GELU:
 		for (size_t i = 0; i < N; i++)
 			dz[i] *= 0.5 * (1.0 + erf(z[i] * M_SQRT1_2)) + z[i] * exp(-0.5 * z[i] * z[i]) * 0.3989422804014327;
@@ -170,9 +155,10 @@ static void ffn_backward(const struct block *b, const double *theta, int n, cons
 static int ffn_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
-	if (b->iopt[2] != FFN_RELU)
+	const struct ffn_cfg *c = ffn_cfg(b);
+	if (c->act != FFN_RELU)
 		return 0;
-	int H = (int)b->iopt[0], d = b->in.width, o = b->out.width, bias = (int)b->iopt[3];
+	int H = (int)c->hidden, d = b->in.width, o = b->out.width, bias = c->bias;
 	const struct tensor_view *W1 = &b->tensors[0], *b1 = bias ? &b->tensors[1] : NULL;
 	const struct tensor_view *W2 = &b->tensors[bias ? 2 : 1];
 	for (int j = 0; j < H; j++) {
@@ -213,15 +199,6 @@ static int ffn_laws(const struct model *m, int idx, struct qset *out)
 	return H;
 }
 
-static void ffn_describe(const struct block *b, char *buf, size_t len)
-{
-	char o[32] = "";
-	if (b->iopt[1])
-		snprintf(o, sizeof o, " out=%ld", b->iopt[1]);
-	snprintf(buf, len, "hidden=%ld act=%s%s%s", b->iopt[0], ffn_act_names[b->iopt[2]], o,
-	         b->iopt[3] ? "" : " bias=off");
-}
-
 const struct block_kind block_ffn = {
 	.name = "ffn",
 	.usage = "ffn hidden=H [act=gelu|silu|relu] [out=W] [bias=on|off]",
@@ -229,12 +206,13 @@ const struct block_kind block_ffn = {
 	        "W is the input width unless out= is given; act defaults to gelu (exact erf form). "
 	        "act=relu gives per hidden neuron j the law ||W1[j,:]||^2 + b1[j]^2 - ||W2[:,j]||^2; "
 	        "gelu and silu give no conservation laws.",
-	.options = ffn_opts,
-	.configure = ffn_configure,
+	.opts = ffn_opts,
+	.cfg_size = sizeof(struct ffn_cfg),
+	.configure = block_opts_configure,
 	.setup = ffn_setup,
 	.init = ffn_init,
 	.forward = ffn_forward,
 	.backward = ffn_backward,
 	.laws = ffn_laws,
-	.describe = ffn_describe,
+	.describe = block_opts_describe,
 };

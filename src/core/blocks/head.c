@@ -17,34 +17,30 @@
 #include "noether/model.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const head_opts[] = { "classes", NULL };
+struct head_cfg {
+	int type;       /* 0: softmax, the only type */
+	long classes;   /* C */
+};
+_Static_assert(sizeof(struct head_cfg) <= NT_BLOCK_CFG, "head_cfg fits in a block");
 
-static int head_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, head_opts, 1, err, len);
-	if (rc)
-		return rc;
-	if (argc >= 1 && !strchr(argv[0], '=') && strcmp(argv[0], "softmax"))
-		return nt_err(err, len, NT_EINVAL, "head: only 'softmax' heads exist, not '%s' (usage: %s)",
-		              argv[0], b->kind->usage);
-	const char *c = block_opt(argc, argv, "classes");
-	long C;
-	if (!c)
-		return nt_err(err, len, NT_EINVAL, "head: missing classes=C (usage: %s)", b->kind->usage);
-	if (parse_long(c, &C) || C < 2 || C > NT_MAX_WIDTH)
-		return nt_err(err, len, NT_ERANGE, "head: classes must be an integer in 2..%d, not '%s'", NT_MAX_WIDTH, c);
-	b->iopt[0] = C;
-	return 0;
-}
+static const char *const head_types[] = { "softmax", NULL };
+static const struct opt_spec head_opts[] = {
+	{ .key = "TYPE", .type = OPT_ENUM, .off = offsetof(struct head_cfg, type), .names = head_types,
+	  .flags = OPTF_POSITIONAL, .help = "softmax (the logits of cross-entropy)" },
+	{ .key = "classes", .type = OPT_LONG, .off = offsetof(struct head_cfg, classes), .lo = 2, .hi = NT_MAX_WIDTH,
+	  .flags = OPTF_REQUIRED, .meta = "C", .help = "number of classes" },
+	{ 0 }
+};
 
 static int head_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
 	b->out.len = in.len;
-	b->out.width = (int)b->iopt[0];
+	b->out.width = (int)((const struct head_cfg *)block_config(b))->classes;
 	block_add_tensor(b, "Theta", 2, b->out.width, in.width, 1);
 	block_add_tensor(b, "c", 1, b->out.width, 1, 1);
 	return 0;
@@ -115,11 +111,6 @@ static int head_laws(const struct model *m, int idx, struct qset *out)
 	return 2;
 }
 
-static void head_describe(const struct block *b, char *buf, size_t len)
-{
-	snprintf(buf, len, "softmax classes=%ld", b->iopt[0]);
-}
-
 const struct block_kind block_head = {
 	.name = "head",
 	.usage = "head softmax classes=C",
@@ -127,12 +118,13 @@ const struct block_kind block_head = {
 	        "for `loss cross-entropy`. Linear laws: each column sum sum_i Theta[i,j] and the bias "
 	        "sum sum_i c_i, because the cross-entropy gradient in z sums to zero over classes. With "
 	        "mse they fail the check and show as claimed - fails.",
-	.options = head_opts,
-	.configure = head_configure,
+	.opts = head_opts,
+	.cfg_size = sizeof(struct head_cfg),
+	.configure = block_opts_configure,
 	.setup = head_setup,
 	.init = head_init,
 	.forward = head_forward,
 	.backward = head_backward,
 	.laws = head_laws,
-	.describe = head_describe,
+	.describe = block_opts_describe,
 };

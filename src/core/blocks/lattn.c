@@ -21,43 +21,35 @@
 #include "noether/util.h"
 #include "seqmm.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 extern const struct block_kind block_dense;
-static const char *const lattn_opts[] = { "dk", NULL };
-enum { L_DK_OPT, L_CAUSAL, L_DK };
+struct lattn_cfg {
+	long dk_opt;   /* as given; 0: the input width */
+	int causal;
+	long dk;       /* in force, set by setup */
+};
+_Static_assert(sizeof(struct lattn_cfg) <= NT_BLOCK_CFG, "lattn_cfg fits in a block");
 
-static int lattn_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, lattn_opts, 1, err, len);
-	if (rc)
-		return rc;
-	b->iopt[L_DK_OPT] = 0;
-	b->iopt[L_CAUSAL] = 0;
-	for (int i = 0; i < argc; i++)
-		if (!strchr(argv[i], '=')) {
-			if (strcmp(argv[i], "causal"))
-				return nt_err(err, len, NT_EINVAL, "lattn: unexpected argument '%s' (usage: %s)", argv[i], b->kind->usage);
-			b->iopt[L_CAUSAL] = 1;
-		}
-	const char *v = block_opt(argc, argv, "dk");
-	if (v) {
-		if (parse_long(v, &b->iopt[L_DK_OPT]))
-			return nt_err(err, len, NT_EINVAL, "lattn: dk='%s' is not an integer", v);
-		if (b->iopt[L_DK_OPT] < 1 || b->iopt[L_DK_OPT] > NT_MAX_WIDTH)
-			return nt_err(err, len, NT_ERANGE, "lattn: dk=%ld out of range 1..%d", b->iopt[L_DK_OPT], NT_MAX_WIDTH);
-	}
-	return 0;
-}
+static const struct opt_spec lattn_opts[] = {
+	{ .key = "dk", .type = OPT_LONG, .off = offsetof(struct lattn_cfg, dk_opt), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "d", .help = "query/key width" },
+	{ .key = "causal", .type = OPT_FLAG, .off = offsetof(struct lattn_cfg, causal), .help = "mask j > i" },
+	{ 0 }
+};
+
+static const struct lattn_cfg *lattn_cfg(const struct block *b) { return block_config(b); }
 
 static int lattn_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	int T = in.len, d = in.width;
 	if (T > NT_MAX_SEQ)
 		return nt_err(err, len, NT_ERANGE, "sequence length %d exceeds the limit %d", T, NT_MAX_SEQ);
-	int dk = (int)(b->iopt[L_DK_OPT] ? b->iopt[L_DK_OPT] : d);
-	b->iopt[L_DK] = dk;
+	struct lattn_cfg *cf = block_config_mut(b);
+	int dk = (int)(cf->dk_opt ? cf->dk_opt : d);
+	cf->dk = dk;
 	b->out = in;
 	block_add_tensor(b, "Q", 2, d, dk, 1);
 	block_add_tensor(b, "K", 2, d, dk, 1);
@@ -79,7 +71,7 @@ static void lattn_forward(const struct block *b, const double *theta, int n, con
                           double *y, double *act, double *ws)
 {
 	(void)ws;
-	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[L_DK], R = n * T;
+	int T = b->in.len, d = b->in.width, dk = (int)lattn_cfg(b)->dk, R = n * T;
 	const double *Q = theta + b->tensors[0].off, *K = theta + b->tensors[1].off, *V = theta + b->tensors[2].off;
 	double *A = act, *B = A + (size_t)R * dk, *U = B + (size_t)R * dk, *S = U + (size_t)R * d;
 	mm(0, 0, R, dk, d, 1.0, x, Q, 0.0, A);
@@ -88,7 +80,7 @@ static void lattn_forward(const struct block *b, const double *theta, int n, con
 	for (int s = 0; s < n; s++) {
 		double *Ss = S + (size_t)s * T * T;
 		seq_mm(0, 1, T, T, dk, 1.0 / T, A + (size_t)s * T * dk, B + (size_t)s * T * dk, 0.0, Ss);
-		if (b->iopt[L_CAUSAL])
+		if (lattn_cfg(b)->causal)
 			for (int i = 0; i < T; i++)
 				for (int j = i + 1; j < T; j++)
 					Ss[(size_t)i * T + j] = 0.0;
@@ -101,7 +93,7 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
                            double *dtheta, double *ws)
 {
 	(void)y;
-	int T = b->in.len, d = b->in.width, dk = (int)b->iopt[L_DK], R = n * T;
+	int T = b->in.len, d = b->in.width, dk = (int)lattn_cfg(b)->dk, R = n * T;
 	const struct tensor_view *tQ = &b->tensors[0], *tK = &b->tensors[1], *tV = &b->tensors[2];
 	const double *A = act, *B = A + (size_t)R * dk, *U = B + (size_t)R * dk, *S = U + (size_t)R * d;
 	double *dA = ws, *dB = dA + (size_t)R * dk, *dU = dB + (size_t)R * dk, *dS = dU + (size_t)R * d;
@@ -109,7 +101,7 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 		const double *dys = dy + (size_t)s * T * d;
 		seq_mm(0, 1, T, T, d, 1.0, dys, U + (size_t)s * T * d, 0.0, dS);              /* dS = dy U^T */
 		seq_mm(1, 0, T, d, T, 1.0, S + (size_t)s * T * T, dys, 0.0, dU + (size_t)s * T * d); /* dU = S^T dy */
-		if (b->iopt[L_CAUSAL])
+		if (lattn_cfg(b)->causal)
 			for (int i = 0; i < T; i++)
 				for (int j = i + 1; j < T; j++)
 					dS[(size_t)i * T + j] = 0.0;
@@ -158,7 +150,7 @@ static int lattn_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
 	const struct tensor_view *Q = &b->tensors[0], *K = &b->tensors[1], *V = &b->tensors[2];
-	int d = b->in.width, dk = (int)b->iopt[L_DK], c = 0;
+	int d = b->in.width, dk = (int)lattn_cfg(b)->dk, c = 0;
 	char name[96];
 	snprintf(name, sizeof name, "%s.qk", b->name);
 	struct quantity *q = quantity_new(name, QK_QUADRATIC, dk * (dk + 1) / 2);
@@ -187,19 +179,11 @@ static int lattn_laws(const struct model *m, int idx, struct qset *out)
 	return 2 + lattn_next_dense_law(m, idx, out);
 }
 
-static void lattn_describe(const struct block *b, char *buf, size_t len)
-{
-	char dk[24] = "";
-	if (b->iopt[L_DK_OPT])
-		snprintf(dk, sizeof dk, "dk=%ld", b->iopt[L_DK_OPT]);
-	snprintf(buf, len, "%s%s%s", dk, dk[0] && b->iopt[L_CAUSAL] ? " " : "", b->iopt[L_CAUSAL] ? "causal" : "");
-}
-
 /* Per sample: A B^T and S U forward (2T²(dk+d)), twice that backward. */
 static double lattn_flops(const struct block *b)
 {
 	double T = b->in.len;
-	return 6.0 * T * T * (double)(b->iopt[L_DK] + b->in.width);
+	return 6.0 * T * T * (double)(lattn_cfg(b)->dk + b->in.width);
 }
 
 const struct block_kind block_lattn = {
@@ -208,13 +192,14 @@ const struct block_kind block_lattn = {
 	.help = "Unnormalized (lightning) attention y = (1/T) M∘((X Q)(X K)^T) (X V), Q,K (d,dk), "
 	        "V (d,d), no softmax and no output projection; causal masks j > i. A polynomial "
 	        "(tensorizable) block. Laws: Q^TQ - K^TK and ||Q||^2 - ||V||^2.",
-	.options = lattn_opts,
-	.configure = lattn_configure,
+	.opts = lattn_opts,
+	.cfg_size = sizeof(struct lattn_cfg),
+	.configure = block_opts_configure,
 	.setup = lattn_setup,
 	.init = lattn_init,
 	.forward = lattn_forward,
 	.backward = lattn_backward,
 	.laws = lattn_laws,
-	.describe = lattn_describe,
+	.describe = block_opts_describe,
 	.flops = lattn_flops,
 };

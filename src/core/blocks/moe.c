@@ -36,59 +36,80 @@
 #include "noether/util.h"
 #include "glu.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 enum gate { GATE_SOFTMAX, GATE_TOPK, GATE_NSIGMOID };
-static const char *const moe_opts[] = { "experts", "hidden", "gate", "out", NULL };
 #define MOE_MAX_EXPERTS 16
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 
-static int moe_configure(struct block *b, int argc, char **argv, char *err, size_t len)
+struct moe_cfg {
+	long experts;   /* E */
+	long hidden;    /* H of each SwiGLU expert */
+	int gate;       /* enum gate */
+	long k;         /* K of gate=topk:K (0 otherwise) */
+	long out;       /* output width; 0: the input width */
+};
+_Static_assert(sizeof(struct moe_cfg) <= NT_BLOCK_CFG, "moe_cfg fits in a block");
+
+static const struct moe_cfg *moe_cfg(const struct block *b) { return block_config(b); }
+
+/* gate=softmax|nsigmoid|topk:K; K against experts is checked by moe_check */
+static int gate_parse(const char *v, void *cfg, char *err, size_t len)
 {
-	int rc = block_check_opts(b, argc, argv, moe_opts, 0, err, len);
-	if (rc)
-		return rc;
-	const char *e = block_opt(argc, argv, "experts"), *h = block_opt(argc, argv, "hidden");
-	const char *g = block_opt(argc, argv, "gate"), *o = block_opt(argc, argv, "out");
-	long E, H, K = 0, W = 0;
-	if (!e || !h)
-		return nt_err(err, len, NT_EINVAL, "moe: missing %s (usage: %s)", e ? "hidden=H" : "experts=E", b->kind->usage);
-	if (parse_long(e, &E) || E < 2 || E > MOE_MAX_EXPERTS)
-		return nt_err(err, len, NT_ERANGE, "moe: experts must be an integer in 2..%d, not '%s'", MOE_MAX_EXPERTS, e);
-	if (parse_long(h, &H) || H < 1 || H > NT_MAX_WIDTH)
-		return nt_err(err, len, NT_ERANGE, "moe: hidden must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, h);
-	if (o && (parse_long(o, &W) || W < 1 || W > NT_MAX_WIDTH))
-		return nt_err(err, len, NT_ERANGE, "moe: out must be an integer in 1..%d, not '%s'", NT_MAX_WIDTH, o);
-	enum gate gk = GATE_SOFTMAX;
-	if (g) {
-		if (!strcmp(g, "softmax"))
-			gk = GATE_SOFTMAX;
-		else if (!strcmp(g, "nsigmoid"))
-			gk = GATE_NSIGMOID;
-		else if (!strncmp(g, "topk:", 5)) {
-			gk = GATE_TOPK;
-			if (parse_long(g + 5, &K) || K < 2 || K >= E)
-				return nt_err(err, len, NT_ERANGE, "moe: gate=topk:K needs an integer K with 2 <= K < experts (%ld), not '%s'",
-				              E, g + 5);
-		} else
-			return nt_err(err, len, NT_EINVAL, "moe: gate must be softmax, topk:K or nsigmoid, not '%s'", g);
-	}
-	b->iopt[0] = E;
-	b->iopt[1] = H;
-	b->iopt[2] = gk;
-	b->iopt[3] = K;
-	b->iopt[4] = W;
+	struct moe_cfg *c = cfg;
+	c->k = 0;
+	if (!strcmp(v, "softmax"))
+		c->gate = GATE_SOFTMAX;
+	else if (!strcmp(v, "nsigmoid"))
+		c->gate = GATE_NSIGMOID;
+	else if (!strncmp(v, "topk:", 5)) {
+		c->gate = GATE_TOPK;
+		if (parse_long(v + 5, &c->k))
+			return nt_err(err, len, NT_EINVAL, "gate=topk:K needs an integer K with 2 <= K < experts, not '%s'", v + 5);
+	} else
+		return nt_err(err, len, NT_EINVAL, "gate must be softmax, topk:K or nsigmoid, not '%s'", v);
+	return 0;
+}
+
+static void gate_print(const void *cfg, char *buf, size_t len)
+{
+	const struct moe_cfg *c = cfg;
+	if (c->gate == GATE_TOPK)
+		snprintf(buf, len, "topk:%ld", c->k);
+	else
+		snprintf(buf, len, "%s", c->gate == GATE_SOFTMAX ? "softmax" : "nsigmoid");
+}
+
+static const struct opt_spec moe_opts[] = {
+	{ .key = "experts", .type = OPT_LONG, .off = offsetof(struct moe_cfg, experts), .lo = 2, .hi = MOE_MAX_EXPERTS,
+	  .flags = OPTF_REQUIRED, .meta = "E", .help = "number of experts" },
+	{ .key = "hidden", .type = OPT_LONG, .off = offsetof(struct moe_cfg, hidden), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .flags = OPTF_REQUIRED, .meta = "H", .help = "hidden width of each SwiGLU expert" },
+	{ .key = "gate", .type = OPT_CUSTOM, .off = offsetof(struct moe_cfg, gate), .sdef = "softmax", .flags = OPTF_SHOW,
+	  .meta = "softmax|topk:K|nsigmoid", .help = "gating", .parse = gate_parse, .print = gate_print },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct moe_cfg, out), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "d", .meta = "W", .help = "output width (default: the input width d)" },
+	{ 0 }
+};
+
+static int moe_check(struct block *b, char *err, size_t len)
+{
+	const struct moe_cfg *c = moe_cfg(b);
+	if (c->gate == GATE_TOPK && (c->k < 2 || c->k >= c->experts))
+		return nt_err(err, len, NT_ERANGE, "moe: gate=topk:K needs an integer K with 2 <= K < experts (%ld), not '%ld'",
+		              c->experts, c->k);
 	return 0;
 }
 
 static int moe_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
-	int E = (int)b->iopt[0], H = (int)b->iopt[1];
+	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden;
 	b->out.len = in.len;
-	b->out.width = b->iopt[4] ? (int)b->iopt[4] : in.width;
+	b->out.width = moe_cfg(b)->out ? (int)moe_cfg(b)->out : in.width;
 	int o = b->out.width;
 	block_add_tensor(b, "W", 2, E, in.width, 1);
 	for (int e = 0; e < E; e++) {
@@ -107,7 +128,7 @@ static int moe_setup(struct block *b, struct shape in, char *err, size_t len)
 
 static void moe_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
 {
-	int E = (int)b->iopt[0], H = (int)b->iopt[1];
+	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden;
 	block_init_normal(&b->tensors[0], theta, b->in.width, spec, r);
 	for (int e = 0; e < E; e++) {
 		block_init_normal(&b->tensors[1 + 3 * e], theta, H, spec, r);
@@ -166,7 +187,7 @@ struct moe_act { double *l, *g, *mask, *u, *v, *h, *ye; };
 
 static struct moe_act moe_act_of(const struct block *b, int R, double *act)
 {
-	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
+	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width;
 	struct moe_act a;
 	size_t RE = (size_t)R * E, RH = (size_t)R * H;
 	a.l = act;
@@ -208,7 +229,7 @@ struct moe_ws { double *dE, *gws, *dg, *dl, *xg, *dxg; int *list; };
 
 static struct moe_ws moe_ws_of(const struct block *b, int R, double *ws)
 {
-	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width, d = b->in.width;
+	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width, d = b->in.width;
 	struct moe_ws w;
 	w.dE = ws;
 	w.gws = w.dE + (size_t)R * o;
@@ -225,13 +246,13 @@ static struct moe_ws moe_ws_of(const struct block *b, int R, double *ws)
 static void moe_forward(const struct block *b, const double *theta, int n, const double *x,
                         double *y, double *act, double *ws)
 {
-	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
-	enum gate gk = (enum gate)b->iopt[2];
+	int R = n * b->in.len, d = b->in.width, E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width;
+	enum gate gk = (enum gate)moe_cfg(b)->gate;
 	struct moe_act a = moe_act_of(b, R, act);
 	struct moe_ws w = moe_ws_of(b, R, ws);
 	size_t RH = (size_t)R * H, Ro = (size_t)R * o;
 	mm(0, 1, R, E, d, 1.0, x, theta + b->tensors[0].off, 0.0, a.l);
-	gate_rows(gk, R, E, (int)b->iopt[3], a.l, a.g, a.mask);
+	gate_rows(gk, R, E, (int)moe_cfg(b)->k, a.l, a.g, a.mask);
 	memset(y, 0, Ro * sizeof *y);
 	int nes[MOE_MAX_EXPERTS];
 	rows_of(a.mask, R, E, w.list, nes);
@@ -266,8 +287,8 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
                          double *dtheta, double *ws)
 {
 	(void)y;
-	int R = n * b->in.len, d = b->in.width, E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width;
-	enum gate gk = (enum gate)b->iopt[2];
+	int R = n * b->in.len, d = b->in.width, E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width;
+	enum gate gk = (enum gate)moe_cfg(b)->gate;
 	struct moe_act a = moe_act_of(b, R, (double *)act);
 	struct moe_ws w = moe_ws_of(b, R, ws);
 	size_t RH = (size_t)R * H, Ro = (size_t)R * o;
@@ -345,7 +366,7 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 static int moe_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
-	int E = (int)b->iopt[0], H = (int)b->iopt[1], o = b->out.width, d = b->in.width, nl = 0;
+	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width, d = b->in.width, nl = 0;
 	const struct tensor_view *W = &b->tensors[0];
 	char name[96];
 	for (int e = 0; e < E; e++) {
@@ -356,7 +377,7 @@ static int moe_laws(const struct model *m, int idx, struct qset *out)
 	snprintf(name, sizeof name, "%s.gate", b->name);
 	struct quantity *q = quantity_new(name, QK_LINEAR, d);
 	snprintf(q->formula, sizeof q->formula, "sum_e %s[e,:] (%d-vector; claimed for %s gating)", W->name, d,
-	         gname[b->iopt[2]]);
+	         gname[moe_cfg(b)->gate]);
 	q->block = idx;
 	struct quantity *c = quantity_new("", QK_LINEAR, d);
 	snprintf(c->name, sizeof c->name, "%s.gate.W0", b->name);
@@ -373,25 +394,13 @@ static int moe_laws(const struct model *m, int idx, struct qset *out)
 	return nl + 1;
 }
 
-static void moe_describe(const struct block *b, char *buf, size_t len)
-{
-	char g[24], o[24] = "";
-	if (b->iopt[2] == GATE_TOPK)
-		snprintf(g, sizeof g, "topk:%ld", b->iopt[3]);
-	else
-		snprintf(g, sizeof g, "%s", b->iopt[2] == GATE_SOFTMAX ? "softmax" : "nsigmoid");
-	if (b->iopt[4])
-		snprintf(o, sizeof o, " out=%ld", b->iopt[4]);
-	snprintf(buf, len, "experts=%ld hidden=%ld gate=%s%s", b->iopt[0], b->iopt[1], g, o);
-}
-
 /* Beyond the 6·nparam·len the model charges: under top-k each row runs K of
  * the E experts, so (E - K)/E of the expert parameter work is not done (a
  * negative correction); softmax and nsigmoid run every expert on every row. */
 static double moe_flops(const struct block *b)
 {
-	int E = (int)b->iopt[0], K = (int)b->iopt[3];
-	if (b->iopt[2] != GATE_TOPK)
+	int E = (int)moe_cfg(b)->experts, K = (int)moe_cfg(b)->k;
+	if (moe_cfg(b)->gate != GATE_TOPK)
 		return 0.0;
 	double expert_params = (double)b->nparam - (double)b->tensors[0].size;
 	double per_param = b->index ? 6.0 : 4.0;   /* as model_flops_per_sample: no ∂x for the first block */
@@ -406,13 +415,15 @@ const struct block_kind block_moe = {
 	        "the lower index, gradients through the selected experts only) or nsigmoid "
 	        "(sigma(W_e x) / sum_p sigma(W_p x)). Laws: each expert's SwiGLU laws, and the claimed "
 	        "gating law sum_e W_e, which holds for softmax and top-k and fails for nsigmoid.",
-	.options = moe_opts,
-	.configure = moe_configure,
+	.opts = moe_opts,
+	.cfg_size = sizeof(struct moe_cfg),
+	.configure = block_opts_configure,
+	.check = moe_check,
 	.setup = moe_setup,
 	.init = moe_init,
 	.forward = moe_forward,
 	.backward = moe_backward,
 	.laws = moe_laws,
-	.describe = moe_describe,
+	.describe = block_opts_describe,
 	.flops = moe_flops,
 };

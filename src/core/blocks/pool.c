@@ -7,12 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const pool_opts[] = { NULL };
-
-static int pool_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	return block_check_opts(b, argc, argv, pool_opts, 0, err, len);
-}
+static const struct opt_spec pool_opts[] = { { 0 } };
 
 static int pool_setup(struct block *b, struct shape in, char *err, size_t len)
 {
@@ -65,8 +60,9 @@ const struct block_kind block_pool = {
 	.usage = "pool",
 	.help = "Mean over the positions of each sequence: (n*len, d) -> (n, d). Put it before "
 	        "the classification head of a sequence model (data seqcls). No parameters, no laws.",
-	.options = pool_opts,
-	.configure = pool_configure,
+	.opts = pool_opts,
+	.configure = block_opts_configure,
+	.describe = block_opts_describe,
 	.setup = pool_setup,
 	.forward = pool_forward,
 	.backward = pool_backward,

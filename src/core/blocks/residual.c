@@ -18,7 +18,7 @@
  * Invariants: priv is an inner struct model (not built: this file does its layout);
  * inner tensor offsets are relative to the residual block's param_off; act holds,
  * per inner block, its output then its own act; ws holds two gradient buffers of
- * gmax doubles per sample (iopt[0]) and then the largest inner workspace. */
+ * gmax doubles per sample (the config) and then the largest inner workspace. */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/linalg.h"
@@ -28,6 +28,13 @@
 #include <string.h>
 
 #define RES_MAX_WORDS 32
+
+struct residual_cfg {
+	long gmax;   /* doubles per sample of one inner gradient buffer, set by setup */
+};
+_Static_assert(sizeof(struct residual_cfg) <= NT_BLOCK_CFG, "residual_cfg fits in a block");
+
+static long gmax_of(const struct block *b) { return ((const struct residual_cfg *)block_config(b))->gmax; }
 
 static void residual_destroy(struct block *b)
 {
@@ -138,7 +145,7 @@ static int residual_setup(struct block *b, struct shape in, char *err, size_t le
 		              "output shape to equal the input shape (make the last inner block %d wide)",
 		              in.len, in.width, s.len, s.width, in.width);
 	b->out = in;
-	b->iopt[0] = (long)gmax;
+	((struct residual_cfg *)block_config_mut(b))->gmax = (long)gmax;
 	b->act_per_sample = act;
 	b->ws_per_sample = 2 * gmax + wsp;
 	b->ws_fixed = wsf;
@@ -177,7 +184,7 @@ static void residual_forward(const struct block *b, const double *theta, int n, 
 {
 	const struct model *im = b->priv;
 	const double *th = theta + b->param_off, *in = x;
-	double *iws = ws + 2 * (size_t)b->iopt[0] * n;
+	double *iws = ws + 2 * (size_t)gmax_of(b) * n;
 	for (int i = 0; i < im->nblocks; i++) {
 		const struct block *ib = &im->blocks[i];
 		double *o, *a;
@@ -197,7 +204,7 @@ static void residual_backward(const struct block *b, const double *theta, int n,
 	(void)y;
 	const struct model *im = b->priv;
 	const double *th = theta + b->param_off, *g = dy;
-	size_t G = (size_t)b->iopt[0] * n;
+	size_t G = (size_t)gmax_of(b) * n;
 	double *gb[2] = { ws, ws + G }, *iws = ws + 2 * G, *dth = dtheta + b->param_off;
 	int pp = 0;
 	for (int i = im->nblocks - 1; i >= 0; i--) {
@@ -258,8 +265,7 @@ static void residual_describe(const struct block *b, char *buf, size_t len)
 	for (int i = 0; i < im->nblocks && p < len; i++) {
 		const struct block *ib = &im->blocks[i];
 		char d[256] = "";
-		if (ib->kind->describe)
-			ib->kind->describe(ib, d, sizeof d);
+		block_describe(ib, d, sizeof d);
 		p += (size_t)snprintf(buf + p, len - p, "%s %s%s%s", i ? " ," : "", ib->kind->name, d[0] ? " " : "", d);
 	}
 	if (p < len)
@@ -274,7 +280,7 @@ const struct block_kind block_residual = {
 	        "block must give back the input width. Tensors are named layerN.residual.KINDk.T. "
 	        "Laws: exactly those of g (a relu between two inner dense layers gives per-neuron "
 	        "laws); nothing that straddles the skip connection.",
-	.options = NULL,
+	.cfg_size = sizeof(struct residual_cfg),
 	.configure = residual_configure,
 	.setup = residual_setup,
 	.init = residual_init,

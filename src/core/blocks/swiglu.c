@@ -17,10 +17,25 @@
 #include "noether/util.h"
 #include "glu.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const swiglu_opts[] = { "hidden", "out", NULL };
+struct swiglu_cfg {
+	long hidden;   /* H */
+	long out;      /* output width; 0: the input width */
+};
+_Static_assert(sizeof(struct swiglu_cfg) <= NT_BLOCK_CFG, "swiglu_cfg fits in a block");
+
+static const struct opt_spec swiglu_opts[] = {
+	{ .key = "hidden", .type = OPT_LONG, .off = offsetof(struct swiglu_cfg, hidden), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .flags = OPTF_REQUIRED, .meta = "H", .help = "hidden width" },
+	{ .key = "out", .type = OPT_LONG, .off = offsetof(struct swiglu_cfg, out), .lo = 1, .hi = NT_MAX_WIDTH,
+	  .sdef = "d", .meta = "W", .help = "output width (default: the input width d)" },
+	{ 0 }
+};
+
+static const struct swiglu_cfg *swiglu_cfg(const struct block *b) { return block_config(b); }
 
 /* x (R,d), B,C (H,d), A (o,H) -> u,v,h (R,H), y (R,o). Cloned for AVX2 and
  * AVX-512 (chosen at load time; the same results): the elementwise loops run
@@ -100,44 +115,12 @@ int glu_laws(const struct tensor_view *A, const struct tensor_view *C, int H, in
 	return H;
 }
 
-static int int_opt(const struct block *b, int argc, char **argv, const char *key, long lo, long hi,
-                   long *v, char *err, size_t len)
-{
-	const char *s = block_opt(argc, argv, key);
-	if (!s)
-		return 1;
-	if (parse_long(s, v))
-		return nt_err(err, len, NT_EINVAL, "%s: %s must be an integer, not '%s'", b->kind->name, key, s);
-	if (*v < lo || *v > hi)
-		return nt_err(err, len, NT_ERANGE, "%s: %s=%ld out of range %ld..%ld", b->kind->name, key, *v, lo, hi);
-	return 0;
-}
-
-static int swiglu_configure(struct block *b, int argc, char **argv, char *err, size_t len)
-{
-	int rc = block_check_opts(b, argc, argv, swiglu_opts, 0, err, len);
-	if (rc)
-		return rc;
-	long H = 0, o = 0;
-	rc = int_opt(b, argc, argv, "hidden", 1, NT_MAX_WIDTH, &H, err, len);
-	if (rc < 0)
-		return rc;
-	if (rc > 0)
-		return nt_err(err, len, NT_EINVAL, "swiglu: missing hidden=H (usage: %s)", b->kind->usage);
-	rc = int_opt(b, argc, argv, "out", 1, NT_MAX_WIDTH, &o, err, len);
-	if (rc < 0)
-		return rc;
-	b->iopt[0] = H;
-	b->iopt[1] = rc > 0 ? 0 : o;   /* 0: same as the input width */
-	return 0;
-}
-
 static int swiglu_setup(struct block *b, struct shape in, char *err, size_t len)
 {
 	(void)err; (void)len;
-	int H = (int)b->iopt[0];
+	int H = (int)swiglu_cfg(b)->hidden;
 	b->out.len = in.len;
-	b->out.width = b->iopt[1] ? (int)b->iopt[1] : in.width;
+	b->out.width = swiglu_cfg(b)->out ? (int)swiglu_cfg(b)->out : in.width;
 	block_add_tensor(b, "A", 2, b->out.width, H, 1);
 	block_add_tensor(b, "B", 2, H, in.width, 1);
 	block_add_tensor(b, "C", 2, H, in.width, 1);
@@ -148,7 +131,7 @@ static int swiglu_setup(struct block *b, struct shape in, char *err, size_t len)
 
 static void swiglu_init(const struct block *b, double *theta, const struct init_spec *spec, struct rng *r)
 {
-	block_init_normal(&b->tensors[0], theta, (int)b->iopt[0], spec, r);
+	block_init_normal(&b->tensors[0], theta, (int)swiglu_cfg(b)->hidden, spec, r);
 	block_init_normal(&b->tensors[1], theta, b->in.width, spec, r);
 	block_init_normal(&b->tensors[2], theta, b->in.width, spec, r);
 }
@@ -157,7 +140,7 @@ static void swiglu_forward(const struct block *b, const double *theta, int n, co
                            double *y, double *act, double *ws)
 {
 	(void)ws;
-	int R = n * b->in.len, H = (int)b->iopt[0];
+	int R = n * b->in.len, H = (int)swiglu_cfg(b)->hidden;
 	size_t N = (size_t)R * H;
 	glu_forward(R, b->in.width, H, b->out.width, theta + b->tensors[0].off, theta + b->tensors[1].off,
 	            theta + b->tensors[2].off, x, act, act + N, act + 2 * N, act + 3 * N, y, 0.0);
@@ -168,7 +151,7 @@ static void swiglu_backward(const struct block *b, const double *theta, int n, c
                             double *dtheta, double *ws)
 {
 	(void)y;
-	int R = n * b->in.len, H = (int)b->iopt[0];
+	int R = n * b->in.len, H = (int)swiglu_cfg(b)->hidden;
 	size_t N = (size_t)R * H;
 	glu_backward(R, b->in.width, H, b->out.width, theta + b->tensors[0].off, theta + b->tensors[1].off,
 	             theta + b->tensors[2].off, x, act, act + N, act + 2 * N, act + 3 * N, dy,
@@ -179,16 +162,8 @@ static void swiglu_backward(const struct block *b, const double *theta, int n, c
 static int swiglu_laws(const struct model *m, int idx, struct qset *out)
 {
 	const struct block *b = &m->blocks[idx];
-	return glu_laws(&b->tensors[0], &b->tensors[2], (int)b->iopt[0], b->out.width, b->in.width,
+	return glu_laws(&b->tensors[0], &b->tensors[2], (int)swiglu_cfg(b)->hidden, b->out.width, b->in.width,
 	                b->name, idx, out);
-}
-
-static void swiglu_describe(const struct block *b, char *buf, size_t len)
-{
-	if (b->iopt[1])
-		snprintf(buf, len, "hidden=%ld out=%ld", b->iopt[0], b->iopt[1]);
-	else
-		snprintf(buf, len, "hidden=%ld", b->iopt[0]);
 }
 
 const struct block_kind block_swiglu = {
@@ -198,12 +173,13 @@ const struct block_kind block_swiglu = {
 	        "biases; the output width W is the input width d unless out= is given. Laws: per "
 	        "hidden unit i, ||C[i,:]||^2 - ||A[:,i]||^2 (rescale row i of C by t and column i "
 	        "of A by 1/t). The SiLU branch B has none.",
-	.options = swiglu_opts,
-	.configure = swiglu_configure,
+	.opts = swiglu_opts,
+	.cfg_size = sizeof(struct swiglu_cfg),
+	.configure = block_opts_configure,
 	.setup = swiglu_setup,
 	.init = swiglu_init,
 	.forward = swiglu_forward,
 	.backward = swiglu_backward,
 	.laws = swiglu_laws,
-	.describe = swiglu_describe,
+	.describe = block_opts_describe,
 };
