@@ -23,8 +23,11 @@
  *    (act_per_sample*n doubles). Must not allocate.
  *  - backward: given dy, ADDS ∂L/∂θ into dtheta (full θ layout) and WRITES dx
  *    (skip when dx == NULL). ws holds ws_per_sample*n + ws_fixed doubles.
- *  - laws: appends catalogue laws (role QR_CANDIDATE) and contrasts for laws
- *    that involve block idx of model m; may look at neighbouring blocks.
+ *  - declare: says which slices of the block's tensors scale together per unit,
+ *    which products are Gram-invariant, which entries sum to a conserved
+ *    quantity, and through which slices the block reads and writes its features
+ *    (lawbuild.h). It never looks at other blocks: laws between neighbours are
+ *    derived from their declarations and `pass`.
  */
 #ifndef NOETHER_BLOCK_H
 #define NOETHER_BLOCK_H
@@ -55,6 +58,13 @@ struct init_spec {
 
 struct model;
 struct block;
+struct law_decls;
+
+/* How a block passes its input features on, for laws between its neighbours. */
+enum block_pass {
+	PASS_NONE,    /* no symmetry of the features crosses the block */
+	PASS_SCALE    /* elementwise σ(λz) = λ^p σ(z), λ > 0 (p = positive_homogeneous) */
+};
 
 struct block_kind {
 	const char *name;
@@ -64,6 +74,8 @@ struct block_kind {
 	size_t cfg_size;            /* sizeof that struct, <= NT_BLOCK_CFG */
 	int positive_homogeneous;   /* activation: σ(λz) = λ^p σ(z) for λ>0; p here (0: no) */
 	int is_activation;          /* elementwise, no parameters */
+	enum block_pass pass;       /* how features pass through (PASS_SCALE: per feature) */
+	int tensorizable;           /* polynomial in θ and x as the data-symmetry theory needs */
 	/* Parse options (argv after the kind name); block_opts_configure for most. */
 	int (*configure)(struct block *b, int argc, char **argv, char *err, size_t errlen);
 	/* Optional: cross-option checks after block_opts_configure parsed them. */
@@ -75,7 +87,9 @@ struct block_kind {
 	void (*backward)(const struct block *b, const double *theta, int n,
 	                 const double *x, const double *y, const double *act,
 	                 const double *dy, double *dx, double *dtheta, double *ws);
-	int (*laws)(const struct model *m, int idx, struct qset *out);
+	void (*declare)(const struct block *b, struct law_decls *d);   /* may be NULL: no laws */
+	/* Composite blocks (residual): the inner chain, whose laws are the block's. */
+	const struct model *(*inner)(const struct block *b);
 	void (*destroy)(struct block *b);   /* frees priv; may be NULL */
 	/* Describe the options for `show` and `save session` (re-parsable);
 	 * block_opts_describe for a kind with an option table. */

@@ -71,8 +71,10 @@ const struct tensor_view *model_find_tensor(const struct model *m, const char *n
 double model_flops_per_sample(const struct model *m);
 /* Human-readable name of parameter index i: "layer1.dense.W[3,4]". */
 void model_param_name(const struct model *m, size_t i, char *buf, size_t len);
-/* Catalogue laws and contrasts of the whole model (roles QR_CANDIDATE/QR_CONTRAST). */
+/* Catalogue laws and contrasts of the whole model (roles QR_CANDIDATE/QR_CONTRAST):
+ * the laws built from the blocks' declarations (lawbuild_model), then each
+ * tensor's squared norm as a contrast. */
 void model_laws(const struct model *m, struct qset *out);
-/* Is the model tensorizable (polynomial in θ and x: dense, quadratic, lattn)? */
+/* Is the model tensorizable (every block kind says so: dense, quadratic, lattn)? */
 int model_tensorizable(const struct model *m);
 #endif

@@ -5,6 +5,7 @@
  * Invariant after a successful build: block b's tensors are consecutive in θ
  * starting at blocks[b].param_off, blocks in order, total nparams. */
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,9 +253,7 @@ double model_flops_per_sample(const struct model *m)
 
 void model_laws(const struct model *m, struct qset *out)
 {
-	for (int i = 0; i < m->nblocks; i++)
-		if (m->blocks[i].kind->laws)
-			m->blocks[i].kind->laws(m, i, out);
+	lawbuild_model(m, 0, -1, out);
 	/* contrasts: every tensor's squared norm */
 	for (int i = 0; i < m->nblocks; i++)
 		for (int t = 0; t < m->blocks[i].ntensors; t++) {
@@ -273,10 +272,8 @@ void model_laws(const struct model *m, struct qset *out)
 
 int model_tensorizable(const struct model *m)
 {
-	for (int i = 0; i < m->nblocks; i++) {
-		const char *k = m->blocks[i].kind->name;
-		if (strcmp(k, "dense") && strcmp(k, "quadratic") && strcmp(k, "lattn"))
+	for (int i = 0; i < m->nblocks; i++)
+		if (!m->blocks[i].kind->tensorizable)
 			return 0;
-	}
 	return 1;
 }

@@ -4,11 +4,12 @@
  * `const struct block_kind`. x (R, w) -> y (R, w).
  *
  * Laws: an activation positively homogeneous of degree p (σ(λz) = λ^p σ(z),
- * λ > 0: relu and leaky-relu p=1, quadratic p=2) between two dense layers gives,
+ * λ > 0: relu and leaky-relu p=1, quadratic p=2) says so (pass = PASS_SCALE);
+ * between a block that writes its features linearly and one that reads them
+ * linearly (two dense layers, dense and the softmax head) the model derives,
  * per hidden neuron j,
  *     ||W_in[j,:]||² + b_in[j]² - p ||W_out[:,j]||²
- * (the rescaling w_in → λ w_in, w_out → λ^-p w_out leaves f unchanged). The
- * outgoing layer may also be the softmax head (its Θ is laid out like W). */
+ * (the rescaling w_in → λ w_in, w_out → λ^-p w_out leaves f unchanged). */
 #include "noether/block.h"
 #include "noether/model.h"
 #include "noether/util.h"
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct block_kind block_dense, block_head;
 enum act { A_RELU, A_LEAKY, A_TANH, A_SIGMOID, A_GELU, A_SILU, A_QUAD };
 
 struct act_cfg {
@@ -121,78 +121,19 @@ static void act_backward(const struct block *b, const double *theta, int n, cons
 	}
 }
 
-static int act_laws(const struct model *m, int idx, struct qset *out)
-{
-	const struct block *b = &m->blocks[idx];
-	double p = b->kind->positive_homogeneous;
-	if (p <= 0 || idx == 0 || idx + 1 >= m->nblocks)
-		return 0;
-	const struct block *a = &m->blocks[idx - 1], *c = &m->blocks[idx + 1];
-	/* outgoing side: a dense layer or the softmax head, both (out, in) matrices */
-	if (a->kind != &block_dense || (c->kind != &block_dense && c->kind != &block_head))
-		return 0;
-	const struct tensor_view *W1 = &a->tensors[0], *b1 = a->ntensors > 1 ? &a->tensors[1] : NULL;
-	const struct tensor_view *W2 = &c->tensors[0];
-	int r = a->out.width, in = a->in.width, o2 = c->out.width, nl = 0;
-	char pf[16] = "";
-	if (p != 1)
-		snprintf(pf, sizeof pf, "%g ", p);
-	for (int j = 0; j < r; j++) {
-		char name[96];
-		snprintf(name, sizeof name, "%s.n%d", b->name, j);
-		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
-		if (b1)
-			snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 + %s[%d]^2 - %s||%s[:,%d]||^2",
-			         W1->name, j, b1->name, j, pf, W2->name, j);
-		else
-			snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 - %s||%s[:,%d]||^2",
-			         W1->name, j, pf, W2->name, j);
-		q->block = idx;
-		q->sym_p = p;
-		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
-		snprintf(tin->name, sizeof tin->name, "%s.in", name);
-		snprintf(tout->name, sizeof tout->name, "%s.out", name);
-		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2%s (one term of %s)", W1->name, j,
-		         b1 ? " + b^2" : "", name);
-		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", W2->name, j, name);
-		for (int t = 0; t < in; t++) {
-			int i = (int)(W1->off + (size_t)j * in + t);
-			qcomp_add(&q->comp[0], i, i, 1.0);
-			qcomp_add(&tin->comp[0], i, i, 1.0);
-		}
-		if (b1) {
-			qcomp_add(&q->comp[0], (int)(b1->off + j), (int)(b1->off + j), 1.0);
-			qcomp_add(&tin->comp[0], (int)(b1->off + j), (int)(b1->off + j), 1.0);
-		}
-		for (int t = 0; t < o2; t++) {
-			int i = (int)(W2->off + (size_t)t * r + j);
-			qcomp_add(&q->comp[0], i, i, -p);
-			qcomp_add(&tout->comp[0], i, i, 1.0);
-		}
-		tin->role = tout->role = QR_CONTRAST;
-		tin->block = tout->block = idx;
-		tin->watched = tout->watched = j == 0; /* one pair on screen; all in `laws all` */
-		qset_add(out, q);
-		qset_add(out, tin);
-		qset_add(out, tout);
-		nl++;
-	}
-	return nl;
-}
-
 #define ACT_KIND_FIELDS \
-	.setup = act_setup, .forward = act_forward, .backward = act_backward, .laws = act_laws, \
+	.setup = act_setup, .forward = act_forward, .backward = act_backward, \
 	.configure = block_opts_configure, .describe = block_opts_describe, \
 	.cfg_size = sizeof(struct act_cfg), .is_activation = 1
 
 const struct block_kind block_relu = {
-	.name = "relu", .usage = "relu", .opts = no_opts, .positive_homogeneous = 1,
+	.name = "relu", .usage = "relu", .opts = no_opts, .positive_homogeneous = 1, .pass = PASS_SCALE,
 	.help = "max(z, 0). Positively homogeneous: between two dense layers each hidden neuron j "
 	        "conserves ||incoming weights||^2 + b_j^2 - ||outgoing weights||^2.",
 	.check = chk_relu, ACT_KIND_FIELDS,
 };
 const struct block_kind block_leaky_relu = {
-	.name = "leaky-relu", .usage = "leaky-relu [slope=0.01]", .opts = leaky_opts, .positive_homogeneous = 1,
+	.name = "leaky-relu", .usage = "leaky-relu [slope=0.01]", .opts = leaky_opts, .positive_homogeneous = 1, .pass = PASS_SCALE,
 	.help = "z for z > 0, slope*z otherwise. Positively homogeneous: same per-neuron laws as relu.",
 	.check = chk_leaky, ACT_KIND_FIELDS,
 };
@@ -218,7 +159,8 @@ const struct block_kind block_silu = {
 	.check = chk_silu, ACT_KIND_FIELDS,
 };
 const struct block_kind block_quadratic = {
-	.name = "quadratic", .usage = "quadratic", .opts = no_opts, .positive_homogeneous = 2,
+	.name = "quadratic", .usage = "quadratic", .opts = no_opts, .positive_homogeneous = 2, .pass = PASS_SCALE,
+	.tensorizable = 1,
 	.help = "z^2, a polynomial (tensorizable) activation, homogeneous of degree 2: between two "
 	        "dense layers each neuron conserves ||incoming||^2 + b_j^2 - 2 ||outgoing||^2.",
 	.check = chk_quad, ACT_KIND_FIELDS,

@@ -36,6 +36,7 @@
  * T×T products go through mm_batch, one call for all n samples. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <math.h>
@@ -44,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct block_kind block_dense;
 enum { PE_NONE, PE_SIN, PE_ROPE };
 
 #define ATTN_MAX_HEADS 16   /* 4 tensors per head within NT_BLOCK_TENSORS */
@@ -308,125 +308,45 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 	}
 }
 
-/* Gram difference A[:,c0:c1]^T A[:,c0:c1] - B[:,c0:c1]^T B[:,c0:c1] of two (rows, cols)
- * tensors as one quantity; upper triangle, weight 2 off the diagonal. */
-static struct quantity *gram_diff(const char *name, const struct tensor_view *A, const struct tensor_view *B)
+/* Per head: the scores see Q_h K_h^T only (Q → QG, K → KG^-T), the output
+ * V_h O_h^T only (V → VG, O → OG^-T); under RoPE only a scaling of one plane
+ * of Q and K commutes with every rotation, so the full Q^TQ - K^TK is a claim.
+ * The output is written through the rows of every O_h. */
+static void attn_declare(const struct block *b, struct law_decls *d)
 {
-	int rows = A->dim[0], k = A->dim[1], c = 0;
-	struct quantity *q = quantity_new(name, QK_QUADRATIC, k * (k + 1) / 2);
-	for (int i = 0; i < k; i++)
-		for (int j = i; j < k; j++, c++) {
-			struct qcomp *cp = &q->comp[c];
-			cp->weight = i == j ? 1.0 : 2.0;
-			for (int t = 0; t < rows; t++) {
-				qcomp_add(cp, (int)(A->off + (size_t)t * k + i), (int)(A->off + (size_t)t * k + j), 1.0);
-				qcomp_add(cp, (int)(B->off + (size_t)t * k + i), (int)(B->off + (size_t)t * k + j), -1.0);
-			}
-		}
-	return q;
-}
-
-/* Adds c·||T[:, col:col+ncol]||² to component 0 of q. */
-static void add_cols_norm(struct quantity *q, const struct tensor_view *t, int col, int ncol, double c)
-{
-	for (int r = 0; r < t->dim[0]; r++)
-		for (int j = col; j < col + ncol; j++) {
-			int i = (int)(t->off + (size_t)r * t->dim[1] + j);
-			qcomp_add(&q->comp[0], i, i, c);
-		}
-}
-
-static int attn_next_dense_law(const struct model *m, int idx, struct qset *out);
-
-static int attn_laws(const struct model *m, int idx, struct qset *out)
-{
-	const struct block *b = &m->blocks[idx];
-	int H = (int)attn_cfg(b)->heads, dk = (int)attn_cfg(b)->dk, dv = (int)attn_cfg(b)->dv, nl = 0;
-	int rope = attn_cfg(b)->pe == PE_ROPE;
-	char name[96];
-	for (int h = 0; h < H; h++) {
+	const struct attn_cfg *cf = attn_cfg(b);
+	for (int h = 0; h < (int)cf->heads; h++) {
 		const struct tensor_view *Q = &b->tensors[4 * h], *K = &b->tensors[4 * h + 1];
 		const struct tensor_view *V = &b->tensors[4 * h + 2], *O = &b->tensors[4 * h + 3];
-		struct quantity *q;
-		if (rope) {
-			for (int j = 0; j < dk / 2; j++) {
-				snprintf(name, sizeof name, "%s.head%d.plane%d", b->name, h, j);
-				q = quantity_new(name, QK_QUADRATIC, 1);
-				snprintf(q->formula, sizeof q->formula, "||%s[:,%d:%d]||^2 - ||%s[:,%d:%d]||^2 (RoPE plane %d)",
-				         Q->name, 2 * j, 2 * j + 2, K->name, 2 * j, 2 * j + 2, j);
-				add_cols_norm(q, Q, 2 * j, 2, 1.0);
-				add_cols_norm(q, K, 2 * j, 2, -1.0);
-				q->block = idx;
-				q->sym_p = 1;
-				qset_add(out, q);
-				nl++;
-				for (int side = 0; side < 2; side++) {
-					const struct tensor_view *t = side ? K : Q;
-					char nm2[96];
-					snprintf(nm2, sizeof nm2, "%s.%s", name, side ? "K" : "Q");
-					struct quantity *c = quantity_new(nm2, QK_QUADRATIC, 1);
-					snprintf(c->formula, sizeof c->formula, "||%s[:,%d:%d]||^2 (one term of %s)",
-					         t->name, 2 * j, 2 * j + 2, name);
-					add_cols_norm(c, t, 2 * j, 2, 1.0);
-					c->role = QR_CONTRAST;
-					c->block = idx;
-					c->watched = h == 0 && j == 0;
-					qset_add(out, c);
-				}
-			}
-			snprintf(name, sizeof name, "%s.head%d.qk-full", b->name, h);
-			q = gram_diff(name, Q, K);
-			snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d) under RoPE: claimed, expected to drift",
-			         Q->name, Q->name, K->name, K->name, dk, dk);
+		char name[48];
+		struct law_decl *l;
+		if (cf->pe == PE_ROPE) {
+			snprintf(name, sizeof name, "head%d.plane", h);
+			l = law_units(d, name, (int)cf->dk / 2, 1.0);
+			l->width = 2;
+			law_add_part(d, l, Q, 1, 1.0);
+			law_add_part(d, l, K, 1, -1.0);
+			l->note = "RoPE plane";
+			l->in_label = "Q";
+			l->out_label = "K";
+			l->watch = h == 0 ? 0 : -1;
+			snprintf(name, sizeof name, "head%d.qk-full", h);
+			l = law_gram(d, name);
+			l->note = "under RoPE: claimed, expected to drift";
 		} else {
-			snprintf(name, sizeof name, "%s.head%d.qk", b->name, h);
-			q = gram_diff(name, Q, K);
-			snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
-			         Q->name, Q->name, K->name, K->name, dk, dk);
+			snprintf(name, sizeof name, "head%d.qk", h);
+			l = law_gram(d, name);
 		}
-		q->block = idx;
-		qset_add(out, q);
-		nl++;
-		snprintf(name, sizeof name, "%s.head%d.vo", b->name, h);
-		q = gram_diff(name, V, O);
-		snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
-		         V->name, V->name, O->name, O->name, dv, dv);
-		q->block = idx;
-		qset_add(out, q);
-		nl++;
+		law_add_part(d, l, Q, 1, 1.0);
+		law_add_part(d, l, K, 1, -1.0);
+		snprintf(name, sizeof name, "head%d.vo", h);
+		l = law_gram(d, name);
+		law_add_part(d, l, V, 1, 1.0);
+		law_add_part(d, l, O, 1, -1.0);
+		law_write(d, O, 0);
 	}
-	return nl + attn_next_dense_law(m, idx, out);
-}
-
-/* Cross-block law with a following dense layer W (out, d): rotating the
- * output space, O_h → G O_h for every head and W → W G^-1, leaves the model
- * unchanged, so Σ_h O_h O_h^T - W^T W (d×d) is a candidate law. */
-static int attn_next_dense_law(const struct model *m, int idx, struct qset *out)
-{
-	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
-		return 0;
-	const struct block *b = &m->blocks[idx], *c = &m->blocks[idx + 1];
-	const struct tensor_view *W = &c->tensors[0];
-	int H = (int)attn_cfg(b)->heads, dv = (int)attn_cfg(b)->dv, d = b->out.width, o2 = c->out.width, k = 0;
-	char name[96];
-	snprintf(name, sizeof name, "%s.o-next", b->name);
-	struct quantity *q = quantity_new(name, QK_QUADRATIC, d * (d + 1) / 2);
-	snprintf(q->formula, sizeof q->formula, "sum_h O_h O_h^T - %s^T %s (%d×%d, upper triangle)", W->name, W->name, d, d);
-	for (int i = 0; i < d; i++)
-		for (int j = i; j < d; j++, k++) {
-			struct qcomp *cp = &q->comp[k];
-			cp->weight = i == j ? 1.0 : 2.0;
-			for (int h = 0; h < H; h++) {
-				const struct tensor_view *O = &b->tensors[4 * h + 3];
-				for (int a = 0; a < dv; a++)
-					qcomp_add(cp, (int)(O->off + (size_t)i * dv + a), (int)(O->off + (size_t)j * dv + a), 1.0);
-			}
-			for (int t = 0; t < o2; t++)
-				qcomp_add(cp, (int)(W->off + (size_t)t * d + i), (int)(W->off + (size_t)t * d + j), -1.0);
-		}
-	q->block = idx;
-	qset_add(out, q);
-	return 1;
+	d->write_name = "o-next";
+	d->write_label = "sum_h O_h O_h^T";
 }
 
 /* Per sample and head: scores A B^T and P U forward (2T²(dk+dv)), twice that
@@ -455,7 +375,7 @@ const struct block_kind block_attn = {
 	.init = attn_init,
 	.forward = attn_forward,
 	.backward = attn_backward,
-	.laws = attn_laws,
+	.declare = attn_declare,
 	.destroy = attn_destroy,
 	.describe = block_opts_describe,
 	.flops = attn_flops,

@@ -23,6 +23,7 @@
  * dz (c1 per row). */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <stddef.h>
@@ -159,44 +160,16 @@ static void conv_backward(const struct block *b, const double *theta, int n, con
 	}
 }
 
-static int conv_laws(const struct model *m, int idx, struct qset *out)
+/* Hidden channel j scales V[j,:,:], b[j] by λ and U[:,j,:] by 1/λ (ReLU). */
+static void conv_declare(const struct block *b, struct law_decls *d)
 {
-	const struct block *b = &m->blocks[idx];
-	const struct tensor_view *V = &b->tensors[0], *bias = &b->tensors[1], *U = &b->tensors[2];
-	int c0 = b->in.width, c1 = (int)conv_cfg(b)->channels, c2 = b->out.width, k = (int)conv_cfg(b)->kernel;
-	for (int j = 0; j < c1; j++) {
-		char name[96];
-		snprintf(name, sizeof name, "%s.ch%d", b->name, j);
-		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
-		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
-		snprintf(q->formula, sizeof q->formula, "||%s[%d,:,:]||^2 + %s[%d]^2 - ||%s[:,%d,:]||^2",
-		         V->name, j, bias->name, j, U->name, j);
-		snprintf(tin->name, sizeof tin->name, "%s.in", name);
-		snprintf(tout->name, sizeof tout->name, "%s.out", name);
-		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:,:]||^2 + b^2 (one term of %s)", V->name, j, name);
-		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d,:]||^2 (one term of %s)", U->name, j, name);
-		q->block = tin->block = tout->block = idx;
-		q->sym_p = 1;
-		for (int t = 0; t < c0 * k; t++) {
-			int i = (int)(V->off + (size_t)j * c0 * k + t);
-			qcomp_add(&q->comp[0], i, i, 1.0);
-			qcomp_add(&tin->comp[0], i, i, 1.0);
-		}
-		qcomp_add(&q->comp[0], (int)(bias->off + j), (int)(bias->off + j), 1.0);
-		qcomp_add(&tin->comp[0], (int)(bias->off + j), (int)(bias->off + j), 1.0);
-		for (int o = 0; o < c2; o++)
-			for (int s = 0; s < k; s++) {
-				int i = (int)(U->off + ((size_t)o * c1 + j) * k + s);
-				qcomp_add(&q->comp[0], i, i, -1.0);
-				qcomp_add(&tout->comp[0], i, i, 1.0);
-			}
-		tin->role = tout->role = QR_CONTRAST;
-		tin->watched = tout->watched = j == 0;
-		qset_add(out, q);
-		qset_add(out, tin);
-		qset_add(out, tout);
-	}
-	return c1;
+	struct law_decl *l = law_units(d, "ch", (int)conv_cfg(b)->channels, 1.0);
+	law_add_part(d, l, &b->tensors[0], 0, 1.0);
+	law_add_part(d, l, &b->tensors[1], 0, 1.0);
+	law_add_part(d, l, &b->tensors[2], 1, -1.0);
+	l->in_label = "in";
+	l->out_label = "out";
+	l->watch = 0;
 }
 
 const struct block_kind block_conv1d = {
@@ -213,6 +186,6 @@ const struct block_kind block_conv1d = {
 	.init = conv_init,
 	.forward = conv_forward,
 	.backward = conv_backward,
-	.laws = conv_laws,
+	.declare = conv_declare,
 	.describe = block_opts_describe,
 };

@@ -1,17 +1,18 @@
 /* dense.c — fully connected layer y = x W^T + b.
  *   x (R, in), W (out, in), b (out), y (R, out), R = n*len (applied per row).
- * Laws: when the next block is also dense (a deep linear net), the matrix law
- *   W_l W_l^T + b_l b_l^T - W_{l+1}^T W_{l+1}   (out×out, symmetric)
- * as one quantity whose components are its upper triangle. */
+ * Laws: none of its own; it declares its ports (W's columns read, W's rows and b
+ * write), from which the model derives, with a following dense layer (a deep
+ * linear net), the matrix law W_l W_l^T + b_l b_l^T - W_{l+1}^T W_{l+1}
+ * (out×out, upper triangle), and per-neuron laws around an activation. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-extern const struct block_kind block_dense;
 struct dense_cfg {
 	long width;   /* output width */
 	int bias;     /* 1: y = x W^T + b */
@@ -99,34 +100,16 @@ static void dense_backward(const struct block *b, const double *theta, int n, co
 		mm(0, 0, R, in, out, 1.0, dy, W, 0.0, dx);                      /* dx = dy W */
 }
 
-static int dense_laws(const struct model *m, int idx, struct qset *out)
+/* Reads its input through W's columns and writes its output through W's rows
+ * and b: a dense layer next to another linear reader or writer closes a Gram
+ * law over the features between them (two dense layers: the deep linear law). */
+static void dense_declare(const struct block *b, struct law_decls *d)
 {
-	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
-		return 0;
-	const struct block *a = &m->blocks[idx], *c = &m->blocks[idx + 1];
-	const struct tensor_view *W1 = &a->tensors[0], *b1 = a->ntensors > 1 ? &a->tensors[1] : NULL;
-	const struct tensor_view *W2 = &c->tensors[0];
-	int r = a->out.width, in = a->in.width, o2 = c->out.width;
-	char name[96];
-	snprintf(name, sizeof name, "%s.balance", a->name);
-	struct quantity *q = quantity_new(name, QK_QUADRATIC, r * (r + 1) / 2);
-	snprintf(q->formula, sizeof q->formula, "%s %s^T%s - %s^T %s  (%d×%d, upper triangle)",
-	         W1->name, W1->name, b1 ? " + b b^T" : "", W2->name, W2->name, r, r);
-	q->block = idx;
-	int k = 0;
-	for (int i = 0; i < r; i++)
-		for (int j = i; j < r; j++, k++) {
-			struct qcomp *cp = &q->comp[k];
-			cp->weight = i == j ? 1.0 : 2.0;
-			for (int t = 0; t < in; t++)
-				qcomp_add(cp, (int)(W1->off + (size_t)i * in + t), (int)(W1->off + (size_t)j * in + t), 1.0);
-			if (b1)
-				qcomp_add(cp, (int)(b1->off + i), (int)(b1->off + j), 1.0);
-			for (int t = 0; t < o2; t++)
-				qcomp_add(cp, (int)(W2->off + (size_t)t * r + i), (int)(W2->off + (size_t)t * r + j), -1.0);
-		}
-	qset_add(out, q);
-	return 1;
+	law_read(d, &b->tensors[0], 1);
+	law_write(d, &b->tensors[0], 0);
+	if (b->ntensors > 1)
+		law_write(d, &b->tensors[1], 0);
+	d->write_name = "balance";
 }
 
 const struct block_kind block_dense = {
@@ -142,6 +125,7 @@ const struct block_kind block_dense = {
 	.init = dense_init,
 	.forward = dense_forward,
 	.backward = dense_backward,
-	.laws = dense_laws,
+	.declare = dense_declare,
+	.tensorizable = 1,
 	.describe = block_opts_describe,
 };

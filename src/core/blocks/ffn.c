@@ -15,6 +15,7 @@
  * backward uses H doubles per row of ws. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <math.h>
@@ -152,51 +153,20 @@ static void ffn_backward(const struct block *b, const double *theta, int n, cons
 		mm(0, 0, R, d, H, 1.0, dz, theta + tW1->off, 0.0, dx);      /* dx = dz W1 */
 }
 
-static int ffn_laws(const struct model *m, int idx, struct qset *out)
+/* act=relu: hidden neuron j scales W1[j,:], b1[j] by λ and W2[:,j] by 1/λ. */
+static void ffn_declare(const struct block *b, struct law_decls *d)
 {
-	const struct block *b = &m->blocks[idx];
 	const struct ffn_cfg *c = ffn_cfg(b);
 	if (c->act != FFN_RELU)
-		return 0;
-	int H = (int)c->hidden, d = b->in.width, o = b->out.width, bias = c->bias;
-	const struct tensor_view *W1 = &b->tensors[0], *b1 = bias ? &b->tensors[1] : NULL;
-	const struct tensor_view *W2 = &b->tensors[bias ? 2 : 1];
-	for (int j = 0; j < H; j++) {
-		char name[96];
-		snprintf(name, sizeof name, "%s.n%d", b->name, j);
-		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
-		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
-		snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2%s - ||%s[:,%d]||^2", W1->name, j,
-		         bias ? " + b1[j]^2" : "", W2->name, j);
-		snprintf(tin->name, sizeof tin->name, "%s.in", name);
-		snprintf(tout->name, sizeof tout->name, "%s.out", name);
-		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2%s (one term of %s)", W1->name, j,
-		         bias ? " + b1[j]^2" : "", name);
-		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", W2->name, j, name);
-		q->block = tin->block = tout->block = idx;
-		q->sym_p = 1;
-		for (int t = 0; t < d; t++) {
-			int k = (int)(W1->off + (size_t)j * d + t);
-			qcomp_add(&q->comp[0], k, k, 1.0);
-			qcomp_add(&tin->comp[0], k, k, 1.0);
-		}
-		if (b1) {
-			int k = (int)(b1->off + j);
-			qcomp_add(&q->comp[0], k, k, 1.0);
-			qcomp_add(&tin->comp[0], k, k, 1.0);
-		}
-		for (int t = 0; t < o; t++) {
-			int k = (int)(W2->off + (size_t)t * H + j);
-			qcomp_add(&q->comp[0], k, k, -1.0);
-			qcomp_add(&tout->comp[0], k, k, 1.0);
-		}
-		tin->role = tout->role = QR_CONTRAST;
-		tin->watched = tout->watched = j == 0;
-		qset_add(out, q);
-		qset_add(out, tin);
-		qset_add(out, tout);
-	}
-	return H;
+		return;
+	struct law_decl *l = law_units(d, "n", (int)c->hidden, 1.0);
+	law_add_part(d, l, &b->tensors[0], 0, 1.0);
+	if (c->bias)
+		law_add_part(d, l, &b->tensors[1], 0, 1.0);
+	law_add_part(d, l, &b->tensors[c->bias ? 2 : 1], 1, -1.0);
+	l->in_label = "in";
+	l->out_label = "out";
+	l->watch = 0;
 }
 
 const struct block_kind block_ffn = {
@@ -213,6 +183,6 @@ const struct block_kind block_ffn = {
 	.init = ffn_init,
 	.forward = ffn_forward,
 	.backward = ffn_backward,
-	.laws = ffn_laws,
+	.declare = ffn_declare,
 	.describe = block_opts_describe,
 };

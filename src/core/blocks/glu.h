@@ -7,7 +7,7 @@
 #ifndef NOETHER_GLU_H
 #define NOETHER_GLU_H
 #include "noether/block.h"
-#include "noether/quantity.h"
+#include "noether/lawbuild.h"
 
 /* Forward: writes u, v, h, sg = σ(u) (each (R,H)) and y (R,o) = h A^T + beta·y. */
 void glu_forward(int R, int d, int H, int o, const double *A, const double *B, const double *C,
@@ -20,11 +20,11 @@ void glu_backward(int R, int d, int H, int o, const double *A, const double *B, 
                   const double *sg, const double *dy, double *dA, double *dB, double *dC, double *dx, double beta,
                   double *ws);
 
-/* Appends the rescaling laws of one SwiGLU unit: for each hidden unit i,
+/* Declares the rescaling laws of one SwiGLU unit: for each hidden unit i,
  *   ||C[i,:]||^2 - ||A[:,i]||^2   (C → λC row i, A → A/λ column i leaves y unchanged)
- * with sym_p = 1 (C is the "in" side), named PREFIX.n<i>, plus the two single terms
- * as contrasts (only unit 0 watched). A (o,H), C (H,d) are views into θ with
- * absolute offsets. Returns the number of laws appended. */
-int glu_laws(const struct tensor_view *A, const struct tensor_view *C, int H, int o, int d,
-             const char *prefix, int block, struct qset *out);
+ * with p = 1 (C is the "in" side), named NAME<i> after the block's name ("n",
+ * "e2.n"), the two single terms as contrasts (unit 0 watched). A (o,H), C (H,d). */
+void glu_declare(struct law_decls *d, const struct tensor_view *A, const struct tensor_view *C, int H,
+                 const char *name);
+
 #endif

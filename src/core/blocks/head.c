@@ -15,6 +15,7 @@
  * shown as "claimed — fails", never as conserved. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include <stddef.h>
@@ -79,36 +80,18 @@ static void head_backward(const struct block *b, const double *theta, int n, con
 		mm(0, 0, R, d, C, 1.0, dy, theta + b->tensors[0].off, 0.0, dx); /* dx = dz Θ */
 }
 
-static int head_laws(const struct model *m, int idx, struct qset *out)
+/* Reads its input through Θ's columns; the column sums of Θ and the sum of c
+ * are linear laws under cross-entropy (a contrast: c[0] alone). */
+static void head_declare(const struct block *b, struct law_decls *d)
 {
-	const struct block *b = &m->blocks[idx];
-	const struct tensor_view *T = &b->tensors[0], *c = &b->tensors[1];
-	int C = b->out.width, d = b->in.width;
-	char name[96];
-	snprintf(name, sizeof name, "%s.colsum", b->name);
-	struct quantity *q = quantity_new(name, QK_LINEAR, d);
-	snprintf(q->formula, sizeof q->formula, "sum_i %s[i,j] for each j (%d-vector; needs cross-entropy)", T->name, d);
-	q->block = idx;
-	for (int j = 0; j < d; j++)
-		for (int i = 0; i < C; i++)
-			qcomp_add(&q->comp[j], (int)(T->off + (size_t)i * d + j), -1, 1.0);
-	qset_add(out, q);
-	snprintf(name, sizeof name, "%s.bsum", b->name);
-	q = quantity_new(name, QK_LINEAR, 1);
-	snprintf(q->formula, sizeof q->formula, "sum_i %s[i] (needs cross-entropy)", c->name);
-	q->block = idx;
-	for (int i = 0; i < C; i++)
-		qcomp_add(&q->comp[0], (int)(c->off + i), -1, 1.0);
-	qset_add(out, q);
-	/* contrast: a single logit's bias, not conserved */
-	snprintf(name, sizeof name, "%s.bsum.c0", b->name);
-	q = quantity_new(name, QK_LINEAR, 1);
-	snprintf(q->formula, sizeof q->formula, "%s[0] alone (one term of the bias sum)", c->name);
-	q->block = idx;
-	q->role = QR_CONTRAST;
-	qcomp_add(&q->comp[0], (int)c->off, -1, 1.0);
-	qset_add(out, q);
-	return 2;
+	struct law_decl *l = law_sum(d, "colsum");
+	law_add_part(d, l, &b->tensors[0], 0, 1.0);
+	l->note = "needs cross-entropy";
+	l = law_sum(d, "bsum");
+	law_add_part(d, l, &b->tensors[1], 0, 1.0);
+	l->note = "needs cross-entropy";
+	l->in_label = "c0";
+	law_read(d, &b->tensors[0], 1);
 }
 
 const struct block_kind block_head = {
@@ -125,6 +108,6 @@ const struct block_kind block_head = {
 	.init = head_init,
 	.forward = head_forward,
 	.backward = head_backward,
-	.laws = head_laws,
+	.declare = head_declare,
 	.describe = block_opts_describe,
 };

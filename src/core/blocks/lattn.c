@@ -17,6 +17,7 @@
  * allocation in forward/backward. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include "seqmm.h"
@@ -25,7 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct block_kind block_dense;
 struct lattn_cfg {
 	long dk_opt;   /* as given; 0: the input width */
 	int causal;
@@ -118,65 +118,20 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 	}
 }
 
-/* With a following dense layer W (out, d): V → VG, W → W G^-T leaves the model
- * unchanged, so V^TV - W^TW (d×d) is a candidate law (W plays O's role). */
-static int lattn_next_dense_law(const struct model *m, int idx, struct qset *out)
+/* Q → QG, K → KG^-T leave the scores; Q → λQ, V → V/λ the output; the output
+ * is written through V's columns (a following dense layer W gives V^TV - W^TW). */
+static void lattn_declare(const struct block *b, struct law_decls *d)
 {
-	if (idx + 1 >= m->nblocks || m->blocks[idx + 1].kind != &block_dense)
-		return 0;
-	const struct block *b = &m->blocks[idx], *c = &m->blocks[idx + 1];
-	const struct tensor_view *V = &b->tensors[2], *W = &c->tensors[0];
-	int d = b->out.width, o2 = c->out.width, k = 0;
-	char name[96];
-	snprintf(name, sizeof name, "%s.v-next", b->name);
-	struct quantity *q = quantity_new(name, QK_QUADRATIC, d * (d + 1) / 2);
-	snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)", V->name, V->name,
-	         W->name, W->name, d, d);
-	for (int i = 0; i < d; i++)
-		for (int j = i; j < d; j++, k++) {
-			struct qcomp *cp = &q->comp[k];
-			cp->weight = i == j ? 1.0 : 2.0;
-			for (int t = 0; t < d; t++)
-				qcomp_add(cp, (int)(V->off + (size_t)t * d + i), (int)(V->off + (size_t)t * d + j), 1.0);
-			for (int t = 0; t < o2; t++)
-				qcomp_add(cp, (int)(W->off + (size_t)t * d + i), (int)(W->off + (size_t)t * d + j), -1.0);
-		}
-	q->block = idx;
-	qset_add(out, q);
-	return 1;
-}
-
-static int lattn_laws(const struct model *m, int idx, struct qset *out)
-{
-	const struct block *b = &m->blocks[idx];
 	const struct tensor_view *Q = &b->tensors[0], *K = &b->tensors[1], *V = &b->tensors[2];
-	int d = b->in.width, dk = (int)lattn_cfg(b)->dk, c = 0;
-	char name[96];
-	snprintf(name, sizeof name, "%s.qk", b->name);
-	struct quantity *q = quantity_new(name, QK_QUADRATIC, dk * (dk + 1) / 2);
-	snprintf(q->formula, sizeof q->formula, "%s^T %s - %s^T %s (%d×%d, upper triangle)",
-	         Q->name, Q->name, K->name, K->name, dk, dk);
-	for (int i = 0; i < dk; i++)
-		for (int j = i; j < dk; j++, c++) {
-			q->comp[c].weight = i == j ? 1.0 : 2.0;
-			for (int t = 0; t < d; t++) {
-				qcomp_add(&q->comp[c], (int)(Q->off + (size_t)t * dk + i), (int)(Q->off + (size_t)t * dk + j), 1.0);
-				qcomp_add(&q->comp[c], (int)(K->off + (size_t)t * dk + i), (int)(K->off + (size_t)t * dk + j), -1.0);
-			}
-		}
-	q->block = idx;
-	qset_add(out, q);
-	snprintf(name, sizeof name, "%s.qv", b->name);
-	q = quantity_new(name, QK_QUADRATIC, 1);
-	snprintf(q->formula, sizeof q->formula, "||%s||^2 - ||%s||^2 (trilinear rescaling)", Q->name, V->name);
-	for (size_t k = 0; k < Q->size; k++)
-		qcomp_add(&q->comp[0], (int)(Q->off + k), (int)(Q->off + k), 1.0);
-	for (size_t k = 0; k < V->size; k++)
-		qcomp_add(&q->comp[0], (int)(V->off + k), (int)(V->off + k), -1.0);
-	q->block = idx;
-	q->sym_p = 1;
-	qset_add(out, q);
-	return 2 + lattn_next_dense_law(m, idx, out);
+	struct law_decl *l = law_gram(d, "qk");
+	law_add_part(d, l, Q, 1, 1.0);
+	law_add_part(d, l, K, 1, -1.0);
+	l = law_units(d, "qv", 1, 1.0);
+	law_add_part(d, l, Q, -1, 1.0);
+	law_add_part(d, l, V, -1, -1.0);
+	l->note = "trilinear rescaling";
+	law_write(d, V, 1);
+	d->write_name = "v-next";
 }
 
 /* Per sample: A B^T and S U forward (2T²(dk+d)), twice that backward. */
@@ -199,7 +154,8 @@ const struct block_kind block_lattn = {
 	.init = lattn_init,
 	.forward = lattn_forward,
 	.backward = lattn_backward,
-	.laws = lattn_laws,
+	.declare = lattn_declare,
+	.tensorizable = 1,
 	.describe = block_opts_describe,
 	.flops = lattn_flops,
 };

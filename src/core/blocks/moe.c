@@ -32,6 +32,7 @@
  * gathered x and ∂x (d each) and the routed row lists of all experts (E). */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include "glu.h"
@@ -363,35 +364,20 @@ static void moe_backward(const struct block *b, const double *theta, int n, cons
 	}
 }
 
-static int moe_laws(const struct model *m, int idx, struct qset *out)
+static void moe_declare(const struct block *b, struct law_decls *d)
 {
-	const struct block *b = &m->blocks[idx];
-	int E = (int)moe_cfg(b)->experts, H = (int)moe_cfg(b)->hidden, o = b->out.width, d = b->in.width, nl = 0;
-	const struct tensor_view *W = &b->tensors[0];
-	char name[96];
-	for (int e = 0; e < E; e++) {
-		snprintf(name, sizeof name, "%s.e%d", b->name, e);
-		nl += glu_laws(&b->tensors[1 + 3 * e], &b->tensors[3 + 3 * e], H, o, d, name, idx, out);
+	static const char *const note[] = { "claimed for softmax gating", "claimed for top-k gating",
+	                                    "claimed for normalized-sigmoid gating" };
+	const struct moe_cfg *c = moe_cfg(b);
+	for (int e = 0; e < (int)c->experts; e++) {
+		char name[16];
+		snprintf(name, sizeof name, "e%d.n", e);
+		glu_declare(d, &b->tensors[1 + 3 * e], &b->tensors[3 + 3 * e], (int)c->hidden, name);
 	}
-	static const char *const gname[] = { "softmax", "top-k", "normalized-sigmoid" };
-	snprintf(name, sizeof name, "%s.gate", b->name);
-	struct quantity *q = quantity_new(name, QK_LINEAR, d);
-	snprintf(q->formula, sizeof q->formula, "sum_e %s[e,:] (%d-vector; claimed for %s gating)", W->name, d,
-	         gname[moe_cfg(b)->gate]);
-	q->block = idx;
-	struct quantity *c = quantity_new("", QK_LINEAR, d);
-	snprintf(c->name, sizeof c->name, "%s.gate.W0", b->name);
-	snprintf(c->formula, sizeof c->formula, "%s[0,:] alone (one term of %s)", W->name, name);
-	c->block = idx;
-	c->role = QR_CONTRAST;
-	for (int j = 0; j < d; j++) {
-		for (int e = 0; e < E; e++)
-			qcomp_add(&q->comp[j], (int)(W->off + (size_t)e * d + j), -1, 1.0);
-		qcomp_add(&c->comp[j], (int)(W->off + j), -1, 1.0);
-	}
-	qset_add(out, q);
-	qset_add(out, c);
-	return nl + 1;
+	struct law_decl *l = law_sum(d, "gate");
+	law_add_part(d, l, &b->tensors[0], 0, 1.0);
+	l->note = note[c->gate];
+	l->in_label = "W0";
 }
 
 /* Beyond the 6·nparam·len the model charges: under top-k each row runs K of
@@ -423,7 +409,7 @@ const struct block_kind block_moe = {
 	.init = moe_init,
 	.forward = moe_forward,
 	.backward = moe_backward,
-	.laws = moe_laws,
+	.declare = moe_declare,
 	.describe = block_opts_describe,
 	.flops = moe_flops,
 };

@@ -225,36 +225,9 @@ static void residual_backward(const struct block *b, const double *theta, int n,
 	}
 }
 
-static int residual_laws(const struct model *m, int idx, struct qset *out)
+static const struct model *residual_inner(const struct block *b)
 {
-	const struct block *b = &m->blocks[idx];
-	const struct model *im = b->priv;
-	struct qset tmp = { 0 };
-	for (int i = 0; i < im->nblocks; i++)
-		if (im->blocks[i].kind->laws)
-			im->blocks[i].kind->laws(im, i, &tmp);
-	int nl = 0;
-	int po = (int)b->param_off;
-	for (int k = 0; k < tmp.n; k++) {
-		struct quantity *q = tmp.q[k];
-		if (q->fn) {          /* expression quantities cannot be re-indexed: dropped */
-			quantity_free(q);
-			continue;
-		}
-		for (int c = 0; c < q->ncomp; c++)
-			for (int t = 0; t < q->comp[c].nterms; t++) {
-				struct qterm *e = &q->comp[c].terms[t];
-				e->i += po;
-				if (e->j >= 0)
-					e->j += po;
-			}
-		q->block = idx;
-		if (q->role == QR_CANDIDATE)
-			nl++;
-		qset_add(out, q);
-	}
-	free(tmp.q);
-	return nl;
+	return b->priv;
 }
 
 static void residual_describe(const struct block *b, char *buf, size_t len)
@@ -286,7 +259,7 @@ const struct block_kind block_residual = {
 	.init = residual_init,
 	.forward = residual_forward,
 	.backward = residual_backward,
-	.laws = residual_laws,
+	.inner = residual_inner,
 	.destroy = residual_destroy,
 	.describe = residual_describe,
 };

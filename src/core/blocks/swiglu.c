@@ -13,6 +13,7 @@
  * uses 2·H doubles per row of ws. */
 #include "noether/block.h"
 #include "noether/model.h"
+#include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include "glu.h"
@@ -81,38 +82,15 @@ void glu_backward(int R, int d, int H, int o, const double *A, const double *B, 
 	}
 }
 
-int glu_laws(const struct tensor_view *A, const struct tensor_view *C, int H, int o, int d,
-             const char *prefix, int block, struct qset *out)
+void glu_declare(struct law_decls *d, const struct tensor_view *A, const struct tensor_view *C, int H,
+                 const char *name)
 {
-	for (int i = 0; i < H; i++) {
-		char name[96];
-		snprintf(name, sizeof name, "%s.n%d", prefix, i);
-		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
-		struct quantity *tin = quantity_new("", QK_QUADRATIC, 1), *tout = quantity_new("", QK_QUADRATIC, 1);
-		snprintf(q->formula, sizeof q->formula, "||%s[%d,:]||^2 - ||%s[:,%d]||^2", C->name, i, A->name, i);
-		snprintf(tin->name, sizeof tin->name, "%s.in", name);
-		snprintf(tout->name, sizeof tout->name, "%s.out", name);
-		snprintf(tin->formula, sizeof tin->formula, "||%s[%d,:]||^2 (one term of %s)", C->name, i, name);
-		snprintf(tout->formula, sizeof tout->formula, "||%s[:,%d]||^2 (one term of %s)", A->name, i, name);
-		q->block = tin->block = tout->block = block;
-		q->sym_p = 1;
-		for (int t = 0; t < d; t++) {
-			int k = (int)(C->off + (size_t)i * d + t);
-			qcomp_add(&q->comp[0], k, k, 1.0);
-			qcomp_add(&tin->comp[0], k, k, 1.0);
-		}
-		for (int t = 0; t < o; t++) {
-			int k = (int)(A->off + (size_t)t * H + i);
-			qcomp_add(&q->comp[0], k, k, -1.0);
-			qcomp_add(&tout->comp[0], k, k, 1.0);
-		}
-		tin->role = tout->role = QR_CONTRAST;
-		tin->watched = tout->watched = i == 0;
-		qset_add(out, q);
-		qset_add(out, tin);
-		qset_add(out, tout);
-	}
-	return H;
+	struct law_decl *l = law_units(d, name, H, 1.0);
+	law_add_part(d, l, C, 0, 1.0);
+	law_add_part(d, l, A, 1, -1.0);
+	l->in_label = "in";
+	l->out_label = "out";
+	l->watch = 0;
 }
 
 static int swiglu_setup(struct block *b, struct shape in, char *err, size_t len)
@@ -159,11 +137,9 @@ static void swiglu_backward(const struct block *b, const double *theta, int n, c
 	             dx, 0.0, ws);
 }
 
-static int swiglu_laws(const struct model *m, int idx, struct qset *out)
+static void swiglu_declare(const struct block *b, struct law_decls *d)
 {
-	const struct block *b = &m->blocks[idx];
-	return glu_laws(&b->tensors[0], &b->tensors[2], (int)swiglu_cfg(b)->hidden, b->out.width, b->in.width,
-	                b->name, idx, out);
+	glu_declare(d, &b->tensors[0], &b->tensors[2], (int)swiglu_cfg(b)->hidden, "n");
 }
 
 const struct block_kind block_swiglu = {
@@ -180,6 +156,6 @@ const struct block_kind block_swiglu = {
 	.init = swiglu_init,
 	.forward = swiglu_forward,
 	.backward = swiglu_backward,
-	.laws = swiglu_laws,
+	.declare = swiglu_declare,
 	.describe = block_opts_describe,
 };

@@ -1,0 +1,440 @@
+/* lawbuild.c — the law builders of lawbuild.h: per-unit rescaling laws, Gram
+ * (matrix) laws and linear sums from declarations, and the model pass that
+ * derives the laws between neighbouring blocks from their ports.
+ * Invariant: terms are added in row-major order of each part's entries, part by
+ * part in declaration order, so a law's components do not depend on who built it. */
+#include "noether/lawbuild.h"
+#include "noether/block.h"
+#include "noether/model.h"
+#include "noether/quantity.h"
+#include "noether/util.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- declarations ---- */
+
+static struct law_decl *decl_new(struct law_decls *d, enum law_form form, const char *name)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 8;
+		d->decl = xrealloc(d->decl, (size_t)d->cap * sizeof *d->decl);
+	}
+	struct law_decl *l = &d->decl[d->n++];
+	memset(l, 0, sizeof *l);
+	l->form = form;
+	l->width = 1;
+	l->p = 1;
+	l->watch = -1;
+	str_copy(l->name, name, sizeof l->name);
+	return l;
+}
+
+struct law_decl *law_units(struct law_decls *d, const char *name, int units, double p)
+{
+	struct law_decl *l = decl_new(d, LAW_UNITS, name);
+	l->units = units;
+	l->p = p;
+	return l;
+}
+
+struct law_decl *law_gram(struct law_decls *d, const char *name)
+{
+	return decl_new(d, LAW_GRAM, name);
+}
+
+struct law_decl *law_sum(struct law_decls *d, const char *name)
+{
+	return decl_new(d, LAW_SUM, name);
+}
+
+static void part_push(struct law_decl *l, const struct law_part *p)
+{
+	if (l->nparts == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 4;
+		l->part = xrealloc(l->part, (size_t)l->cap * sizeof *l->part);
+	}
+	l->part[l->nparts++] = *p;
+}
+
+void law_add_part(struct law_decls *d, struct law_decl *l, const struct tensor_view *t, int axis, double coef)
+{
+	struct law_part p = { t, axis, coef, d->base };
+	part_push(l, &p);
+}
+
+void law_read(struct law_decls *d, const struct tensor_view *t, int axis)
+{
+	law_add_part(d, &d->read, t, axis, 1.0);
+}
+
+void law_write(struct law_decls *d, const struct tensor_view *t, int axis)
+{
+	law_add_part(d, &d->write, t, axis, 1.0);
+}
+
+void law_decls_clear(struct law_decls *d)
+{
+	for (int i = 0; i < d->n; i++)
+		free(d->decl[i].part);
+	free(d->decl);
+	free(d->read.part);
+	free(d->write.part);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---- terms ---- */
+
+/* Index of entry (a, b, c) of part p in θ. */
+static int at(const struct law_part *p, int a, int b, int c)
+{
+	const struct tensor_view *t = p->t;
+	return (int)(p->base + t->off + ((size_t)a * t->dim[1] + (size_t)b) * t->dim[2] + (size_t)c);
+}
+
+/* Adds coef·θ² of every entry of p whose index on p->axis is in [lo, hi)
+ * (every entry when axis < 0). */
+static void add_slice_norm(struct qcomp *cp, const struct law_part *p, int lo, int hi, double coef)
+{
+	int lim[3][2] = { { 0, p->t->dim[0] }, { 0, p->t->dim[1] }, { 0, p->t->dim[2] } };
+	if (p->axis >= 0) {
+		lim[p->axis][0] = lo;
+		lim[p->axis][1] = hi;
+	}
+	for (int a = lim[0][0]; a < lim[0][1]; a++)
+		for (int b = lim[1][0]; b < lim[1][1]; b++)
+			for (int c = lim[2][0]; c < lim[2][1]; c++) {
+				int k = at(p, a, b, c);
+				qcomp_add(cp, k, k, coef);
+			}
+}
+
+/* Adds coef·Σ T[..i..]·T[..j..] over the other indices (axis = p->axis). */
+static void add_gram_entry(struct qcomp *cp, const struct law_part *p, int i, int j, double coef)
+{
+	int n[3] = { p->t->dim[0], p->t->dim[1], p->t->dim[2] };
+	n[p->axis] = 1;
+	for (int a = 0; a < n[0]; a++)
+		for (int b = 0; b < n[1]; b++)
+			for (int c = 0; c < n[2]; c++) {
+				int x[3] = { a, b, c }, y[3] = { a, b, c };
+				x[p->axis] = i;
+				y[p->axis] = j;
+				qcomp_add(cp, at(p, x[0], x[1], x[2]), at(p, y[0], y[1], y[2]), coef);
+			}
+}
+
+/* Adds coef·Σ over p->axis of the entries whose other index is j (linear). */
+static void add_axis_sum(struct qcomp *cp, const struct law_part *p, int j, double coef)
+{
+	const struct tensor_view *t = p->t;
+	if (t->ndim == 1) {
+		for (int i = 0; i < t->dim[0]; i++)
+			qcomp_add(cp, at(p, i, 0, 0), -1, coef);
+		return;
+	}
+	for (int i = 0; i < t->dim[p->axis]; i++)
+		qcomp_add(cp, p->axis == 0 ? at(p, i, j, 0) : at(p, j, i, 0), -1, coef);
+}
+
+/* ---- formulas ---- */
+
+/* "||T[j,:]||^2", "T[j]^2", "||T[:,2j:2j+2]||^2", "||T||^2" for unit u. */
+static void slice_text(const struct law_part *p, int lo, int hi, char *buf, size_t len)
+{
+	const struct tensor_view *t = p->t;
+	if (p->axis < 0) {
+		snprintf(buf, len, "||%s||^2", t->name);
+		return;
+	}
+	if (t->ndim == 1) {
+		snprintf(buf, len, "%s[%d]^2", t->name, lo);
+		return;
+	}
+	char idx[3][24];
+	for (int k = 0; k < t->ndim; k++) {
+		if (k != p->axis)
+			snprintf(idx[k], sizeof idx[k], ":");
+		else if (hi - lo == 1)
+			snprintf(idx[k], sizeof idx[k], "%d", lo);
+		else
+			snprintf(idx[k], sizeof idx[k], "%d:%d", lo, hi);
+	}
+	if (t->ndim == 2)
+		snprintf(buf, len, "||%s[%s,%s]||^2", t->name, idx[0], idx[1]);
+	else
+		snprintf(buf, len, "||%s[%s,%s,%s]||^2", t->name, idx[0], idx[1], idx[2]);
+}
+
+/* Appends " + x" / " - x" (or x first), with |coef| when it is not 1. */
+static void append_term(char *buf, size_t len, double coef, const char *x, int first, int with_coef)
+{
+	size_t p = strlen(buf);
+	char c[32] = "";
+	if (with_coef && coef != 1 && coef != -1)
+		snprintf(c, sizeof c, "%g ", coef < 0 ? -coef : coef);
+	if (p < len)
+		snprintf(buf + p, len - p, "%s%s%s", first ? (coef < 0 ? "-" : "") : coef < 0 ? " - " : " + ", c, x);
+}
+
+/* "T T^T" (axis 0), "T^T T" (axis 1), "b b^T" (a vector), "T·T^T over axis k". */
+static void gram_text(const struct law_part *p, char *buf, size_t len)
+{
+	const struct tensor_view *t = p->t;
+	if (t->ndim == 1)
+		snprintf(buf, len, "%s %s^T", t->short_name, t->short_name);
+	else if (t->ndim == 2)
+		snprintf(buf, len, p->axis == 0 ? "%s %s^T" : "%s^T %s", t->name, t->name);
+	else
+		snprintf(buf, len, "Gram_%d(%s)", p->axis, t->name);
+}
+
+/* ---- builders ---- */
+
+static int build_units(const struct law_decl *l, const char *prefix, int block, struct qset *out)
+{
+	int indexed = 0, w = l->width;
+	for (int k = 0; k < l->nparts; k++)
+		indexed |= l->part[k].axis >= 0;
+	for (int u = 0; u < l->units; u++) {
+		char name[96];
+		if (indexed)
+			snprintf(name, sizeof name, "%s.%s%d", prefix, l->name, u);
+		else
+			snprintf(name, sizeof name, "%s.%s", prefix, l->name);
+		struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+		struct quantity *side[2] = { NULL, NULL };
+		const char *label[2] = { l->in_label, l->out_label };
+		char text[2][160] = { "", "" };
+		int nside[2] = { 0, 0 };
+		q->block = block;
+		q->sym_p = l->p;
+		for (int s = 0; s < 2; s++)
+			if (label[s]) {
+				side[s] = quantity_new("", QK_QUADRATIC, 1);
+				snprintf(side[s]->name, sizeof side[s]->name, "%s.%s", name, label[s]);
+				side[s]->role = QR_CONTRAST;
+				side[s]->block = block;
+				side[s]->watched = u == l->watch;
+			}
+		for (int k = 0; k < l->nparts; k++) {
+			const struct law_part *p = &l->part[k];
+			int s = p->coef < 0;
+			char x[128];
+			slice_text(p, u * w, u * w + w, x, sizeof x);
+			append_term(q->formula, sizeof q->formula, p->coef, x, k == 0, 1);
+			append_term(text[s], sizeof text[s], 1.0, x, nside[s]++ == 0, 0);
+			add_slice_norm(&q->comp[0], p, u * w, u * w + w, p->coef);
+			if (side[s])
+				add_slice_norm(&side[s]->comp[0], p, u * w, u * w + w, 1.0);
+		}
+		if (l->note) {
+			size_t n = strlen(q->formula);
+			if (indexed)
+				snprintf(q->formula + n, sizeof q->formula - n, " (%s %d)", l->note, u);
+			else
+				snprintf(q->formula + n, sizeof q->formula - n, " (%s)", l->note);
+		}
+		qset_add(out, q);
+		for (int s = 0; s < 2; s++)
+			if (side[s]) {
+				snprintf(side[s]->formula, sizeof side[s]->formula, "%s (one term of %s)", text[s], name);
+				qset_add(out, side[s]);
+			}
+	}
+	return l->units;
+}
+
+static int build_gram(const struct law_decl *l, const char *prefix, int block, struct qset *out)
+{
+	if (l->nparts == 0)
+		return 0;
+	int r = l->part[0].t->dim[l->part[0].axis];
+	for (int k = 1; k < l->nparts; k++)
+		if (l->part[k].t->dim[l->part[k].axis] != r)
+			return 0;   /* a declaration across mismatched sizes: no law */
+	char name[96];
+	snprintf(name, sizeof name, "%s.%s", prefix, l->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, r * (r + 1) / 2);
+	q->block = block;
+	int first = 1, pos_done = 0, neg_done = 0;
+	for (int k = 0; k < l->nparts; k++) {
+		const struct law_part *p = &l->part[k];
+		const char *label = p->coef < 0 ? l->neg_label : l->pos_label;
+		int *done = p->coef < 0 ? &neg_done : &pos_done;
+		char x[160];
+		if (label && *done)
+			continue;
+		if (label)
+			snprintf(x, sizeof x, "%s", label);
+		else
+			gram_text(p, x, sizeof x);
+		*done = 1;
+		append_term(q->formula, sizeof q->formula, label ? (p->coef < 0 ? -1.0 : 1.0) : p->coef, x, first, 1);
+		first = 0;
+	}
+	size_t n = strlen(q->formula);
+	if (l->note)
+		snprintf(q->formula + n, sizeof q->formula - n, " (%d×%d) %s", r, r, l->note);
+	else
+		snprintf(q->formula + n, sizeof q->formula - n, " (%d×%d, upper triangle)", r, r);
+	int c = 0;
+	for (int i = 0; i < r; i++)
+		for (int j = i; j < r; j++, c++) {
+			q->comp[c].weight = i == j ? 1.0 : 2.0;
+			for (int k = 0; k < l->nparts; k++)
+				add_gram_entry(&q->comp[c], &l->part[k], i, j, l->part[k].coef);
+		}
+	qset_add(out, q);
+	return 1;
+}
+
+/* Σ over the declared axis of each part (a vector: one component; a matrix: one
+ * per index of the other axis). */
+static int build_sum(const struct law_decl *l, const char *prefix, int block, struct qset *out)
+{
+	if (l->nparts == 0)
+		return 0;
+	const struct law_part *p0 = &l->part[0];
+	const struct tensor_view *t = p0->t;
+	int ncomp = t->ndim == 1 ? 1 : t->dim[1 - p0->axis];
+	char name[96];
+	snprintf(name, sizeof name, "%s.%s", prefix, l->name);
+	struct quantity *q = quantity_new(name, QK_LINEAR, ncomp);
+	q->block = block;
+	if (t->ndim == 1)
+		snprintf(q->formula, sizeof q->formula, "sum_i %s[i]%s%s%s", t->name, l->note ? " (" : "",
+		         l->note ? l->note : "", l->note ? ")" : "");
+	else
+		snprintf(q->formula, sizeof q->formula, "sum_i %s[%s] (%d-vector%s%s)", t->name, p0->axis == 0 ? "i,:" : ":,i",
+		         ncomp, l->note ? "; " : "", l->note ? l->note : "");
+	for (int j = 0; j < ncomp; j++)
+		for (int k = 0; k < l->nparts; k++)
+			add_axis_sum(&q->comp[j], &l->part[k], j, l->part[k].coef);
+	qset_add(out, q);
+	if (l->in_label) {   /* contrast: the first term of the sum alone */
+		struct quantity *c = quantity_new("", QK_LINEAR, ncomp);
+		snprintf(c->name, sizeof c->name, "%s.%s", name, l->in_label);
+		if (t->ndim == 1)
+			snprintf(c->formula, sizeof c->formula, "%s[0] alone (one term of %s)", t->name, name);
+		else
+			snprintf(c->formula, sizeof c->formula, "%s[%s] alone (one term of %s)", t->name,
+			         p0->axis == 0 ? "0,:" : ":,0", name);
+		c->block = block;
+		c->role = QR_CONTRAST;
+		for (int j = 0; j < ncomp; j++)
+			qcomp_add(&c->comp[j], t->ndim == 1 ? at(p0, 0, 0, 0) : p0->axis == 0 ? at(p0, 0, j, 0) : at(p0, j, 0, 0),
+			          -1, 1.0);
+		qset_add(out, c);
+	}
+	return 1;
+}
+
+int law_build(const struct law_decl *l, const char *prefix, int block, struct qset *out)
+{
+	switch (l->form) {
+	case LAW_UNITS: return build_units(l, prefix, block, out);
+	case LAW_GRAM: return build_gram(l, prefix, block, out);
+	case LAW_SUM: return build_sum(l, prefix, block, out);
+	}
+	return 0;
+}
+
+/* ---- the model pass ---- */
+
+/* Declarations of block b (its own laws and ports). */
+static void declare_block(const struct block *b, size_t base, struct law_decls *d)
+{
+	memset(d, 0, sizeof *d);
+	d->base = base;
+	if (b->kind->declare)
+		b->kind->declare(b, d);
+}
+
+/* Per-feature law through an elementwise homogeneous block: writers of the
+ * block before (+1), readers of the block after (-p). */
+static int unit_law_through(const struct block *act, int owner, const struct law_decls *w,
+                            const struct law_decls *r, struct qset *out)
+{
+	double p = act->kind->positive_homogeneous;
+	struct law_decl l;
+	memset(&l, 0, sizeof l);
+	l.form = LAW_UNITS;
+	str_copy(l.name, "n", sizeof l.name);
+	l.units = act->in.width;
+	l.width = 1;
+	l.p = p;
+	l.in_label = "in";
+	l.out_label = "out";
+	l.watch = 0;
+	for (int k = 0; k < w->write.nparts; k++) {
+		struct law_part q = w->write.part[k];
+		q.coef = 1.0;
+		part_push(&l, &q);
+	}
+	for (int k = 0; k < r->read.nparts; k++) {
+		struct law_part q = r->read.part[k];
+		q.coef = -p;
+		part_push(&l, &q);
+	}
+	int n = build_units(&l, act->name, owner, out);
+	free(l.part);
+	return n;
+}
+
+/* Gram law of the stream from writer block i to the reader after it. */
+static int stream_law(const struct model *m, int i, int owner, struct law_decls *dd, struct qset *out)
+{
+	const struct law_decls *w = &dd[i];
+	if (w->write.nparts == 0 || i + 1 >= m->nblocks)
+		return 0;
+	const struct law_decls *r = &dd[i + 1];
+	if (r->read.nparts == 0)
+		return 0;
+	struct law_decl l;
+	memset(&l, 0, sizeof l);
+	l.form = LAW_GRAM;
+	snprintf(l.name, sizeof l.name, "%s", w->write_name ? w->write_name : "next");
+	for (int k = 0; k < w->write.nparts; k++) {
+		struct law_part q = w->write.part[k];
+		q.coef = 1.0;
+		part_push(&l, &q);
+	}
+	for (int k = 0; k < r->read.nparts; k++) {
+		struct law_part q = r->read.part[k];
+		q.coef = -1.0;
+		part_push(&l, &q);
+	}
+	l.pos_label = w->write_label;
+	l.neg_label = r->read_label;
+	int n = build_gram(&l, m->blocks[i].name, owner, out);
+	free(l.part);
+	return n;
+}
+
+int lawbuild_model(const struct model *m, size_t base, int block, struct qset *out)
+{
+	if (m->nblocks == 0)
+		return 0;
+	struct law_decls *dd = xcalloc((size_t)m->nblocks, sizeof *dd);
+	for (int i = 0; i < m->nblocks; i++)
+		declare_block(&m->blocks[i], base, &dd[i]);
+	int nl = 0;
+	for (int i = 0; i < m->nblocks; i++) {
+		const struct block *b = &m->blocks[i];
+		int owner = block >= 0 ? block : i;
+		const struct model *im = b->kind->inner ? b->kind->inner(b) : NULL;
+		if (im)
+			nl += lawbuild_model(im, base + b->param_off, owner, out);
+		for (int k = 0; k < dd[i].n; k++)
+			nl += law_build(&dd[i].decl[k], b->name, owner, out);
+		if (b->kind->pass == PASS_SCALE && b->kind->positive_homogeneous > 0 && i > 0 && i + 1 < m->nblocks
+		    && dd[i - 1].write.nparts && dd[i + 1].read.nparts)
+			nl += unit_law_through(b, owner, &dd[i - 1], &dd[i + 1], out);
+		nl += stream_law(m, i, owner, dd, out);
+	}
+	for (int i = 0; i < m->nblocks; i++)
+		law_decls_clear(&dd[i]);
+	free(dd);
+	return nl;
+}
