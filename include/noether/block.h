@@ -63,7 +63,9 @@ struct law_decls;
 /* How a block passes its input features on, for laws between its neighbours. */
 enum block_pass {
 	PASS_NONE,    /* no symmetry of the features crosses the block */
-	PASS_SCALE    /* elementwise σ(λz) = λ^p σ(z), λ > 0 (p = positive_homogeneous) */
+	PASS_SCALE,   /* elementwise σ(λz) = λ^p σ(z), λ > 0 (p = positive_homogeneous) */
+	PASS_LINEAR,  /* commutes with every linear map of the features (mean pooling) */
+	PASS_SKIP     /* y = x + g(x) (residual): the stream goes on; g reads and writes it */
 };
 
 struct block_kind {

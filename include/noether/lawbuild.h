@@ -24,9 +24,12 @@
  *   - writer → elementwise σ with σ(λz) = λ^p σ(z) → reader: per feature j,
  *     ||write slices j||² − p ||read slices j||² (lawbuild_model);
  *   - writer → reader, possibly through blocks that pass the features on
- *     linearly (mean pooling) or add to them (residual x + g(x), whose inner
- *     chain reads and writes the stream): a change of basis G of the stream is a
- *     symmetry, so Σ writers' Gram − Σ readers' Gram over the stream.
+ *     linearly (PASS_LINEAR: mean pooling) or add to them (PASS_SKIP: residual
+ *     x + g(x), whose inner chain must read and write the stream linearly): a
+ *     change of basis G of that stream, x → Gx, is a symmetry of the whole
+ *     model, so Σ writers' Gram − Σ readers' Gram over the stream is a law
+ *     (the deep linear law, attention's read-out law, the residual-stream law,
+ *     the law between stacked attention layers).
  *
  * Every quantity built is a candidate (QR_CANDIDATE) or a contrast: the
  * session's rate check decides what is shown as conserved. */
@@ -46,6 +49,8 @@ struct law_part {
 	int axis;
 	double coef;
 	size_t base;
+	const char *label;    /* formula text for the run of parts with this label (NULL: from t) */
+	const char *who;      /* name of the declaring block (formulas name other blocks' labels) */
 };
 
 enum law_form { LAW_UNITS, LAW_GRAM, LAW_SUM };
@@ -61,8 +66,6 @@ struct law_decl {
 	int watch;            /* LAW_UNITS: unit whose contrasts are on screen (-1: none) */
 	const char *note;     /* formula: LAW_UNITS "(note j)"; LAW_GRAM replaces ", upper triangle";
 	                       * LAW_SUM after the size */
-	const char *pos_label, *neg_label;  /* LAW_GRAM: formula text standing for the parts of
-	                                     * positive / negative coefficient (NULL: from the parts) */
 	int nparts, cap;
 	struct law_part *part;
 };
@@ -70,13 +73,14 @@ struct law_decl {
 /* A block's declarations, filled by its declare hook. */
 struct law_decls {
 	size_t base;          /* added to every part declared (set by the builder) */
+	const char *who;      /* the declaring block's name (set by the builder) */
 	int n, cap;
 	struct law_decl *decl;
 	struct law_decl read, write;   /* ports: parts only (coef unused) */
-	const char *write_name;        /* suffix of the neighbour law its writes start ("balance") */
-	const char *write_label;       /* formula text of its writers' Gram (NULL: from the parts) */
-	const char *read_label;        /* formula text of its readers' Gram (NULL: from the parts) */
-	/* (the labels only make formulas shorter: "sum_h O_h O_h^T" for every head's O) */
+	const char *write_name;        /* suffix of the law with the next block ("balance") */
+	/* set by the builder for a composite block with PASS_SKIP: its inner chain's
+	 * first read port and last write port */
+	struct law_decl skip_read, skip_write;
 };
 
 /* Declaring (block kinds' declare hooks). The returned pointer is valid until
@@ -88,6 +92,10 @@ void law_add_part(struct law_decls *d, struct law_decl *l, const struct tensor_v
 /* Ports: t's entries along axis are the block's input (read) or output (write) features. */
 void law_read(struct law_decls *d, const struct tensor_view *t, int axis);
 void law_write(struct law_decls *d, const struct tensor_view *t, int axis);
+/* Gives the parts of l declared so far the formula label text (e.g. every head's
+ * O of an attention block: "sum_h O_h O_h^T"); a run of parts with one label is
+ * written once. Pass &d->read or &d->write for a port. */
+void law_label_parts(struct law_decl *l, const char *label);
 
 /* Frees what a law_decls holds (not d itself) and empties it. */
 void law_decls_clear(struct law_decls *d);

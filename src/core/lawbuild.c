@@ -59,8 +59,14 @@ static void part_push(struct law_decl *l, const struct law_part *p)
 
 void law_add_part(struct law_decls *d, struct law_decl *l, const struct tensor_view *t, int axis, double coef)
 {
-	struct law_part p = { t, axis, coef, d->base };
+	struct law_part p = { t, axis, coef, d->base, NULL, d->who };
 	part_push(l, &p);
+}
+
+void law_label_parts(struct law_decl *l, const char *label)
+{
+	for (int k = 0; k < l->nparts; k++)
+		l->part[k].label = label;
 }
 
 void law_read(struct law_decls *d, const struct tensor_view *t, int axis)
@@ -80,6 +86,8 @@ void law_decls_clear(struct law_decls *d)
 	free(d->decl);
 	free(d->read.part);
 	free(d->write.part);
+	free(d->skip_read.part);
+	free(d->skip_write.part);
 	memset(d, 0, sizeof *d);
 }
 
@@ -257,27 +265,34 @@ static int build_gram(const struct law_decl *l, const char *prefix, int block, s
 	snprintf(name, sizeof name, "%s.%s", prefix, l->name);
 	struct quantity *q = quantity_new(name, QK_QUADRATIC, r * (r + 1) / 2);
 	q->block = block;
-	int first = 1, pos_done = 0, neg_done = 0;
+	char f[1024] = "";
+	int ntensors = 0;
 	for (int k = 0; k < l->nparts; k++) {
 		const struct law_part *p = &l->part[k];
-		const char *label = p->coef < 0 ? l->neg_label : l->pos_label;
-		int *done = p->coef < 0 ? &neg_done : &pos_done;
-		char x[160];
-		if (label && *done)
-			continue;
-		if (label)
-			snprintf(x, sizeof x, "%s", label);
+		char x[192];
+		ntensors++;
+		if (p->label && k > 0 && l->part[k - 1].label == p->label && l->part[k - 1].who == p->who
+		    && (l->part[k - 1].coef < 0) == (p->coef < 0))
+			continue;   /* a run of parts with one label is written once */
+		if (p->label && p->who && strcmp(p->who, prefix))
+			snprintf(x, sizeof x, "%s of %s", p->label, p->who);
+		else if (p->label)
+			snprintf(x, sizeof x, "%s", p->label);
 		else
 			gram_text(p, x, sizeof x);
-		*done = 1;
-		append_term(q->formula, sizeof q->formula, label ? (p->coef < 0 ? -1.0 : 1.0) : p->coef, x, first, 1);
-		first = 0;
+		append_term(f, sizeof f, p->label ? (p->coef < 0 ? -1.0 : 1.0) : p->coef, x, k == 0, 1);
 	}
-	size_t n = strlen(q->formula);
+	size_t n = strlen(f);
 	if (l->note)
-		snprintf(q->formula + n, sizeof q->formula - n, " (%d×%d) %s", r, r, l->note);
+		snprintf(f + n, sizeof f - n, " (%d×%d) %s", r, r, l->note);
 	else
-		snprintf(q->formula + n, sizeof q->formula - n, " (%d×%d, upper triangle)", r, r);
+		snprintf(f + n, sizeof f - n, " (%d×%d, upper triangle)", r, r);
+	if (strlen(f) < sizeof q->formula)
+		snprintf(q->formula, sizeof q->formula, "%s", f);
+	else   /* too long to list (a stream through many blocks): say what it is */
+		snprintf(q->formula, sizeof q->formula,
+		         "writers' Gram - readers' Gram of the features after %s, %d tensors (%d×%d, upper triangle)",
+		         prefix, ntensors, r, r);
 	int c = 0;
 	for (int i = 0; i < r; i++)
 		for (int j = i; j < r; j++, c++) {
@@ -342,17 +357,42 @@ int law_build(const struct law_decl *l, const char *prefix, int block, struct qs
 
 /* ---- the model pass ---- */
 
-/* Declarations of block b (its own laws and ports). */
+/* Declarations of block b (its own laws and ports; for a composite block that
+ * passes the stream on, its inner chain's first read and last write port). */
 static void declare_block(const struct block *b, size_t base, struct law_decls *d)
 {
 	memset(d, 0, sizeof *d);
 	d->base = base;
+	d->who = b->name;
 	if (b->kind->declare)
 		b->kind->declare(b, d);
+	const struct model *im = b->kind->inner ? b->kind->inner(b) : NULL;
+	if (b->kind->pass == PASS_SKIP && im && im->nblocks > 0) {
+		struct law_decls first, last;
+		declare_block(&im->blocks[0], base + b->param_off, &first);
+		declare_block(&im->blocks[im->nblocks - 1], base + b->param_off, &last);
+		if (first.read.nparts && last.write.nparts) {
+			for (int k = 0; k < first.read.nparts; k++)
+				part_push(&d->skip_read, &first.read.part[k]);
+			for (int k = 0; k < last.write.nparts; k++)
+				part_push(&d->skip_write, &last.write.part[k]);
+		}
+		law_decls_clear(&first);
+		law_decls_clear(&last);
+	}
+}
+
+/* Nearest block from k in direction dir (+1/-1) past blocks that pass every
+ * linear map of the features on (PASS_LINEAR), or -1 at the model's end. */
+static int past_linear(const struct model *m, int k, int dir)
+{
+	while (k >= 0 && k < m->nblocks && m->blocks[k].kind->pass == PASS_LINEAR)
+		k += dir;
+	return k >= 0 && k < m->nblocks ? k : -1;
 }
 
 /* Per-feature law through an elementwise homogeneous block: writers of the
- * block before (+1), readers of the block after (-p). */
+ * block before (+1), readers of the block after (-p), past mean pooling. */
 static int unit_law_through(const struct block *act, int owner, const struct law_decls *w,
                             const struct law_decls *r, struct qset *out)
 {
@@ -382,32 +422,53 @@ static int unit_law_through(const struct block *act, int owner, const struct law
 	return n;
 }
 
-/* Gram law of the stream from writer block i to the reader after it. */
+static void push_side(struct law_decl *l, const struct law_decl *port, double coef)
+{
+	for (int k = 0; k < port->nparts; k++) {
+		struct law_part q = port->part[k];
+		q.coef = coef;
+		part_push(l, &q);
+	}
+}
+
+/* Gram law of the stream written by block i: it runs past PASS_LINEAR blocks
+ * and through PASS_SKIP blocks (their inner readers and writers join it) to
+ * the first block that reads it linearly. Anything else on the way (the
+ * model's end, a nonlinear reader, a skip block whose inner chain does not
+ * read and write linearly) means no law. */
 static int stream_law(const struct model *m, int i, int owner, struct law_decls *dd, struct qset *out)
 {
-	const struct law_decls *w = &dd[i];
-	if (w->write.nparts == 0 || i + 1 >= m->nblocks)
-		return 0;
-	const struct law_decls *r = &dd[i + 1];
-	if (r->read.nparts == 0)
+	if (dd[i].write.nparts == 0)
 		return 0;
 	struct law_decl l;
 	memset(&l, 0, sizeof l);
 	l.form = LAW_GRAM;
-	snprintf(l.name, sizeof l.name, "%s", w->write_name ? w->write_name : "next");
-	for (int k = 0; k < w->write.nparts; k++) {
-		struct law_part q = w->write.part[k];
-		q.coef = 1.0;
-		part_push(&l, &q);
+	push_side(&l, &dd[i].write, 1.0);
+	int k = i + 1, through = 0, n = 0;
+	for (;; k++) {
+		if (k >= m->nblocks)
+			break;
+		const struct block *b = &m->blocks[k];
+		if (b->kind->pass == PASS_LINEAR) {
+			through = 1;
+			continue;
+		}
+		if (b->kind->pass == PASS_SKIP) {
+			if (!dd[k].skip_read.nparts)
+				break;
+			push_side(&l, &dd[k].skip_read, -1.0);
+			push_side(&l, &dd[k].skip_write, 1.0);
+			through = 1;
+			continue;
+		}
+		if (dd[k].read.nparts) {
+			push_side(&l, &dd[k].read, -1.0);
+			snprintf(l.name, sizeof l.name, "%s",
+			         through ? "stream" : dd[i].write_name ? dd[i].write_name : "next");
+			n = build_gram(&l, m->blocks[i].name, owner, out);
+		}
+		break;
 	}
-	for (int k = 0; k < r->read.nparts; k++) {
-		struct law_part q = r->read.part[k];
-		q.coef = -1.0;
-		part_push(&l, &q);
-	}
-	l.pos_label = w->write_label;
-	l.neg_label = r->read_label;
-	int n = build_gram(&l, m->blocks[i].name, owner, out);
 	free(l.part);
 	return n;
 }
@@ -428,9 +489,11 @@ int lawbuild_model(const struct model *m, size_t base, int block, struct qset *o
 			nl += lawbuild_model(im, base + b->param_off, owner, out);
 		for (int k = 0; k < dd[i].n; k++)
 			nl += law_build(&dd[i].decl[k], b->name, owner, out);
-		if (b->kind->pass == PASS_SCALE && b->kind->positive_homogeneous > 0 && i > 0 && i + 1 < m->nblocks
-		    && dd[i - 1].write.nparts && dd[i + 1].read.nparts)
-			nl += unit_law_through(b, owner, &dd[i - 1], &dd[i + 1], out);
+		if (b->kind->pass == PASS_SCALE && b->kind->positive_homogeneous > 0) {
+			int w = past_linear(m, i - 1, -1), r = past_linear(m, i + 1, 1);
+			if (w >= 0 && r >= 0 && dd[w].write.nparts && dd[r].read.nparts)
+				nl += unit_law_through(b, owner, &dd[w], &dd[r], out);
+		}
 		nl += stream_law(m, i, owner, dd, out);
 	}
 	for (int i = 0; i < m->nblocks; i++)

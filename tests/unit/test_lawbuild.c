@@ -8,7 +8,8 @@
  *    laws of each model is worked out by hand in the table.
  *  - Values of built laws equal the matrices and norms computed here directly
  *    from θ (deep linear pair, attention's read-out law, a RoPE plane, a unit
- *    law through attention).
+ *    law through attention, the residual-stream law, the law between two
+ *    stacked attention layers).
  *  - The builders never compare block kinds: a kind copied under another name
  *    gets the same laws. */
 #include "test.h"
@@ -26,7 +27,8 @@ static struct model *build(const char *layers, int len, int width, int n)
 	struct model *m = model_new();
 	char buf[512], err[512];
 	snprintf(buf, sizeof buf, "%s", layers);
-	for (char *part = strtok(buf, "|"); part; part = strtok(NULL, "|")) {
+	char *psave = NULL;   /* strtok_r: residual's configure uses strtok */
+	for (char *part = strtok_r(buf, "|", &psave); part; part = strtok_r(NULL, "|", &psave)) {
 		char *w[32], *save = NULL;
 		int nw = 0;
 		for (char *t = strtok_r(part, " ", &save); t && nw < 32; t = strtok_r(NULL, " ", &save))
@@ -156,16 +158,31 @@ static void test_laws_of_f(void)
 	laws_of_f("attn heads=2 dk=2 | dense 2", 4, 4, 5, NULL);
 	laws_of_f("attn heads=1 dk=2 pe=rope | dense 2", 4, 4, 3, rope);
 	laws_of_f("attn heads=2 dk=2 pe=sin", 4, 4, 4, NULL);
-	/* attention's output features, rescaled one by one through a relu */
-	laws_of_f("dense 4 | attn dk=2 | relu | dense 3", 4, 3, 6, NULL);
+	/* qk, vo; attention's 4 output features rescaled one by one through the relu;
+	 * and x → Gx between the dense layer and attention's Q, K, V */
+	laws_of_f("dense 4 | attn dk=2 | relu | dense 3", 4, 3, 7, NULL);
+	/* a sinusoidal encoding adds to x: no law between dense and attention */
+	laws_of_f("dense 4 | attn dk=2 pe=sin | dense 2", 4, 3, 3, NULL);
+	/* stacked attention: qk, vo per layer and O1 O1^T - (Q2 Q2^T + K2 K2^T + V2 V2^T) */
+	laws_of_f("attn dk=2 | attn dk=2", 4, 4, 5, NULL);
+	/* attention, mean pooling, head: the stream law through the pooling */
+	laws_of_f("attn dk=2 | pool | head softmax classes=3", 4, 4, 5, NULL);
 	laws_of_f("lattn dk=2 | dense 2", 4, 3, 3, NULL);
-	laws_of_f("conv1d channels=3 kernel=3 | dense 2", 5, 2, 3, NULL);
+	laws_of_f("dense 4 | lattn dk=2 | dense 2", 4, 3, 4, NULL);
+	/* 3 channels and U U^T - W^T W with the dense layer after */
+	laws_of_f("conv1d channels=3 kernel=3 | dense 2", 5, 2, 4, NULL);
+	laws_of_f("ffn hidden=3 act=gelu | dense 2", 1, 3, 1, NULL);
+	laws_of_f("swiglu hidden=3 | dense 2", 1, 3, 4, NULL);
+	laws_of_f("dense 3 | moe experts=2 hidden=2 | dense 2", 1, 3, 7, NULL);
 	laws_of_f("ffn hidden=4 act=relu out=2", 1, 3, 4, NULL);
 	laws_of_f("swiglu hidden=3 out=2", 1, 3, 3, NULL);
 	laws_of_f("moe experts=3 hidden=2 gate=softmax", 1, 3, 7, NULL);
 	laws_of_f("moe experts=3 hidden=2 gate=topk:2", 1, 3, 7, NULL);
 	laws_of_f("moe experts=3 hidden=2 gate=nsigmoid", 1, 3, 6, nsig);
-	laws_of_f("dense 4 | residual { dense 5 , relu , dense 4 } | dense 1", 1, 3, 5, NULL);
+	/* residual streams: 5 neurons, and the stream law of everything touching it */
+	laws_of_f("dense 4 | residual { dense 5 , relu , dense 4 } | dense 1", 1, 3, 6, NULL);
+	laws_of_f("dense 4 | residual { dense 4 } | residual { dense 5 , relu , dense 4 } | dense 1", 1, 3, 6, NULL);
+	laws_of_f("dense 4 | residual { attn dk=2 } | dense 2", 4, 3, 3, NULL);
 }
 
 static const struct quantity *find(const struct qset *s, const char *name)
@@ -264,6 +281,71 @@ static void test_values(void)
 	model_free(m);
 }
 
+/* Σ_k sign_k Gram_axis(T_k) computed here from θ (r×r). */
+struct gpart { const char *name; int axis, sign; };
+
+static void gram_direct(const struct model *m, const double *th, const struct gpart *p, int np, int r, double *M)
+{
+	memset(M, 0, (size_t)r * r * sizeof *M);
+	for (int k = 0; k < np; k++) {
+		const struct tensor_view *t = model_find_tensor(m, p[k].name);
+		if (!t) {
+			printf("# no tensor %s\n", p[k].name);
+			continue;
+		}
+		int rows = t->dim[0], cols = t->ndim > 1 ? t->dim[1] : 1;
+		for (int i = 0; i < r; i++)
+			for (int j = 0; j < r; j++) {
+				double a = 0;
+				if (t->ndim == 1)
+					a = th[t->off + i] * th[t->off + j];
+				else if (p[k].axis == 0)
+					for (int c = 0; c < cols; c++)
+						a += th[t->off + (size_t)i * cols + c] * th[t->off + (size_t)j * cols + c];
+				else
+					for (int c = 0; c < rows; c++)
+						a += th[t->off + (size_t)c * cols + i] * th[t->off + (size_t)c * cols + j];
+				M[i * r + j] += p[k].sign * a;
+			}
+	}
+}
+
+static void test_stream_values(void)
+{
+	struct rng r;
+	rng_seed(&r, 9);
+	double th[2048], M[64];
+	struct qset s = { 0 };
+	/* the residual stream: W1W1^T + b1b1^T + (W_b W_b^T + b_b b_b^T - W_a^T W_a) - W4^T W4 */
+	struct model *m = build("dense 3 | residual { dense 4 , relu , dense 3 } | dense 2", 1, 2, 1);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	static const struct gpart res[] = {
+		{ "layer1.dense.W", 0, 1 }, { "layer1.dense.b", 0, 1 }, { "layer2.residual.dense1.W", 1, -1 },
+		{ "layer2.residual.dense3.W", 0, 1 }, { "layer2.residual.dense3.b", 0, 1 }, { "layer3.dense.W", 1, -1 },
+	};
+	gram_direct(m, th, res, 6, 3, M);
+	const struct quantity *q = find(&s, "layer1.dense.stream");
+	CHECK(q && q->block == 0 && gram_err(q, th, 3, M) < 1e-13,
+	      "residual stream: W1W1^T + b1b1^T + W_bW_b^T + b_bb_b^T - W_a^TW_a - W4^TW4 entry by entry");
+	qset_clear(&s);
+	model_free(m);
+	/* two attention layers: O1 O1^T - Q2 Q2^T - K2 K2^T - V2 V2^T */
+	m = build("attn dk=2 | attn dk=2", 3, 4, 1);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	static const struct gpart a2[] = {
+		{ "layer1.attn.head0.O", 0, 1 }, { "layer2.attn.head0.Q", 0, -1 }, { "layer2.attn.head0.K", 0, -1 },
+		{ "layer2.attn.head0.V", 0, -1 },
+	};
+	gram_direct(m, th, a2, 4, 4, M);
+	q = find(&s, "layer1.attn.o-next");
+	CHECK(q && gram_err(q, th, 4, M) < 1e-13, "stacked attention: O1 O1^T - Q2 Q2^T - K2 K2^T - V2 V2^T entry by entry");
+	CHECK(q && strstr(q->formula, "of layer2.attn"), "its formula names the second layer's readers");
+	qset_clear(&s);
+	model_free(m);
+}
+
 static void test_no_kind_identity(void)
 {
 	/* the same model with the dense kind copied under another name */
@@ -290,6 +372,7 @@ int main(void)
 {
 	test_laws_of_f();
 	test_values();
+	test_stream_values();
 	test_no_kind_identity();
 	return test_summary("lawbuild");
 }

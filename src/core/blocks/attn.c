@@ -311,7 +311,9 @@ static void attn_backward(const struct block *b, const double *theta, int n, con
 /* Per head: the scores see Q_h K_h^T only (Q → QG, K → KG^-T), the output
  * V_h O_h^T only (V → VG, O → OG^-T); under RoPE only a scaling of one plane
  * of Q and K commutes with every rotation, so the full Q^TQ - K^TK is a claim.
- * The output is written through the rows of every O_h. */
+ * The input is read through the rows of every Q_h, K_h, V_h (not under a
+ * sinusoidal encoding, which adds to X), the output written through the rows
+ * of every O_h. */
 static void attn_declare(const struct block *b, struct law_decls *d)
 {
 	const struct attn_cfg *cf = attn_cfg(b);
@@ -344,9 +346,15 @@ static void attn_declare(const struct block *b, struct law_decls *d)
 		law_add_part(d, l, V, 1, 1.0);
 		law_add_part(d, l, O, 1, -1.0);
 		law_write(d, O, 0);
+		if (cf->pe != PE_SIN) {   /* X + E: a sinusoidal encoding breaks x → Gx */
+			law_read(d, Q, 0);
+			law_read(d, K, 0);
+			law_read(d, V, 0);
+		}
 	}
 	d->write_name = "o-next";
-	d->write_label = "sum_h O_h O_h^T";
+	law_label_parts(&d->write, "sum_h O_h O_h^T");
+	law_label_parts(&d->read, "sum_h (Q_h Q_h^T + K_h K_h^T + V_h V_h^T)");
 }
 
 /* Per sample and head: scores A B^T and P U forward (2T²(dk+dv)), twice that

@@ -170,6 +170,9 @@ static void conv_declare(const struct block *b, struct law_decls *d)
 	l->in_label = "in";
 	l->out_label = "out";
 	l->watch = 0;
+	law_read(d, &b->tensors[0], 1);    /* V's input channels read x, U's output channels write y */
+	law_write(d, &b->tensors[2], 0);
+	d->write_name = "u-next";
 }
 
 const struct block_kind block_conv1d = {

@@ -153,10 +153,16 @@ static void ffn_backward(const struct block *b, const double *theta, int n, cons
 		mm(0, 0, R, d, H, 1.0, dz, theta + tW1->off, 0.0, dx);      /* dx = dz W1 */
 }
 
-/* act=relu: hidden neuron j scales W1[j,:], b1[j] by λ and W2[:,j] by 1/λ. */
+/* Reads through W1's columns, writes through W2's rows and b2; act=relu:
+ * hidden neuron j scales W1[j,:], b1[j] by λ and W2[:,j] by 1/λ. */
 static void ffn_declare(const struct block *b, struct law_decls *d)
 {
 	const struct ffn_cfg *c = ffn_cfg(b);
+	law_read(d, &b->tensors[0], 1);
+	law_write(d, &b->tensors[c->bias ? 2 : 1], 0);
+	if (c->bias)
+		law_write(d, &b->tensors[3], 0);
+	d->write_name = "w2-next";
 	if (c->act != FFN_RELU)
 		return;
 	struct law_decl *l = law_units(d, "n", (int)c->hidden, 1.0);

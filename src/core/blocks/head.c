@@ -80,8 +80,9 @@ static void head_backward(const struct block *b, const double *theta, int n, con
 		mm(0, 0, R, d, C, 1.0, dy, theta + b->tensors[0].off, 0.0, dx); /* dx = dz Θ */
 }
 
-/* Reads its input through Θ's columns; the column sums of Θ and the sum of c
- * are linear laws under cross-entropy (a contrast: c[0] alone). */
+/* Reads its input through Θ's columns, writes the logits through Θ's rows and
+ * c; the column sums of Θ and the sum of c are linear laws under cross-entropy
+ * (a contrast: c[0] alone). */
 static void head_declare(const struct block *b, struct law_decls *d)
 {
 	struct law_decl *l = law_sum(d, "colsum");
@@ -92,6 +93,9 @@ static void head_declare(const struct block *b, struct law_decls *d)
 	l->note = "needs cross-entropy";
 	l->in_label = "c0";
 	law_read(d, &b->tensors[0], 1);
+	law_write(d, &b->tensors[0], 0);
+	law_write(d, &b->tensors[1], 0);
+	d->write_name = "theta-next";
 }
 
 const struct block_kind block_head = {

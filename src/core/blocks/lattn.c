@@ -118,8 +118,9 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 	}
 }
 
-/* Q → QG, K → KG^-T leave the scores; Q → λQ, V → V/λ the output; the output
- * is written through V's columns (a following dense layer W gives V^TV - W^TW). */
+/* Q → QG, K → KG^-T leave the scores; Q → λQ, V → V/λ the output; the input is
+ * read through the rows of Q, K and V, the output written through V's columns
+ * (a following dense layer W gives V^TV - W^TW). */
 static void lattn_declare(const struct block *b, struct law_decls *d)
 {
 	const struct tensor_view *Q = &b->tensors[0], *K = &b->tensors[1], *V = &b->tensors[2];
@@ -130,6 +131,10 @@ static void lattn_declare(const struct block *b, struct law_decls *d)
 	law_add_part(d, l, Q, -1, 1.0);
 	law_add_part(d, l, V, -1, -1.0);
 	l->note = "trilinear rescaling";
+	law_read(d, Q, 0);
+	law_read(d, K, 0);
+	law_read(d, V, 0);
+	law_label_parts(&d->read, "Q Q^T + K K^T + V V^T");
 	law_write(d, V, 1);
 	d->write_name = "v-next";
 }

@@ -378,6 +378,16 @@ static void moe_declare(const struct block *b, struct law_decls *d)
 	law_add_part(d, l, &b->tensors[0], 0, 1.0);
 	l->note = note[c->gate];
 	l->in_label = "W0";
+	/* x is read by the gate and by every expert's B and C; y is written by every A */
+	law_read(d, &b->tensors[0], 1);
+	for (int e = 0; e < (int)c->experts; e++) {
+		law_read(d, &b->tensors[2 + 3 * e], 1);
+		law_read(d, &b->tensors[3 + 3 * e], 1);
+		law_write(d, &b->tensors[1 + 3 * e], 0);
+	}
+	law_label_parts(&d->read, "W^T W + sum_e (B_e^T B_e + C_e^T C_e)");
+	law_label_parts(&d->write, "sum_e A_e A_e^T");
+	d->write_name = "a-next";
 }
 
 /* Beyond the 6·nparam·len the model charges: under top-k each row runs K of

@@ -1,7 +1,9 @@
 /* pool.c — mean over the positions of each sequence, so a sequence model can
  * end in a per-sample head (sequence classification):
  *     x (n*T, d) -> y (n, d),  y[s,:] = (1/T) Σ_t x[s*T + t, :]
- * No parameters and no laws of its own. Invariant: output len is 1. */
+ * No parameters and no laws of its own; it commutes with every linear map of
+ * the features (PASS_LINEAR), so laws between the blocks around it run through
+ * it. Invariant: output len is 1. */
 #include "noether/block.h"
 #include "noether/util.h"
 #include <stdio.h>
@@ -59,8 +61,10 @@ const struct block_kind block_pool = {
 	.name = "pool",
 	.usage = "pool",
 	.help = "Mean over the positions of each sequence: (n*len, d) -> (n, d). Put it before "
-	        "the classification head of a sequence model (data seqcls). No parameters, no laws.",
+	        "the classification head of a sequence model (data seqcls). No parameters and no laws "
+	        "of its own; a matrix law between the blocks around it runs through it.",
 	.opts = pool_opts,
+	.pass = PASS_LINEAR,
 	.configure = block_opts_configure,
 	.describe = block_opts_describe,
 	.setup = pool_setup,

@@ -11,10 +11,12 @@
  *   and are listed under the residual's name: inner block k (1-based) of kind K
  *   is "<layer>.residual.K<k>", e.g. layer2.residual.dense1.W, layer2.residual.dense3.b.
  *   In PyTorch: y = x + g(x).
- * Laws: exactly those of g. The inner blocks' own laws hooks run on the inner
- * chain (so a relu between two inner dense blocks gives its per-neuron laws), and
- * the terms are shifted to absolute θ offsets. Neighbours outside the wrapper are
- * never looked at: a parameter group that straddles the skip connection has no law.
+ * Laws: those of g, built from the inner chain's declarations (so a relu between
+ * two inner dense blocks gives its per-neuron laws; block_kind.inner), shifted to
+ * absolute θ offsets. The skip passes the stream on (PASS_SKIP): when g reads its
+ * input and writes its output linearly, a change of basis of the whole residual
+ * stream is a symmetry, and the model builder adds the stream law over every
+ * parameter touching it (lawbuild.h). A rescaling of g's output alone is not one.
  * Invariants: priv is an inner struct model (not built: this file does its layout);
  * inner tensor offsets are relative to the residual block's param_off; act holds,
  * per inner block, its output then its own act; ws holds two gradient buffers of
@@ -251,8 +253,9 @@ const struct block_kind block_residual = {
 	.help = "Residual wrapper y = x + g(x), g the chain of inner blocks separated by ',' "
 	        "(';' ends a command), e.g. residual { dense 16 , relu , dense 8 }; the last inner "
 	        "block must give back the input width. Tensors are named layerN.residual.KINDk.T. "
-	        "Laws: exactly those of g (a relu between two inner dense layers gives per-neuron "
-	        "laws); nothing that straddles the skip connection.",
+	        "Laws: those of g (a relu between two inner dense layers gives per-neuron laws), "
+	        "and with linear layers before and after, the residual-stream law: a change of basis "
+	        "of the stream is a symmetry, giving one matrix law over every parameter touching it.",
 	.cfg_size = sizeof(struct residual_cfg),
 	.configure = residual_configure,
 	.setup = residual_setup,
@@ -260,6 +263,7 @@ const struct block_kind block_residual = {
 	.forward = residual_forward,
 	.backward = residual_backward,
 	.inner = residual_inner,
+	.pass = PASS_SKIP,
 	.destroy = residual_destroy,
 	.describe = residual_describe,
 };

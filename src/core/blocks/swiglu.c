@@ -140,6 +140,10 @@ static void swiglu_backward(const struct block *b, const double *theta, int n, c
 static void swiglu_declare(const struct block *b, struct law_decls *d)
 {
 	glu_declare(d, &b->tensors[0], &b->tensors[2], (int)swiglu_cfg(b)->hidden, "n");
+	law_read(d, &b->tensors[1], 1);   /* B and C read x, A writes y */
+	law_read(d, &b->tensors[2], 1);
+	law_write(d, &b->tensors[0], 0);
+	d->write_name = "a-next";
 }
 
 const struct block_kind block_swiglu = {
