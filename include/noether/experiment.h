@@ -70,6 +70,9 @@ int schedule_parse(struct schedule *c, int argc, char **argv, char *err, size_t 
 /* Parses "KIND [key=value ...]" (argv[0] = gd|sgd|momentum|flow|flow+momentum)
  * into *o, starting from *o. Returns 0 or NT_* with a message in err. */
 int optimizer_parse(struct optimizer *o, int argc, char **argv, char *err, size_t len);
+/* The option table of optimizer kind k (opts.h), for completion and help. */
+struct opt_spec;
+const struct opt_spec *optimizer_options(enum opt_kind k);
 /* The command that sets c ("schedule const 0.05"), ASCII or with τ. */
 void schedule_format(const struct schedule *c, char *buf, size_t len);
 /* "sgd batch=16", "momentum beta=0.9", "gd" ... (re-parsable after `opt`). */

@@ -24,7 +24,7 @@ struct sweep_spec {
 	int seeds;                  /* init seeds: init.seed + 0 .. seeds-1 */
 	int nat;
 	long at[SWEEP_MAX_AT];      /* horizons, ascending, last == steps */
-	enum sched_kind sched;      /* SCHED_CONST or SCHED_DECAY (τ0 = τ) */
+	int sched;                  /* enum sched_kind: SCHED_CONST or SCHED_DECAY (τ0 = τ) */
 };
 
 struct sweep_result {

@@ -2,6 +2,7 @@
  * `help`, tab completion, the screen's help overlay and the man page's command
  * list (checked by a test) all come from here. Adding a command = one entry. */
 #include "cmd_impl.h"
+#include "noether/opts.h"
 #include "noether/util.h"
 #include "noether/augment.h"
 #include <stdio.h>
@@ -71,8 +72,16 @@ static const char *const *complete_loss(struct cmd_ctx *c, int argi, int argc, c
 
 static const char *const *complete_opt(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	static const char *const opts[] = { "batch=", "seed=", "beta=", "tol=", "beta1=", "beta2=", "alpha=", "eps=", NULL };
-	return argi == 0 ? opt_names : opts;
+	static char words[16][32];
+	static const char *list[17];
+	if (argi == 0)
+		return opt_names;
+	for (int k = 0; opt_names[k]; k++)       /* the chosen kind's own options */
+		if (argc > 1 && !strcmp(argv[1], opt_names[k])) {
+			opts_complete_keys(optimizer_options((enum opt_kind)k), words, list, 16);
+			return list;
+		}
+	return NULL;
 }
 
 static const char *const *complete_schedule(struct cmd_ctx *c, int argi, int argc, char **argv)

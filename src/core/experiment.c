@@ -10,6 +10,8 @@
 #include "noether/balance.h"
 #include "noether/expr.h"
 #include "noether/linalg.h"
+#include "noether/opts.h"
+#include <stddef.h>
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -35,64 +37,130 @@ double schedule_tau(const struct schedule *c, long k)
 	}
 }
 
-static int kv_double(char *err, size_t len, const char *arg, const char *key, double lo, double hi, double *out, int *hit)
-{
-	size_t k = strlen(key);
-	if (strncmp(arg, key, k) || arg[k] != '=')
-		return 0;
-	*hit = 1;
-	if (parse_double(arg + k + 1, out) || *out < lo || *out > hi)
-		return nt_err(err, len, NT_EINVAL, "%s must be a number in [%g, %g], not '%s'", key, lo, hi, arg + k + 1);
-	return 0;
-}
+/* ---- option tables: every setting goes through the one parser (opts.h) ---- */
 
-static int kv_long(char *err, size_t len, const char *arg, const char *key, long lo, long hi, long *out, int *hit)
+static const struct opt_spec gd_opts[] = { { 0 } };
+static const struct opt_spec sgd_opts[] = {
+	{ .key = "batch", .type = OPT_INT, .off = offsetof(struct optimizer, batch), .lo = 1, .hi = NT_MAX_SAMPLES,
+	  .def = 16, .help = "minibatch size (default: 16)" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct optimizer, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .def = 1, .help = "minibatch sampling seed" },
+	{ 0 }
+};
+static const struct opt_spec momentum_opts[] = {
+	{ .key = "beta", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, beta), .lo = 0, .hi = 1, .def = 0.9,
+	  .flags = OPTF_OPEN_HI, .help = "momentum β" },
+	{ .key = "batch", .type = OPT_INT, .off = offsetof(struct optimizer, batch), .lo = 1, .hi = NT_MAX_SAMPLES,
+	  .def = 0, .help = "minibatch size (default: the full batch)" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct optimizer, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .def = 1, .help = "minibatch sampling seed" },
+	{ 0 }
+};
+static const struct opt_spec flow_opts[] = {
+	{ .key = "tol", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, tol), .lo = 1e-14, .hi = 1e-2, .def = 1e-8,
+	  .help = "the integrator's tolerance" },
+	{ 0 }
+};
+static const struct opt_spec flowm_opts[] = {
+	{ .key = "beta", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, beta), .lo = 0, .hi = 1, .def = 0.9,
+	  .flags = OPTF_OPEN_HI, .help = "momentum β" },
+	{ .key = "tol", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, tol), .lo = 1e-14, .hi = 1e-2, .def = 1e-8,
+	  .help = "the integrator's tolerance" },
+	{ 0 }
+};
+static const struct opt_spec adam_opts[] = {
+	{ .key = "beta1", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, beta1), .lo = 0, .hi = 1, .def = 0.9,
+	  .flags = OPTF_OPEN_HI, .help = "first-moment decay" },
+	{ .key = "beta2", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, beta2), .lo = 0, .hi = 1, .def = 0.999,
+	  .flags = OPTF_OPEN_HI, .help = "second-moment decay" },
+	{ .key = "eps", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, eps), .lo = 0, .hi = 1, .def = 1e-8,
+	  .flags = OPTF_OPEN_LO, .help = "denominator guard" },
+	{ .key = "batch", .type = OPT_INT, .off = offsetof(struct optimizer, batch), .lo = 1, .hi = NT_MAX_SAMPLES,
+	  .def = 0, .help = "minibatch size (default: the full batch)" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct optimizer, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .def = 1, .help = "minibatch sampling seed" },
+	{ 0 }
+};
+static const struct opt_spec rmsprop_opts[] = {
+	{ .key = "alpha", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, alpha), .lo = 0, .hi = 1, .def = 0.99,
+	  .flags = OPTF_OPEN_HI, .help = "square-average decay" },
+	{ .key = "eps", .type = OPT_DOUBLE, .off = offsetof(struct optimizer, eps), .lo = 0, .hi = 1, .def = 1e-8,
+	  .flags = OPTF_OPEN_LO, .help = "denominator guard" },
+	{ .key = "batch", .type = OPT_INT, .off = offsetof(struct optimizer, batch), .lo = 1, .hi = NT_MAX_SAMPLES,
+	  .def = 0, .help = "minibatch size (default: the full batch)" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct optimizer, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .def = 1, .help = "minibatch sampling seed" },
+	{ 0 }
+};
+static const struct opt_spec sign_opts[] = {
+	{ .key = "batch", .type = OPT_INT, .off = offsetof(struct optimizer, batch), .lo = 1, .hi = NT_MAX_SAMPLES,
+	  .def = 0, .help = "minibatch size (default: the full batch)" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct optimizer, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .def = 1, .help = "minibatch sampling seed" },
+	{ 0 }
+};
+/* indexed by enum opt_kind */
+static const struct opt_spec *const opt_tables[OPT_COUNT] = {
+	[OPT_GD] = gd_opts, [OPT_SGD] = sgd_opts, [OPT_MOMENTUM] = momentum_opts, [OPT_FLOW] = flow_opts,
+	[OPT_FLOW_MOMENTUM] = flowm_opts, [OPT_ADAM] = adam_opts, [OPT_ADAMW] = adam_opts, [OPT_RMSPROP] = rmsprop_opts,
+	[OPT_SIGN] = sign_opts,
+};
+
+const struct opt_spec *optimizer_options(enum opt_kind k) { return k >= 0 && k < OPT_COUNT ? opt_tables[k] : NULL; }
+
+static const struct opt_spec const_opts[] = {
+	{ .key = "TAU", .type = OPT_DOUBLE, .off = offsetof(struct schedule, tau0), .lo = 0, .hi = 1e3,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED | OPTF_OPEN_LO, .help = "step size" },
+	{ 0 }
+};
+static const struct opt_spec decay_opts[] = {
+	{ .key = "TAU0", .type = OPT_DOUBLE, .off = offsetof(struct schedule, tau0), .lo = 0, .hi = 1e3,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED | OPTF_OPEN_LO, .help = "step size" },
+	{ 0 }
+};
+static const struct opt_spec cosine_opts[] = {
+	{ .key = "TAU0", .type = OPT_DOUBLE, .off = offsetof(struct schedule, tau0), .lo = 0, .hi = 1e3,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED | OPTF_OPEN_LO, .help = "step size" },
+	{ .key = "K", .type = OPT_LONG, .off = offsetof(struct schedule, K), .lo = 1, .hi = 1000000000L,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED, .help = "horizon: τ reaches 0 at step K" },
+	{ 0 }
+};
+static const struct opt_spec step_opts[] = {
+	{ .key = "TAU0", .type = OPT_DOUBLE, .off = offsetof(struct schedule, tau0), .lo = 0, .hi = 1e3,
+	  .flags = OPTF_POSITIONAL | OPTF_REQUIRED | OPTF_OPEN_LO, .help = "step size" },
+	{ .key = "every", .type = OPT_LONG, .off = offsetof(struct schedule, every), .lo = 1, .hi = 1000000000L,
+	  .def = 100, .help = "steps between decays" },
+	{ .key = "gamma", .type = OPT_DOUBLE, .off = offsetof(struct schedule, gamma), .lo = 1e-9, .hi = 1, .def = 0.5,
+	  .help = "decay factor" },
+	{ 0 }
+};
+static const struct opt_spec *const sched_tables[SCHED_COUNT] = {
+	[SCHED_CONST] = const_opts, [SCHED_DECAY] = decay_opts, [SCHED_COSINE] = cosine_opts, [SCHED_STEP] = step_opts,
+};
+
+static int find_name(const char *const *names, const char *w)
 {
-	size_t k = strlen(key);
-	if (strncmp(arg, key, k) || arg[k] != '=')
-		return 0;
-	*hit = 1;
-	if (parse_long(arg + k + 1, out) || *out < lo || *out > hi)
-		return nt_err(err, len, NT_EINVAL, "%s must be an integer in [%ld, %ld], not '%s'", key, lo, hi, arg + k + 1);
-	return 0;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], w))
+			return i;
+	return -1;
 }
 
 int schedule_parse(struct schedule *out, int argc, char **argv, char *err, size_t len)
 {
-	struct schedule c = *out;
-	if (argc < 2)
-		return nt_err(err, len, NT_EINVAL, "schedule: usage schedule const|decay|cosine|step TAU [...]");
-	int k = -1;
-	for (int i = 0; sched_names[i]; i++)
-		if (!strcmp(sched_names[i], argv[0]))
-			k = i;
+	static const char usage[] = "schedule const TAU | decay TAU0 | cosine TAU0 K | step TAU0 every=N gamma=G";
+	if (argc < 1)
+		return nt_err(err, len, NT_EINVAL, "schedule: missing kind (usage: %s)", usage);
+	int k = find_name(sched_names, argv[0]);
 	if (k < 0)
 		return nt_err(err, len, NT_ENOENT, "schedule: unknown kind '%s' (const, decay, cosine, step)", argv[0]);
+	struct schedule c = *out;
+	char who[32];
+	snprintf(who, sizeof who, "schedule %s", argv[0]);
+	int rc = opts_parse(sched_tables[k], who, usage, argc - 1, argv + 1, &c, err, len);
+	if (rc)
+		return rc;
 	c.kind = (enum sched_kind)k;
-	if (parse_double(argv[1], &c.tau0) || c.tau0 <= 0 || c.tau0 > 1e3)
-		return nt_err(err, len, NT_EINVAL, "schedule: step size '%s' must be a number in (0, 1000]", argv[1]);
-	int a = 2;
-	if (c.kind == SCHED_COSINE) {
-		long K;
-		if (argc < 3 || parse_long(argv[2], &K) || K < 1)
-			return nt_err(err, len, NT_EINVAL, "schedule cosine TAU K: K must be a positive integer");
-		c.K = K;
-		a = 3;
-	}
-	for (int i = a; i < argc; i++) {
-		int hit = 0, rc;
-		long l;
-		if (c.kind == SCHED_STEP) {
-			if ((rc = kv_long(err, len, argv[i], "every", 1, 1000000000L, &l, &hit)))
-				return rc;
-			if (hit) { c.every = l; continue; }
-			if ((rc = kv_double(err, len, argv[i], "gamma", 1e-9, 1.0, &c.gamma, &hit)))
-				return rc;
-			if (hit)
-				continue;
-		}
-		return nt_err(err, len, NT_EINVAL, "schedule %s: unexpected argument '%s'", argv[0], argv[i]);
-	}
 	*out = c;
 	return 0;
 }
@@ -100,46 +168,19 @@ int schedule_parse(struct schedule *out, int argc, char **argv, char *err, size_
 int optimizer_parse(struct optimizer *out, int argc, char **argv, char *err, size_t len)
 {
 	static const char kinds[] = "gd, sgd, momentum, flow, flow+momentum, adam, adamw, rmsprop, sign";
-	struct optimizer o = *out;
 	if (argc < 1)
 		return nt_err(err, len, NT_EINVAL, "opt: missing kind (%s)", kinds);
-	int k = -1;
-	for (int i = 0; opt_names[i]; i++)
-		if (!strcmp(opt_names[i], argv[0]))
-			k = i;
+	int k = find_name(opt_names, argv[0]);
 	if (k < 0)
 		return nt_err(err, len, NT_ENOENT, "opt: unknown optimizer '%s' (%s)", argv[0], kinds);
-	o.kind = (enum opt_kind)k;
-	o.batch = 0;
-	int flow = k == OPT_FLOW || k == OPT_FLOW_MOMENTUM, adam = k == OPT_ADAM || k == OPT_ADAMW;
-	for (int i = 1; i < argc; i++) {
-		int hit = 0, rc;
-		long l;
-		if (!flow && k != OPT_GD) {
-			if ((rc = kv_long(err, len, argv[i], "batch", 1, NT_MAX_SAMPLES, &l, &hit)))
-				return rc;
-			if (hit) { o.batch = (int)l; continue; }
-			if ((rc = kv_long(err, len, argv[i], "seed", 0, 0x7fffffffL, &l, &hit)))
-				return rc;
-			if (hit) { o.seed = (unsigned long)l; continue; }
-		}
-		if ((k == OPT_MOMENTUM || k == OPT_FLOW_MOMENTUM)
-		    && (rc = kv_double(err, len, argv[i], "beta", 0, 0.999999, &o.beta, &hit)))
-			return rc;
-		if (!hit && flow && (rc = kv_double(err, len, argv[i], "tol", 1e-14, 1e-2, &o.tol, &hit)))
-			return rc;
-		if (!hit && adam && ((rc = kv_double(err, len, argv[i], "beta1", 0, 0.999999, &o.beta1, &hit))
-		                     || (!hit && (rc = kv_double(err, len, argv[i], "beta2", 0, 0.999999999, &o.beta2, &hit)))))
-			return rc;
-		if (!hit && k == OPT_RMSPROP && (rc = kv_double(err, len, argv[i], "alpha", 0, 0.999999999, &o.alpha, &hit)))
-			return rc;
-		if (!hit && (adam || k == OPT_RMSPROP) && (rc = kv_double(err, len, argv[i], "eps", 1e-300, 1.0, &o.eps, &hit)))
-			return rc;
-		if (!hit)
-			return nt_err(err, len, NT_EINVAL, "opt %s: unknown option '%s'", argv[0], argv[i]);
-	}
-	if (o.kind == OPT_SGD && o.batch == 0)
-		o.batch = 16;
+	/* every `opt` names the whole optimizer: what it omits takes its default */
+	struct optimizer o = { .kind = (enum opt_kind)k, .beta = 0.9, .tol = 1e-8, .beta1 = 0.9, .beta2 = 0.999,
+	                       .alpha = 0.99, .eps = 1e-8, .seed = 1 };
+	char who[32];
+	snprintf(who, sizeof who, "opt %s", argv[0]);
+	int rc = opts_parse(opt_tables[k], who, NULL, argc - 1, argv + 1, &o, err, len);
+	if (rc)
+		return rc;
 	*out = o;
 	return 0;
 }
@@ -352,28 +393,34 @@ int experiment_set_loss(struct experiment *x, const char *name)
 	return 0;
 }
 
+static const struct opt_spec init_opts[] = {
+	{ .key = "std", .type = OPT_DOUBLE, .off = offsetof(struct init_spec, std), .lo = 0, .hi = 1e3,
+	  .flags = OPTF_OPEN_LO, .help = "standard deviation of every tensor (default 1/sqrt(fan_in))" },
+	{ .key = "seed", .type = OPT_ULONG, .off = offsetof(struct init_spec, seed), .lo = 0, .hi = 0x7fffffffL,
+	  .help = "initialisation seed (independent of the data's)" },
+	{ 0 }
+};
+
 int experiment_set_init(struct experiment *x, int argc, char **argv)
 {
-	struct init_spec sp = x->init;
+	static const char *const kinds[] = { "normal", "balanced", "uniform", NULL };
 	if (argc < 1)
 		return nt_err(x->err, sizeof x->err, NT_EINVAL, "init: missing kind (normal, balanced, uniform)");
-	if (!strcmp(argv[0], "normal")) sp.kind = INIT_NORMAL;
-	else if (!strcmp(argv[0], "balanced")) sp.kind = INIT_BALANCED;
-	else if (!strcmp(argv[0], "uniform")) sp.kind = INIT_UNIFORM;
-	else return nt_err(x->err, sizeof x->err, NT_ENOENT, "init: unknown kind '%s' (normal, balanced, uniform)", argv[0]);
+	int k = find_name(kinds, argv[0]);
+	if (k < 0)
+		return nt_err(x->err, sizeof x->err, NT_ENOENT, "init: unknown kind '%s' (normal, balanced, uniform)", argv[0]);
+	/* std and seed not given keep their values (reseed moves the seed on) */
+	struct init_spec sp = x->init;
+	sp.kind = k == 0 ? INIT_NORMAL : k == 1 ? INIT_BALANCED : INIT_UNIFORM;
 	for (int i = 1; i < argc; i++) {
-		int hit = 0, rc;
-		long l;
-		if ((rc = kv_double(x->err, sizeof x->err, argv[i], "std", 0, 1e3, &sp.std, &hit)))
-			return rc;
-		if (!hit) {
-			if ((rc = kv_long(x->err, sizeof x->err, argv[i], "seed", 0, 0x7fffffffL, &l, &hit)))
-				return rc;
-			if (hit)
-				sp.seed = (unsigned long)l;
-		}
-		if (!hit)
-			return nt_err(x->err, sizeof x->err, NT_EINVAL, "init: unknown option '%s' (std=S seed=N)", argv[i]);
+		const char *eq = strchr(argv[i], '=');
+		char key[32];
+		if (!eq || (size_t)(eq - argv[i]) >= sizeof key)
+			return nt_err(x->err, sizeof x->err, NT_EINVAL, "init: unexpected argument '%s' (std=S seed=N)", argv[i]);
+		snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+		int rc = opts_set(init_opts, "init", key, eq + 1, &sp, x->err, sizeof x->err);
+		if (rc)
+			return rc == NT_ENOENT ? NT_EINVAL : rc;
 	}
 	x->init = sp;
 	x->dirty = 1;

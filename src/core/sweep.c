@@ -8,7 +8,9 @@
  * so runs at different τ differ only in τ. */
 #include "noether/sweep.h"
 #include "noether/afile.h"
+#include "noether/opts.h"
 #include "noether/util.h"
+#include <stddef.h>
 #include "exp_impl.h"
 #include <errno.h>
 #include <math.h>
@@ -20,52 +22,70 @@
 #define NT_VERSION "0.0"
 #endif
 
-static int parse_list_long(const char *v, long *out, int max, int *n)
+/* at=k1,k2,...: up to SWEEP_MAX_AT step counts */
+static int parse_at(const char *v, void *cfg, char *err, size_t len)
 {
+	struct sweep_spec *sp = cfg;
 	char buf[256];
 	str_copy(buf, v, sizeof buf);
-	*n = 0;
+	sp->nat = 0;
 	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-		if (*n >= max || parse_long(tok, &out[*n]))
-			return -1;
-		(*n)++;
+		if (sp->nat >= SWEEP_MAX_AT || parse_long(tok, &sp->at[sp->nat]))
+			return nt_err(err, len, NT_EINVAL, "at= must be up to %d comma-separated step counts, not '%s'", SWEEP_MAX_AT, v);
+		sp->nat++;
 	}
-	return *n ? 0 : -1;
+	return sp->nat ? 0 : nt_err(err, len, NT_EINVAL, "at= needs at least one step count");
 }
+
+static void print_at(const void *cfg, char *buf, size_t len)
+{
+	const struct sweep_spec *sp = cfg;
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < sp->nat && o + 1 < len; i++) {
+		int n = snprintf(buf + o, len - o, "%s%ld", i ? "," : "", sp->at[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static const char *const sweep_scheds[] = { "const", "decay", NULL };
+static const struct opt_spec sweep_opts[] = {
+	{ .key = "steps", .type = OPT_LONG, .off = offsetof(struct sweep_spec, steps), .lo = 1, .hi = 100000000L,
+	  .help = "run length (default: the last horizon)" },
+	{ .key = "seeds", .type = OPT_INT, .off = offsetof(struct sweep_spec, seeds), .lo = 1, .hi = SWEEP_MAX_SEEDS,
+	  .def = 1, .help = "initialisation seeds per step size" },
+	{ .key = "at", .type = OPT_CUSTOM, .parse = parse_at, .print = print_at, .help = "horizons k1,k2,..." },
+	{ .key = "schedule", .type = OPT_ENUM, .off = offsetof(struct sweep_spec, sched), .names = sweep_scheds,
+	  .help = "const τ, or decay τ/(k+1)" },
+	{ 0 }
+};
 
 int sweep_parse(int argc, char **argv, struct sweep_spec *sp, char *err, size_t len)
 {
 	memset(sp, 0, sizeof *sp);
-	sp->seeds = 1;
-	sp->sched = SCHED_CONST;
+	opts_defaults(sweep_opts, sp);
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		long l;
-		if (!strncmp(a, "steps=", 6)) {
-			if (parse_long(a + 6, &l) || l < 1 || l > 100000000L)
-				return nt_err(err, len, NT_EINVAL, "sweep: steps= must be an integer in 1..100000000, not '%s'", a + 6);
-			sp->steps = l;
-		} else if (!strncmp(a, "seeds=", 6)) {
-			if (parse_long(a + 6, &l) || l < 1 || l > SWEEP_MAX_SEEDS)
-				return nt_err(err, len, NT_ERANGE, "sweep: seeds= must be an integer in 1..%d, not '%s'", SWEEP_MAX_SEEDS, a + 6);
-			sp->seeds = (int)l;
-		} else if (!strncmp(a, "at=", 3)) {
-			if (parse_list_long(a + 3, sp->at, SWEEP_MAX_AT, &sp->nat))
-				return nt_err(err, len, NT_EINVAL, "sweep: at= must be up to %d comma-separated step counts, not '%s'", SWEEP_MAX_AT, a + 3);
-		} else if (!strncmp(a, "schedule=", 9)) {
-			if (!strcmp(a + 9, "const")) sp->sched = SCHED_CONST;
-			else if (!strcmp(a + 9, "decay")) sp->sched = SCHED_DECAY;
-			else return nt_err(err, len, NT_EINVAL, "sweep: schedule= must be const or decay, not '%s'", a + 9);
-		} else if (strchr(a, '=')) {
-			return nt_err(err, len, NT_EINVAL, "sweep: unknown option '%s' (steps= seeds= at= schedule= csv=)", a);
-		} else {
-			double v;
-			if (parse_double(a, &v) || !(v > 0) || v > 1e3)
-				return nt_err(err, len, NT_EINVAL, "sweep: step size '%s' must be a number in (0, 1000]", a);
-			if (sp->ntau >= SWEEP_MAX_TAU)
-				return nt_err(err, len, NT_ERANGE, "sweep: at most %d step sizes", SWEEP_MAX_TAU);
-			sp->tau[sp->ntau++] = v;
+		const char *a = argv[i], *eq = strchr(a, '=');
+		if (eq) {           /* key=value through the one option parser */
+			char key[32];
+			if ((size_t)(eq - a) >= sizeof key)
+				return nt_err(err, len, NT_EINVAL, "sweep: unknown option '%s' (steps= seeds= at= schedule= csv=)", a);
+			snprintf(key, sizeof key, "%.*s", (int)(eq - a), a);
+			int rc = opts_set(sweep_opts, "sweep", key, eq + 1, sp, err, len);
+			if (rc == NT_ENOENT)
+				return nt_err(err, len, NT_EINVAL, "sweep: unknown option '%s' (steps= seeds= at= schedule= csv=)", a);
+			if (rc)
+				return rc;
+			continue;
 		}
+		double v;           /* the step sizes, as many as given */
+		if (parse_double(a, &v) || !(v > 0) || v > 1e3)
+			return nt_err(err, len, NT_EINVAL, "sweep: step size '%s' must be a number in (0, 1000]", a);
+		if (sp->ntau >= SWEEP_MAX_TAU)
+			return nt_err(err, len, NT_ERANGE, "sweep: at most %d step sizes", SWEEP_MAX_TAU);
+		sp->tau[sp->ntau++] = v;
 	}
 	if (sp->ntau < 1)
 		return nt_err(err, len, NT_EINVAL, "sweep: give at least one step size (e.g. sweep tau 1e-3 2e-3 5e-3 steps=1000)");
