@@ -77,11 +77,32 @@ void lie_block_project(const double *Q, int r, size_t D, double *V, int b, doubl
 {
 	if (r <= 0 || b <= 0 || D == 0)
 		return;
-	for (int pass = 0; pass < 2; pass++) {
-		/* C (b,r) = V Qᵀ ; V -= C Q */
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, r, (int)D, 1.0, V, (int)D, Q, (int)D, 0.0, C, r);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, V, (int)D);
+	/* first pass on every row: C (b,r) = V Qᵀ ; V -= C Q */
+	double *before = xmalloc((size_t)b * sizeof *before);
+	for (int i = 0; i < b; i++)
+		before[i] = lie_nrm2(D, V + (size_t)i * D);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, r, (int)D, 1.0, V, (int)D, Q, (int)D, 0.0, C, r);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, V, (int)D);
+	/* second pass only where the first removed most of a row (Kahan's "twice
+	 * is enough": a row that kept more than 1/√2 of its length is orthogonal
+	 * to Q to rounding already). Those rows are moved to the front, projected
+	 * together, and moved back. */
+	int *idx = xmalloc((size_t)b * sizeof *idx), m = 0;
+	for (int i = 0; i < b; i++)
+		if (!(lie_nrm2(D, V + (size_t)i * D) >= before[i] * M_SQRT1_2))
+			idx[m++] = i;
+	if (m > 0) {
+		double *W = xmalloc((size_t)m * D * sizeof *W);
+		for (int k = 0; k < m; k++)
+			memcpy(W + (size_t)k * D, V + (size_t)idx[k] * D, D * sizeof *W);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r, (int)D, 1.0, W, (int)D, Q, (int)D, 0.0, C, r);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, W, (int)D);
+		for (int k = 0; k < m; k++)
+			memcpy(V + (size_t)idx[k] * D, W + (size_t)k * D, D * sizeof *W);
+		free(W);
 	}
+	free(idx);
+	free(before);
 }
 
 int lie_svd(int m, int n, double *A, double *s, double *vt)
@@ -203,7 +224,8 @@ double lie_rate(const struct quantity *q, int c, const double *theta, const doub
 #define NOISE_FRAC 0.1
 /* Candidates per batch: field values (cheap), brackets (each costs 10 to 1400
  * field evaluations). */
-#define BATCH_FIELDS 64
+#define BATCH_FIELDS 512
+#define BATCH_SLOW 64
 #define BATCH_BRACKETS 8
 /* Bracket-level candidates kept for the level's singular values. */
 #define LEVEL_STORE_MAX 4096
@@ -395,14 +417,25 @@ static void l_append(struct counter *t, const double *rows, int nb)
 	t->nl += nb;
 }
 
-/* Decides one batch V (nb, D), already projected off every row of Q accepted
- * before the batch: one at a time, each against the rows accepted earlier in
- * this batch (modified Gram–Schmidt, twice). Updates the level's counters. */
-static void decide_batch(struct counter *t, struct lie_level *lv, int nb, int *run)
+/* Decides rows [i0, i1) of the batch V, each already projected off every row
+ * of Q accepted before row i0: one at a time in order, each against the rows
+ * accepted since (modified Gram–Schmidt, twice). Long ranges are split in two
+ * and the second half is projected off what the first half added through
+ * dgemm, so the whole batch runs at level-3 speed. Updates the level's
+ * counters. */
+static void decide_range(struct counter *t, struct lie_level *lv, int i0, int i1, int *run)
 {
 	size_t D = t->D;
 	int r0 = t->r;
-	for (int i = 0; i < nb && t->r < (int)D; i++) {
+	if (i1 - i0 > 16) {
+		int h = (i0 + i1) / 2;
+		decide_range(t, lv, i0, h, run);
+		if (t->r > r0)
+			lie_block_project(t->Q + (size_t)r0 * D, t->r - r0, D, t->V + (size_t)h * D, i1 - h, t->C);
+		decide_range(t, lv, h, i1, run);
+		return;
+	}
+	for (int i = i0; i < i1 && t->r < (int)D; i++) {
 		double *w = t->V + (size_t)i * D;
 		for (int pass = 0; pass < 2; pass++)
 			for (int j = r0; j < t->r; j++) {
@@ -521,14 +554,24 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 		lv->gap = INFINITY;
 		int q0 = t.r;
 		t.nl = 0;
-		int pat = d == 0 ? (patience > BATCH_FIELDS ? patience : BATCH_FIELDS) : patience;
-		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0;
+		int pat = d == 0 ? (patience > BATCH_SLOW ? patience : BATCH_SLOW) : patience;
+		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0, slow = 0;
 		if (d == 0)
 			snprintf(stage, sizeof stage, "count: fields");
 		else
 			snprintf(stage, sizeof stage, "count: brackets level %d", d);
 		while (!stop && run < pat && t.r < (int)D && tries < maxtries) {
-			int nb = d == 0 ? BATCH_FIELDS : (pat - run < BATCH_BRACKETS ? pat - run : BATCH_BRACKETS);
+			/* field values: big batches while most are new directions, small
+			 * ones once rejections start (each costs a pass over Q) */
+			int nb;
+			if (d == 0) {
+				/* at most half of what is left: the batch that reaches the
+				 * final rank is wasted work beyond it */
+				nb = slow ? BATCH_SLOW : ((int)D - t.r) / 2;
+				nb = nb < BATCH_SLOW ? BATCH_SLOW : nb > BATCH_FIELDS ? BATCH_FIELDS : nb;
+			} else {
+				nb = pat - run < BATCH_BRACKETS ? pat - run : BATCH_BRACKETS;
+			}
 			if (nb < 1)
 				nb = 1;
 			int got = 0;
@@ -580,7 +623,9 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 			if (d > 0)
 				l_append(&t, t.V, got);
 			lie_block_project(t.Q + (size_t)q0 * D, t.r - q0, D, t.V, got, t.C);
-			decide_batch(&t, lv, got, &run);
+			int acc0 = lv->accepted;
+			decide_range(&t, lv, 0, got, &run);
+			slow = lv->accepted - acc0 < (3 * got) / 4;
 			if (d == 0)
 				lie_progress(o->progress, o->progress_ctx, 0.9 * t.r / (double)D, stage);
 		}
