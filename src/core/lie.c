@@ -16,7 +16,9 @@
  *    inputs: the point moves off the kink).
  *  - Candidate values are normalised by the sum of the norms of their two
  *    bracket terms (not by their own norm), so a bracket that cancels to
- *    rounding noise stays noise and cannot pose as a new direction.
+ *    rounding noise stays noise and cannot pose as a new direction; and by no
+ *    less than |X||E|/σ, the size the terms have when the fields change at
+ *    the rate of θ, so a bracket whose terms both vanish stays noise too.
  *  - The basis Q has orthonormal rows. Candidates arrive in batches and are
  *    projected off Q by block Gram–Schmidt applied twice (dgemm), then decided
  *    one at a time within the batch; a bracket level's decisions are confirmed
@@ -349,7 +351,14 @@ static int eval_expr(struct cctx *c, const long *g, int depth, const double *th,
 	if (!rc) {
 		for (size_t i = 0; i < D; i++)
 			out[i] = t1[i] - t2[i];
+		/* the size of the terms, but at least the size they would have if the
+		 * fields changed at the rate of θ (|X||E|/σ): when both terms vanish
+		 * (fields that do not interact) their rounding noise must not be
+		 * blown up into a direction */
+		double ref = sx * lie_nrm2(D, E) / c->sigma;
 		*scale = lie_nrm2(D, t1) + lie_nrm2(D, t2);
+		if (*scale < ref)
+			*scale = ref;
 	}
 	free(X);
 	return rc;
@@ -554,7 +563,20 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 		lv->gap = INFINITY;
 		int q0 = t.r;
 		t.nl = 0;
-		int pat = d == 0 ? (patience > BATCH_SLOW ? patience : BATCH_SLOW) : patience;
+		/* patience: field values are cheap, 64 in a row; brackets get a budget
+		 * of about 20·D field evaluations per level (new directions among
+		 * random brackets of a ReLU net can be rare), at least `patience`,
+		 * at most 200 in a row */
+		int pat;
+		if (d == 0) {
+			pat = patience > BATCH_SLOW ? patience : BATCH_SLOW;
+		} else {
+			double per = 1;
+			for (int i = 0; i < d; i++)
+				per = 5 * per + 5;             /* field evaluations of one depth-d bracket */
+			double b = 20.0 * (double)D / per;
+			pat = b > 200 ? 200 : b < patience ? patience : (int)b;
+		}
 		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0, slow = 0;
 		if (d == 0)
 			snprintf(stage, sizeof stage, "count: fields");
@@ -640,9 +662,10 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 			lv->gap = lv->acc_min / lv->rej_max;
 		}
 		lv->rank = t.r;
-		/* stopped by dropped candidates: the level still grew, or too few
-		 * candidates were decided to call it finished */
-		if (dropped_out && (lv->accepted > 0 || lv->tried < 3))
+		/* stopped by dropped candidates: uncertain when the level still grew
+		 * or decided nothing (a level that adds nothing from the candidates
+		 * it could decide, each clearly below its threshold, is evidence) */
+		if (dropped_out && (lv->accepted > 0 || lv->tried == 0))
 			lv->uncertain = 1;
 		if (lv->accepted > 0 && lv->gap < gap_min)
 			lv->uncertain = 1;

@@ -72,8 +72,10 @@ struct lie_gen {
 /* A random input of the output generator's distribution: radius log-uniform
  * in [e^-1, e^3.5] × xscale (every ReLU kink, |b_j| against |w_j·x|, is
  * crossed by some input), direction uniform. The census pool of a model with
- * kinks (wide != 0) reaches further out, [e^-1.5, e^4.5]: deep units whose
- * regions open only far from the origin are met too. */
+ * kinks (wide != 0) reaches further, [e^-1.5, e^4.5]: deep units whose
+ * regions open only near the origin or far from it are met too (further still,
+ * the terms of a field differ so much in scale that its new directions sink
+ * toward rounding level). */
 static void draw_input(const struct lie_gen *g, struct rng *r, double *x, int wide)
 {
 	double rad = g->xscale * (wide ? exp(-1.5 + 6.0 * rng_uniform(r)) : exp(-1.0 + 4.5 * rng_uniform(r)));
@@ -287,11 +289,13 @@ struct pool_item { int idx; int distinct; int margin; double score; };
 static int item_cmp(const void *a, const void *b)
 {
 	const struct pool_item *x = a, *y = b;
-	int kx = x->distinct && x->margin, ky = y->distinct && y->margin;
+	int kx = x->distinct, ky = y->distinct;
 	if (kx != ky)
 		return ky - kx;
 	if (kx && x->score != y->score)
 		return x->score > y->score ? -1 : 1;
+	if (x->margin != y->margin)
+		return y->margin - x->margin;
 	return x->idx - y->idx;
 }
 
@@ -304,10 +308,38 @@ static uint64_t hash_bits(uint64_t h, const uint64_t *w, int n)
 	return h;
 }
 
-static int u64_cmp(const void *a, const void *b)
+struct hidx { uint64_t h; int idx; };
+
+static int hidx_cmp(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	const struct hidx *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->idx - y->idx;
+}
+
+/* The census hash of sample i of the last forward of n samples (x the model
+ * input): the signs of every kinked layer's inputs, row by row. Equal to the
+ * hash the census gives the same sample. */
+static uint64_t sample_hash(const struct lie_gen *g, const double *x, int n, int i)
+{
+	const struct model *m = g->m;
+	uint64_t h = 1469598103934665603ULL;
+	(void)n;
+	for (int l = 0; l < g->nlayers; l++) {
+		const struct census_layer *L = &g->lay[l];
+		const double *z = L->block ? m->outs[L->block - 1] : x;
+		uint64_t w[NT_MAX_WIDTH / 64 + 1];
+		for (int row = 0; row < m->in.len; row++) {
+			const double *zr = z + ((size_t)i * m->in.len + row) * L->units;
+			memset(w, 0, (size_t)L->words * sizeof *w);
+			for (int j = 0; j < L->units; j++)
+				if (zr[j] > 0)
+					w[j / 64] |= 1ULL << (j % 64);
+			h = hash_bits(h, w, L->words);
+		}
+	}
+	return h;
 }
 
 int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
@@ -318,17 +350,14 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 	struct model *m = g->m;
 	int nk = 0, units = 0;
 	for (int b = 0; b < m->nblocks; b++)
-		if (kinked(&m->blocks[b])) {
+		if (kinked(&m->blocks[b]) && m->blocks[b].in.len == m->in.len) {
 			nk++;
 			units += m->blocks[b].in.width;
 		}
 	if (nk == 0)
 		return 0;   /* no kinks: plain random inputs */
-	if (npool <= 0) {
-		npool = 4096 + 64 * units;
-		if (npool > 32768)
-			npool = 32768;
-	}
+	if (npool <= 0)
+		npool = 32768;   /* co-activations of probability ~3e-5 are seen */
 	int len = m->in.len;
 	g->npool = npool;
 	g->rows = (long)npool * len;
@@ -341,7 +370,7 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 	g->lay = xcalloc((size_t)nk + 1, sizeof *g->lay);
 	nk = 0;
 	for (int b = 0; b < m->nblocks; b++)
-		if (kinked(&m->blocks[b])) {
+		if (kinked(&m->blocks[b]) && m->blocks[b].in.len == m->in.len) {
 			struct census_layer *L = &g->lay[nk++];
 			L->block = b;
 			L->units = m->blocks[b].in.width;
@@ -403,53 +432,124 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 				minrel[p] = INFINITY;
 		}
 	}
-	/* order: distinct patterns away from kinks, rarest states first */
+	/* order: distinct patterns away from kinks; first enough of them that
+	 * every unit is seen on and off several times, then the rest */
 	struct pool_item *it = xcalloc((size_t)npool + 1, sizeof *it);
-	uint64_t *hs = xmalloc(((size_t)npool + 1) * sizeof *hs), *sorted = xmalloc(((size_t)npool + 1) * sizeof *sorted);
+	uint64_t *hs = xmalloc(((size_t)npool + 1) * sizeof *hs);
 	for (int p = 0; p < npool; p++) {
 		uint64_t h = 1469598103934665603ULL;
-		double score = 0;
 		for (int l = 0; l < g->nlayers; l++) {
 			const struct census_layer *L = &g->lay[l];
-			for (int row = 0; row < len; row++) {
-				const uint64_t *bits = L->bits + ((size_t)p * len + row) * L->words;
-				h = hash_bits(h, bits, L->words);
-				for (int j = 0; j < L->units; j++) {
-					long on = L->on[j], cnt = (bits[j / 64] >> (j % 64)) & 1 ? on : g->rows - on;
-					score += 1.0 / (double)(cnt > 0 ? cnt : 1);
+			for (int row = 0; row < len; row++)
+				h = hash_bits(h, L->bits + ((size_t)p * len + row) * L->words, L->words);
+		}
+		hs[p] = h;
+		it[p].idx = p;
+		it[p].margin = !(minrel[p] < 1e-4);
+	}
+	/* one representative per pattern: the sample farthest from a kink. Thin
+	 * regions, where rare units meet, are kept; only inputs within 1e-4 of a
+	 * unit's rms from its kink are left out of the fields (a unit that close
+	 * contributes a direction too weak to tell from rounding) */
+	struct hidx *hi = xmalloc(((size_t)npool + 1) * sizeof *hi);
+	for (int p = 0; p < npool; p++) {
+		hi[p].h = hs[p];
+		hi[p].idx = p;
+	}
+	qsort(hi, (size_t)npool, sizeof *hi, hidx_cmp);
+	for (int a = 0; a < npool;) {
+		int b = a, bestp = hi[a].idx;
+		while (b < npool && hi[b].h == hi[a].h) {
+			if (minrel[hi[b].idx] > minrel[bestp])
+				bestp = hi[b].idx;
+			b++;
+		}
+		if (it[bestp].margin)
+			it[bestp].distinct = 1;
+		a = b;
+	}
+	free(hi);
+	/* coverage: in pool order, a representative that shows some unit in a
+	 * state seen fewer than q times so far goes first */
+	int q = (int)g->insz + 1 < 8 ? (int)g->insz + 1 : 8;
+	int **cnt = xcalloc((size_t)g->nlayers + 1, sizeof *cnt);
+	for (int l = 0; l < g->nlayers; l++)
+		cnt[l] = xcalloc(2 * (size_t)g->lay[l].units, sizeof **cnt);
+	for (int p = 0; p < npool; p++) {
+		if (!it[p].distinct)
+			continue;
+		int need = 0;
+		for (int pass = 0; pass < 2; pass++)
+			for (int l = 0; l < g->nlayers; l++) {
+				const struct census_layer *L = &g->lay[l];
+				for (int row = 0; row < len; row++) {
+					const uint64_t *bits = L->bits + ((size_t)p * len + row) * L->words;
+					for (int j = 0; j < L->units; j++) {
+						int st = (int)((bits[j / 64] >> (j % 64)) & 1);
+						if (pass == 0)
+							need |= cnt[l][2 * j + st] < q;
+						else if (need)
+							cnt[l][2 * j + st]++;
+					}
 				}
 			}
-		}
-		hs[p] = sorted[p] = h;
-		it[p].idx = p;
-		it[p].score = score;
-		it[p].margin = !(minrel[p] < 1e-2);
+		it[p].score = need ? 2 : 1;
 	}
-	qsort(sorted, (size_t)npool, sizeof *sorted, u64_cmp);
-	/* first occurrence of each pattern (among samples with a margin first) */
-	unsigned char *taken = xcalloc((size_t)npool + 1, 1);
-	for (int want = 1; want >= 0; want--)
-		for (int p = 0; p < npool; p++) {
-			if (it[p].margin != want)
-				continue;
-			uint64_t *f = bsearch(&hs[p], sorted, (size_t)npool, sizeof *sorted, u64_cmp);
-			size_t pos = (size_t)(f - sorted);
-			while (pos > 0 && sorted[pos - 1] == hs[p])
-				pos--;
-			if (!taken[pos]) {
-				taken[pos] = 1;
-				it[p].distinct = 1;
-			}
-		}
+	for (int l = 0; l < g->nlayers; l++)
+		free(cnt[l]);
+	free(cnt);
 	qsort(it, (size_t)npool, sizeof *it, item_cmp);
-	g->pool = xmalloc(((size_t)npool * g->insz + 1) * sizeof *g->pool);
-	for (int p = 0; p < npool; p++)
-		memcpy(g->pool + (size_t)p * g->insz, raw + (size_t)it[p].idx * g->insz, g->insz * sizeof *raw);
+	int nrep = 0;
+	while (nrep < npool && it[nrep].distinct)
+		nrep++;
+	/* The fields of one activation region span G_R x̃ over its inputs x (an
+	 * affine family): one input per region gives one direction, up to
+	 * (inputs + 1)·outputs come from inputs spread inside it. The plan: every
+	 * region once (rarest first), then sweeps of copies of each region's
+	 * input jittered by 2% (kept only if the pattern stays), then the rest of
+	 * the pool. At most cap planned entries. */
+	int sweeps = (int)((g->insz + 1) * (g->outsz ? g->outsz : 1));
+	if (sweeps > 16)
+		sweeps = 16;
+	long cap = 4 * (long)g->D + 100;
+	long nplan = 0, planmax = (long)nrep * sweeps;
+	if (planmax > cap)
+		planmax = cap;
+	if (planmax < nrep)
+		planmax = nrep;
+	g->pool = xmalloc(((size_t)(planmax + npool) * g->insz + 1) * sizeof *g->pool);
+	for (int p = 0; p < nrep; p++)
+		memcpy(g->pool + (size_t)nplan++ * g->insz, raw + (size_t)it[p].idx * g->insz, g->insz * sizeof *raw);
+	uint64_t *rep_hash = xmalloc(((size_t)nrep + 1) * sizeof *rep_hash);
+	for (int p = 0; p < nrep; p++)
+		rep_hash[p] = hs[it[p].idx];
+	double *jx = xmalloc(((size_t)B * g->insz + 1) * sizeof *jx);
+	int *jrep = xmalloc(((size_t)B + 1) * sizeof *jrep);
+	for (int sw = 1; sw < sweeps && nplan < planmax; sw++)
+		for (int p0 = 0; p0 < nrep && nplan < planmax; p0 += B) {
+			int n = nrep - p0 < B ? nrep - p0 : B;
+			for (int i = 0; i < n; i++) {
+				const double *x0 = raw + (size_t)it[p0 + i].idx * g->insz;
+				double nx = lie_nrm2(g->insz, x0);
+				double *x = jx + (size_t)i * g->insz;
+				for (size_t t = 0; t < g->insz; t++)
+					x[t] = x0[t] + 0.02 * nx / sqrt((double)g->insz) * rng_normal(&r);
+				jrep[i] = p0 + i;
+			}
+			model_forward(m, theta, jx, n);
+			for (int i = 0; i < n && nplan < planmax; i++)
+				if (sample_hash(g, jx, n, i) == rep_hash[jrep[i]])
+					memcpy(g->pool + (size_t)nplan++ * g->insz, jx + (size_t)i * g->insz, g->insz * sizeof *jx);
+		}
+	free(jx);
+	free(jrep);
+	free(rep_hash);
+	for (int p = nrep; p < npool && it[p].margin; p++)
+		memcpy(g->pool + (size_t)nplan++ * g->insz, raw + (size_t)it[p].idx * g->insz, g->insz * sizeof *raw);
+	g->npool = (int)nplan;
 	/* the bit sets stay in the census's original row order: only counts and
 	 * co-occurrences are read from them */
-	free(taken);
 	free(hs);
-	free(sorted);
 	free(it);
 	for (int l = 0; l < g->nlayers; l++)
 		free(ss[l]);
