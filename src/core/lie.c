@@ -228,7 +228,7 @@ double lie_rate(const struct quantity *q, int c, const double *theta, const doub
  * field evaluations). */
 #define BATCH_FIELDS 512
 #define BATCH_SLOW 64
-#define BATCH_BRACKETS 8
+#define BATCH_BRACKETS 64
 /* Bracket-level candidates kept for the level's singular values. */
 #define LEVEL_STORE_MAX 4096
 

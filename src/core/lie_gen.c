@@ -505,7 +505,7 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 	/* The fields of one activation region span G_R x̃ over its inputs x (an
 	 * affine family): one input per region gives one direction, up to
 	 * (inputs + 1)·outputs come from inputs spread inside it. The plan: every
-	 * region once (rarest first), then sweeps of copies of each region's
+	 * region once (those covering rare unit states first), then sweeps of copies of each region's
 	 * input jittered by 2% (kept only if the pattern stays), then the rest of
 	 * the pool. At most cap planned entries. */
 	int sweeps = (int)((g->insz + 1) * (g->outsz ? g->outsz : 1));
