@@ -268,6 +268,33 @@ static void find_opts(struct cmd_ctx *c, const struct lie_args *a, const struct 
 	fo->interrupt = c->interrupt;
 }
 
+/* The experiment's own check, the one behind every label, on each found law
+ * (lie_find already checked them against fresh fields at fresh points): a law
+ * that fails it is dropped and counted with the rejected ones. */
+static void check_found(struct cmd_ctx *c, struct lie_find_result *fr)
+{
+	size_t D = experiment_nparams(c->x);
+	double *work = xmalloc((2 * D + 2) * sizeof *work);
+	int keep = 0;
+	for (int i = 0; i < fr->nlaws; i++) {
+		double r = experiment_check_rate(c->x, fr->laws[i], work);
+		if (r <= LAW_RATE_TOL) {
+			fr->laws[keep] = fr->laws[i];
+			fr->text[keep] = fr->text[i];
+			fr->rate[keep] = fr->rate[i] > r ? fr->rate[i] : r;
+			keep++;
+		} else {
+			quantity_free(fr->laws[i]);
+			free(fr->text[i]);
+			fr->rejected++;
+		}
+	}
+	fr->nlaws = keep;
+	if (fr->independent > keep)
+		fr->independent = keep;
+	free(work);
+}
+
 static void find_lines(struct lines *l, const struct lie_src *s, const struct lie_find_result *fr,
                        struct quantity *const *cat, int ncat)
 {
@@ -278,8 +305,8 @@ static void find_lines(struct lines *l, const struct lie_src *s, const struct li
 	if (fr->nsv)
 		sv_line(l, "singular values", fr->sv_first, fr->nsv, fr->sv, fr->nunknowns - fr->candidates);
 	line_add(l, "  null space: %d candidate%s, gap %s%s; equations at fresh points removed %d; rate check at %d fresh "
-	         "points: %d failed", fr->candidates, fr->candidates == 1 ? "" : "s", g, fr->uncertain ? " (uncertain)" : "",
-	         fr->refined, fr->check_points, fr->rejected);
+	         "points and the experiment's own check: %d failed", fr->candidates, fr->candidates == 1 ? "" : "s", g,
+	         fr->uncertain ? " (uncertain)" : "", fr->refined, fr->check_points, fr->rejected);
 	line_add(l, "  verified laws: %d (rate <= %.0e each), rank of their gradients %d", fr->nlaws, LIE_RATE_TOL,
 	         fr->independent);
 	for (int i = 0; i < fr->nlaws; i++)
@@ -342,6 +369,7 @@ static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines
 		family_close(&f);
 		return rc;
 	}
+	check_found(c, &fr);
 	struct quantity **cat;
 	int ncat = catalogue_laws(s, a->augmented, f.mask, &cat);
 	find_lines(l, s, &fr, cat, ncat);
@@ -471,6 +499,7 @@ static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct line
 			rc = 0;
 		} else {
 			have_find = 1;
+			check_found(c, &fr);
 			all = xrealloc(all, (size_t)(nall + fr.nlaws + 1) * sizeof *all);
 			for (int i = 0; i < fr.nlaws; i++)
 				all[nall++] = fr.laws[i];

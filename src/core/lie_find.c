@@ -324,7 +324,7 @@ static int null_space(struct fctx *c, struct lie_find_result *res, double **Nb, 
 		double *x = xmalloc((size_t)U * sizeof *x), *y = xmalloc((size_t)U * sizeof *y), lmax = 1;
 		for (int j = 0; j < U; j++)
 			x[j] = 1.0 / sqrt((double)U) * (1 + 0.01 * (j % 7));
-		for (int it = 0; it < 30; it++) {
+		for (int it = 0; it < 12; it++) {
 			cblas_dsymv(CblasRowMajor, CblasUpper, U, 1.0, N, U, x, 1, 0.0, y, 1);
 			lmax = lie_nrm2((size_t)U, y);
 			if (!(lmax > 0))
