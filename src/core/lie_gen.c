@@ -348,12 +348,10 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 		return nt_err(g->err, sizeof g->err, NT_EINVAL, "the census needs the output-gradient fields");
 	census_free(g);
 	struct model *m = g->m;
-	int nk = 0, units = 0;
+	int nk = 0;
 	for (int b = 0; b < m->nblocks; b++)
-		if (kinked(&m->blocks[b]) && m->blocks[b].in.len == m->in.len) {
+		if (kinked(&m->blocks[b]) && m->blocks[b].in.len == m->in.len)
 			nk++;
-			units += m->blocks[b].in.width;
-		}
 	if (nk == 0)
 		return 0;   /* no kinks: plain random inputs */
 	if (npool <= 0)
