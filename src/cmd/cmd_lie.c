@@ -46,6 +46,30 @@ static void lie_src_of(struct cmd_ctx *c, struct lie_src *s)
 	s->q = *run_quantities(a);
 }
 
+/* Progress of one part of a command mapped into [lo, hi] of the whole. */
+struct prog {
+	lie_progress_fn fn;
+	void *ctx;
+	double lo, hi, last;   /* last: the fraction reported so far (never goes back) */
+};
+
+static void prog_map(void *ctx, double frac, const char *stage)
+{
+	struct prog *p = ctx;
+	double f = p->lo + (p->hi - p->lo) * frac;
+	if (f < p->last)
+		f = p->last;
+	p->last = f;
+	if (p->fn)
+		p->fn(p->ctx, f, stage);
+}
+
+static void prog_set(struct prog *p, double lo, double hi)
+{
+	p->lo = lo;
+	p->hi = hi;
+}
+
 static void line_add(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line_add(struct lines *l, const char *fmt, ...)
 {
@@ -258,7 +282,8 @@ static int catalogue_laws(const struct lie_src *s, int augmented, const unsigned
 	return n;
 }
 
-static void find_opts(struct cmd_ctx *c, const struct lie_args *a, const struct family *f, struct lie_find_opts *fo)
+static void find_opts(struct cmd_ctx *c, const struct lie_args *a, const struct family *f, struct prog *p,
+                      struct lie_find_opts *fo)
 {
 	lie_find_defaults(fo);
 	fo->degree = a->degree;
@@ -266,6 +291,8 @@ static void find_opts(struct cmd_ctx *c, const struct lie_args *a, const struct 
 	fo->seed = a->seed;
 	fo->mask = f->mask;
 	fo->interrupt = c->interrupt;
+	fo->progress = p->fn ? prog_map : NULL;
+	fo->progress_ctx = p;
 }
 
 /* The experiment's own check, the one behind every label, on each found law
@@ -345,7 +372,7 @@ static void find_lines(struct lines *l, const struct lie_src *s, const struct li
 		line_add(l, "  every found law is in the span of the catalogue laws");
 }
 
-static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
+static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines *l, struct prog *p)
 {
 	struct lie_src src, *s = &src;
 	lie_src_of(c, s);
@@ -357,7 +384,8 @@ static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines
 		return rc;
 	}
 	struct lie_find_opts fo;
-	find_opts(c, a, &f, &fo);
+	prog_set(p, 0.0, 1.0);
+	find_opts(c, a, &f, p, &fo);
 	struct lie_find_result fr;
 	line_add(l, "laws find degree=%d over=%s", a->degree, over_text(a));
 	if (f.mask)
@@ -407,12 +435,13 @@ static void level_lines(struct lines *l, const struct lie_count_result *cr)
 	}
 }
 
-static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct lines *l)
+static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct lines *l, struct prog *p)
 {
 	struct lie_src src, *s = &src;
 	lie_src_of(c, s);
 	struct family f;
 	char err[512] = "";
+	prog_map(p, 0.0, "census");
 	int rc = family_open(s, a, &f, err, sizeof err);
 	if (rc) {
 		line_add(l, "laws count: %s", err);
@@ -447,6 +476,9 @@ static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct line
 	co.max_level = a->levels;
 	co.seed = a->seed;
 	co.interrupt = c->interrupt;
+	prog_set(p, 0.02, a->find ? 0.6 : 1.0);
+	co.progress = p->fn ? prog_map : NULL;
+	co.progress_ctx = p;
 	struct lie_count_result cr;
 	rc = lie_count(&f.F, f.mask ? f.theta_T : s->theta, &co, &cr, err, sizeof err);
 	if (rc) {
@@ -484,7 +516,8 @@ static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct line
 	int have_find = 0;
 	if (a->find) {
 		struct lie_find_opts fo;
-		find_opts(c, a, &f, &fo);
+		prog_set(p, 0.6, 1.0);
+		find_opts(c, a, &f, p, &fo);
 		rc = lie_find(s->model, &f.base, &fo, &fr, err, sizeof err);
 		if (rc == NT_EINTR) {
 			line_add(l, "%s", err);
@@ -566,11 +599,13 @@ static int report_count(struct cmd_ctx *c, const struct lie_args *a, struct line
 	return 0;
 }
 
-int lie_report_lines(struct cmd_ctx *c, int argc, char **argv, char ***lines, int *nlines)
+int lie_report_lines_progress(struct cmd_ctx *c, int argc, char **argv, char ***lines, int *nlines,
+                              lie_progress_fn fn, void *pctx)
 {
 	struct lines l = { 0 };
 	char err[512];
 	struct lie_args a;
+	struct prog p = { fn, pctx, 0.0, 1.0, 0.0 };
 	int rc = 0;
 	*lines = NULL;
 	*nlines = 0;
@@ -582,13 +617,20 @@ int lie_report_lines(struct cmd_ctx *c, int argc, char **argv, char ***lines, in
 	} else if ((rc = experiment_prepare(c->x))) {
 		line_add(&l, "%s", experiment_error(c->x));
 	} else if (!strcmp(argv[0], "count")) {
-		rc = report_count(c, &a, &l);
+		rc = report_count(c, &a, &l, &p);
 	} else {
-		rc = report_find(c, &a, &l);
+		rc = report_find(c, &a, &l, &p);
 	}
+	if (!rc && fn)
+		fn(pctx, 1.0, "done");
 	*lines = l.v;
 	*nlines = l.n;
 	return rc;
+}
+
+int lie_report_lines(struct cmd_ctx *c, int argc, char **argv, char ***lines, int *nlines)
+{
+	return lie_report_lines_progress(c, argc, argv, lines, nlines, NULL, NULL);
 }
 
 static int run_report(struct cmd_ctx *c, int argc, char **argv)
