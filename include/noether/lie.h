@@ -96,14 +96,17 @@ struct lie_fields lie_gen_fields(struct lie_gen *g);
 /* Last error message of a generator ("" if none). */
 const char *lie_gen_error(const struct lie_gen *g);
 
-/* Activation census of an output generator at θ: draws npool inputs from its
- * distribution (0: a default that grows with the number of units), records
+/* Activation census of an output generator at θ: draws npool inputs (0: the
+ * default, 32768) with radii log-uniform in [e^-1.5, e^4.5] × xscale, records
  * which side of its kink every ReLU/leaky-ReLU unit of the model's top level is
- * on, and reorders the inputs so the first fields see every activation pattern
- * met, rarest unit states first, keeping away from kinks. Field k then uses
- * input k of that order (random inputs after the pool). Call it before
- * counting at θ; without it inputs are plain random draws. Returns 0, or
- * NT_EINVAL for a family generator. */
+ * on, and plans the fields' inputs: one per activation pattern met (the input
+ * farthest from a kink), those showing a unit state seen fewer than
+ * min(inputs + 1, 8) times first; then copies of them jittered by 2% inside
+ * their region; then the rest (inputs within 1e-4 of a unit's scale from its
+ * kink are left out). Field k then uses planned input k (random inputs after
+ * the plan). Call it before counting at θ; without it (or for a model without
+ * such layers) inputs are plain random draws. Returns 0, or NT_EINVAL for a
+ * family generator. */
 int lie_gen_cover(struct lie_gen *g, const double *theta, int npool);
 
 /* ---- units that never switch: local laws ---- */

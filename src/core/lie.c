@@ -408,12 +408,12 @@ static void q_reserve(struct counter *t, int rows)
 
 static void l_append(struct counter *t, const double *rows, int nb)
 {
+	if (t->nl < 0)
+		return;             /* already over the limit */
 	if (t->nl + nb > LEVEL_STORE_MAX) {
 		t->nl = -1;         /* too many: the level is decided by its thresholds alone */
 		return;
 	}
-	if (t->nl < 0)
-		return;
 	if (t->nl + nb > t->lcap) {
 		int cap = t->lcap ? t->lcap : 32;
 		while (cap < t->nl + nb)

@@ -4,10 +4,11 @@
  * Output fields X_k(θ) = ∇θ <c_k, f(x_k; θ)>: input k and weights c_k are
  * fixed functions of k, so X_k is one function of θ. The census (at one θ)
  * draws a pool of inputs, records the side of every top-level ReLU/leaky-ReLU
- * unit for each, and orders the pool so the first fields meet every activation
- * pattern seen (rarest unit states first, inputs near a kink last): in a deep
- * ReLU net some patterns are rare for random inputs, and a field span that
- * misses them makes the count loose.
+ * unit for each, and plans the fields' inputs so the first ones meet every
+ * activation pattern seen (those covering rare unit states first), then fill
+ * each pattern's region with jittered copies (inputs next to a kink are left
+ * out): in a deep ReLU net some patterns are rare for random inputs, and a
+ * field span that misses them makes the count loose.
  *
  * The same census names units that never switch. In a chain of affine layers
  * and element-wise activations, ∂f/∂W[j,i] vanishes on an input when unit i
