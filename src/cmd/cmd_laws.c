@@ -9,6 +9,7 @@
  *   expect METRIC OP VALUE      OP: < <= > >= == !=   VALUE: NUMBER | [NUMBER*]METRIC
  *   expect NAME is law|claimed-fails|contrast */
 #include "cmd_impl.h"
+#include "noether/lie.h"
 #include "noether/util.h"
 #include <math.h>
 #include <stdio.h>
@@ -344,6 +345,13 @@ static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name
 	if (!strcmp(name, "laws")) { *v = run_count(run, QR_LAW); return 0; }
 	if (!strcmp(name, "claimed-fails")) { *v = run_count(run, QR_CLAIMED_FAILS); return 0; }
 	if (!strcmp(name, "contrasts")) { *v = run_count(run, QR_CONTRAST); return 0; }
+	if (!strcmp(name, "laws.rank") || !strcmp(name, "laws.rank-gap")) {
+		struct lie_rank r;   /* rank of the shown laws' gradients at θ (core: lie_laws_rank) */
+		if (lie_laws_rank(qs, run_theta(run), run_nparams(run), &r))
+			return nt_err(err, len, NT_EINVAL, "%s: the SVD failed", name);
+		*v = name[9] ? r.gap : r.rank;
+		return 0;
+	}
 	if (!strcmp(name, "laws.max-rel")) { *v = role_extreme(qs, QR_LAW, 0, 1); return 0; }
 	if (!strcmp(name, "laws.max-abs")) { *v = role_extreme(qs, QR_LAW, 1, 1); return 0; }
 	if (!strcmp(name, "laws.max-rate")) { *v = role_extreme(qs, QR_LAW, 2, 1); return 0; }

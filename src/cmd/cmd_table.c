@@ -257,7 +257,8 @@ const struct cmd cmd_table[] = {
 	  "result is a log-log plot of ε against τ in place of the panels (one marked line per horizon, ± sd bars, the "
 	  "fitted slopes, a dotted τ² reference line); `overlay output` shows the table, Esc hides the plot, "
 	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0, SCR_NONE },
-	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] | laws find [degree=1|2] [over=...] "
+	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] [levels=N] [points=P] [seed=N] "
+	  "[params=PATTERN] | laws find [degree=1|2] [over=...] [points=P] [seed=N] [params=PATTERN] "
 	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
 	  "Table, for the dynamics in force (said on its first line), of the conserved laws (checked numerically: rate "
 	  "<∇h,dθ/dt> at random points, dθ/dt what the optimizer does), failing claims, gradient-flow laws these dynamics break "
@@ -266,8 +267,12 @@ const struct cmd cmd_table[] = {
 	  "exact identity (gd, sgd: τ²·h(∇L) per step; flow; momentum's phase-space laws), check; then ε_block per block, "
 	  "the budget, the largest prediction error and the a-priori bound. `laws count`: number of independent laws near θ, "
 	  "upper bound D − dim Lie(W)(θ) from rank decisions on the gradient fields and their brackets, lower bound the rank "
-	  "of the laws in hand; last line `laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
-	  "linear and axis-Gram quadratic laws, matched against the catalogue. over=augmented: fields ∇L_Z over sampled "
+	  "of the laws in hand (with ReLU units that never switch named and their local laws added); last line "
+	  "`laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
+	  "linear and axis-Gram quadratic laws, each verified at fresh random points, matched against the catalogue; "
+	  "points=P solves at P random points (0, the default: one per equation) before the fresh-point check. "
+	  "params=PATTERN (tensor names with * ? [..], comma-separated): only laws that depend on those parameters alone. "
+	  "over=augmented: fields ∇L_Z over sampled "
 	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws (per-head attention, RoPE planes, SwiGLU) and contrasts on a series of safetensors checkpoints from another tool, tensors named by a map file (see FILES); drift from the first checkpoint per block; laws a declared feature breaks are listed as not applicable; flat=/drifts= fail like expect unless the largest law drift is <= / >= TOL.", complete_laws, cmd_laws, 0, SCR_NONE },
 	{ "watch", "watch [NAME...|all] | watch NAME = EXPR",
 	  "Show/export a quantity (list watched ones without argument). `watch NAME = EXPR` defines a quantity over "
@@ -316,7 +321,7 @@ const struct cmd cmd_table[] = {
 	  "laws.bound-ratio (largest |Δh| / (max|c| Σ τ² ||∇L||²): the a-priori bound holds when <= 1) "
 	  "laws.empirical-c (max |Δh| / Σ τ² seen on the run: a description, not a bound) contrasts.min-rel "
 	  "contrasts.max-rel contrasts.median-rel eps-block (the papers' ε_block: mean ||Δh_i|| / ||h_i(θ0)|| over the "
-	  "laws) eps-block.max (largest block's) count.lower count.upper count.complete (of the last laws count) NAME.rel "
+	  "laws) eps-block.max (largest block's) laws.rank laws.rank-gap (rank at θ of the gradients of the laws shown as conserved, and its singular-value gap) count.lower count.upper count.complete (of the last laws count) NAME.rel "
 	  "NAME.abs NAME.value NAME.value0 NAME.rate NAME.eps NAME.pred NAME.pred-err portrait.x portrait.y "
 	  "portrait.level portrait.c0 portrait.rate portrait.law; under compare, B.METRIC reads run B (A.METRIC or METRIC "
 	  "run A), also B.NAME is law. VALUE: a number or [NUMBER*]METRIC.", complete_metric, cmd_expect, 0, SCR_NONE },

@@ -1,27 +1,37 @@
-/* lie.c — numerical counting (Lie rank of the gradient fields) and discovery
- * (null space of the degree-<=2 law equations) of conservation laws.
+/* lie.c — numerical counting of conservation laws (Lie rank of the gradient
+ * fields), the rank of laws' gradients (lower bound, metric laws.rank), the
+ * span test, and the restriction of a field family to a parameter subset.
  *
  * Invariants:
  *  - A field family is only ever touched through struct lie_fields; field k is
  *    a fixed function of θ, so brackets of fields can be differentiated.
  *  - Brackets are right-nested monomials [X_a,[X_b,...,X_z]] of fresh random
  *    fields; their Jacobian-vector products are central differences with
- *    Richardson extrapolation, each checked against the half-order estimate at
- *    twice the step. An inconsistent difference (a kink crossed) never becomes
- *    a direction: the candidate is dropped.
+ *    Richardson extrapolation, each checked against the half-order estimate
+ *    at twice the step. A difference taken across a kink never becomes a
+ *    direction: when the family reports activation patterns, any field whose
+ *    pattern at a stencil point differs from its pattern at θ drops the
+ *    candidate (exactly, however small the kink); otherwise an inconsistent
+ *    difference does. A dropped candidate is replaced by a fresh one (new
+ *    inputs: the point moves off the kink).
  *  - Candidate values are normalised by the sum of the norms of their two
  *    bracket terms (not by their own norm), so a bracket that cancels to
- *    rounding noise stays noise and cannot pose as a new direction.
- *  - The law search works in a basis free of identities: for a tensor with k
- *    axes the k axis-Gram traces all equal ||T||², so one diagonal entry of each
- *    axis >= 1 is left out of the system (and re-used only for display).
+ *    rounding noise stays noise and cannot pose as a new direction; and by no
+ *    less than |X||E|/σ, the size the terms have when the fields change at
+ *    the rate of θ, so a bracket whose terms both vanish stays noise too.
+ *  - The basis Q has orthonormal rows. Candidates arrive in batches and are
+ *    projected off Q by block Gram–Schmidt applied twice (dgemm), then decided
+ *    one at a time within the batch; a bracket level's decisions are confirmed
+ *    by the singular values of all its candidates, which overrule the
+ *    one-at-a-time thresholds when their gap is clear.
  * Nothing here prints; results go to structs, messages to caller buffers. */
-#include "noether/lie.h"
+#include "lie_impl.h"
 #include "noether/linalg.h"
 #include "noether/rng.h"
 #include "noether/util.h"
+#include <cblas.h>
+#include <fnmatch.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +40,9 @@ void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int 
              double *u, const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork,
              int *iwork, int *info);
 
-static double nrm2(size_t n, const double *x)
+/* ------------------------------------------------------------------ helpers */
+
+double lie_nrm2(size_t n, const double *x)
 {
 	double s = 0;
 	for (size_t i = 0; i < n; i++)
@@ -38,12 +50,12 @@ static double nrm2(size_t n, const double *x)
 	return sqrt(s);
 }
 
-static uint64_t mix_seed(unsigned long seed, long k)
+uint64_t lie_mix_seed(unsigned long seed, long k)
 {
 	return (uint64_t)seed * 0x9E3779B97F4A7C15ULL + (uint64_t)k * 0xBF58476D1CE4E5B9ULL + 0x94D049BB133111EBULL;
 }
 
-static int all_finite(size_t n, const double *x)
+int lie_all_finite(size_t n, const double *x)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(x[i]))
@@ -51,238 +63,184 @@ static int all_finite(size_t n, const double *x)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ generators */
-
-struct lie_gen {
-	struct model *m;
-	size_t D;
-	int family;
-	unsigned long seed;
-	double xscale;
-	int center;
-	size_t insz, outsz;
-	double *x, *c;
-	/* family */
-	enum loss_kind loss;
-	int nz;
-	lie_sample_fn sample;
-	void *sctx;
-	long ncache;
-	struct dataset **zs;
-	double **ts;
-	double *df;
-	size_t dfcap;
-	char err[256];
-};
-
-static int gen_outputs_eval(void *ctx, long k, const double *theta, double *out)
+void lie_sv_window(const double *s, int n, int r, int *first, int *nsv, double *out)
 {
-	struct lie_gen *g = ctx;
-	struct rng r;
-	rng_seed(&r, mix_seed(g->seed, k));
-	/* a log-uniform radius in [e^-1, e^3.5] × xscale: every ReLU kink (|b_j| vs
-	 * |w_j·x|) is crossed by some sample, so rare activation patterns are seen */
-	double rad = g->xscale * exp(-1.0 + 4.5 * rng_uniform(&r));
-	for (size_t i = 0; i < g->insz; i++)
-		g->x[i] = rad * rng_normal(&r);
-	for (size_t i = 0; i < g->outsz; i++)
-		g->c[i] = rng_normal(&r);
-	if (g->center) {   /* zero-sum rows: the directions ∂ℓ/∂f of a shift-invariant loss */
-		int w = g->m->out.width;
-		for (size_t row = 0; row + (size_t)w <= g->outsz; row += (size_t)w) {
-			double mean = 0;
-			for (int j = 0; j < w; j++)
-				mean += g->c[row + j] / w;
-			for (int j = 0; j < w; j++)
-				g->c[row + j] -= mean;
-		}
-	}
-	model_forward(g->m, theta, g->x, 1);
-	memset(out, 0, g->D * sizeof *out);
-	model_backward(g->m, theta, g->c, out, NULL);
-	return 0;
+	int lo = r - LIE_NSV + 1 > 0 ? r - LIE_NSV + 1 : 0;   /* 0-based index of σ_{lo+1} */
+	int hi = r + LIE_NSV < n ? r + LIE_NSV : n;
+	if (lo > hi)
+		lo = hi;
+	*first = lo + 1;
+	*nsv = hi - lo;
+	for (int i = lo; i < hi; i++)
+		out[i - lo] = s[i];
 }
 
-static int gen_family_eval(void *ctx, long k, const double *theta, double *out)
+void lie_block_project(const double *Q, int r, size_t D, double *V, int b, double *C)
 {
-	struct lie_gen *g = ctx;
-	if (k < 0)
-		return nt_err(g->err, sizeof g->err, NT_EINVAL, "negative field index");
-	if (k >= g->ncache) {
-		long nc = g->ncache ? g->ncache : 64;
-		while (nc <= k)
-			nc *= 2;
-		g->zs = xrealloc(g->zs, (size_t)nc * sizeof *g->zs);
-		g->ts = xrealloc(g->ts, (size_t)nc * sizeof *g->ts);
-		for (long i = g->ncache; i < nc; i++) {
-			g->zs[i] = NULL;
-			g->ts[i] = NULL;
-		}
-		g->ncache = nc;
-	}
-	struct model *m = g->m;
-	int w = m->out.width;
-	if (!g->zs[k]) {
-		struct dataset *z = g->sample(g->sctx, k, g->nz, g->err, sizeof g->err);
-		if (!z)
-			return NT_EINVAL;
-		if (z->n > m->max_batch || z->len != m->in.len || z->d_in != m->in.width || z->out_len != m->out.len) {
-			data_free(z);
-			return nt_err(g->err, sizeof g->err, NT_EINVAL,
-			              "sampled data set does not fit the model (n=%d, len=%d, width=%d)", z->n, z->len, z->d_in);
-		}
-		double *t = NULL;
-		int rc = loss_targets(g->loss, z, w, &t, g->err, sizeof g->err);
-		if (rc) {
-			data_free(z);
-			return rc;
-		}
-		g->zs[k] = z;
-		g->ts[k] = t;
-	}
-	const struct dataset *z = g->zs[k];
-	int R = z->n * m->out.len;
-	size_t need = (size_t)R * (size_t)w;
-	if (need > g->dfcap) {
-		g->df = xrealloc(g->df, need * sizeof *g->df);
-		g->dfcap = need;
-	}
-	const double *f = model_forward(m, theta, z->x, z->n);
-	loss_eval(g->loss, f, R, w, g->ts[k], z->label, g->df);
-	memset(out, 0, g->D * sizeof *out);
-	model_backward(m, theta, g->df, out, NULL);
-	return 0;
-}
-
-static struct lie_gen *gen_new(struct model *m)
-{
-	struct lie_gen *g = xcalloc(1, sizeof *g);
-	g->m = m;
-	g->D = m->nparams;
-	g->insz = (size_t)m->in.len * (size_t)m->in.width;
-	g->outsz = (size_t)m->out.len * (size_t)m->out.width;
-	g->x = xcalloc(g->insz + 1, sizeof(double));
-	g->c = xcalloc(g->outsz + 1, sizeof(double));
-	return g;
-}
-
-struct lie_gen *lie_gen_outputs(struct model *m, unsigned long seed, double xscale, int center)
-{
-	struct lie_gen *g = gen_new(m);
-	g->center = center;
-	g->seed = seed;
-	g->xscale = xscale > 0 ? xscale : 1.0;
-	return g;
-}
-
-struct lie_gen *lie_gen_family(struct model *m, enum loss_kind loss, int n_per_set,
-                               lie_sample_fn sample, void *sctx)
-{
-	struct lie_gen *g = gen_new(m);
-	g->family = 1;
-	g->loss = loss;
-	g->nz = n_per_set > 0 ? n_per_set : 1;
-	g->sample = sample;
-	g->sctx = sctx;
-	return g;
-}
-
-void lie_gen_free(struct lie_gen *g)
-{
-	if (!g)
+	if (r <= 0 || b <= 0 || D == 0)
 		return;
-	for (long i = 0; i < g->ncache; i++) {
-		data_free(g->zs[i]);
-		free(g->ts[i]);
+	/* first pass on every row: C (b,r) = V Qᵀ ; V -= C Q */
+	double *before = xmalloc((size_t)b * sizeof *before);
+	for (int i = 0; i < b; i++)
+		before[i] = lie_nrm2(D, V + (size_t)i * D);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, r, (int)D, 1.0, V, (int)D, Q, (int)D, 0.0, C, r);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, V, (int)D);
+	/* second pass only where the first removed most of a row (Kahan's "twice
+	 * is enough": a row that kept more than 1/√2 of its length is orthogonal
+	 * to Q to rounding already). Those rows are moved to the front, projected
+	 * together, and moved back. */
+	int *idx = xmalloc((size_t)b * sizeof *idx), m = 0;
+	for (int i = 0; i < b; i++)
+		if (!(lie_nrm2(D, V + (size_t)i * D) >= before[i] * M_SQRT1_2))
+			idx[m++] = i;
+	if (m > 0) {
+		double *W = xmalloc((size_t)m * D * sizeof *W);
+		for (int k = 0; k < m; k++)
+			memcpy(W + (size_t)k * D, V + (size_t)idx[k] * D, D * sizeof *W);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r, (int)D, 1.0, W, (int)D, Q, (int)D, 0.0, C, r);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, W, (int)D);
+		for (int k = 0; k < m; k++)
+			memcpy(V + (size_t)idx[k] * D, W + (size_t)k * D, D * sizeof *W);
+		free(W);
 	}
-	free(g->zs);
-	free(g->ts);
-	free(g->df);
-	free(g->x);
-	free(g->c);
-	free(g);
+	free(idx);
+	free(before);
 }
 
-struct lie_fields lie_gen_fields(struct lie_gen *g)
+int lie_svd(int m, int n, double *A, double *s, double *vt)
 {
-	struct lie_fields f = { g->D, g->family ? gen_family_eval : gen_outputs_eval, g };
-	return f;
-}
-
-const char *lie_gen_error(const struct lie_gen *g)
-{
-	return g->err;
-}
-
-/* Default family sampler: regenerate the base kind with a fresh seed and n
- * samples; fall back to random rows of the base set. Targets are random. */
-struct dataset *lie_family_sample(void *ctx, long k, int n_hint, char *err, size_t len)
-{
-	const struct lie_family *f = ctx;
-	const struct dataset *b = f->base;
-	struct rng r;
-	rng_seed(&r, mix_seed(f->seed + 7919, k));
-	int n = n_hint > 0 ? n_hint : 1;
-	struct dataset *z = NULL;
-	char buf[sizeof b->desc], *argv[40], nb[32], sb[32];
-	str_copy(buf, b->desc, sizeof buf);
-	int argc = 0;
-	char *save = NULL;
-	char *tok = strtok_r(buf, " ", &save); /* kind */
-	while (tok && (tok = strtok_r(NULL, " ", &save)) && argc < 36)
-		if (strncmp(tok, "n=", 2) && strncmp(tok, "seed=", 5))
-			argv[argc++] = tok;
-	snprintf(nb, sizeof nb, "n=%d", n);
-	snprintf(sb, sizeof sb, "seed=%lu", (unsigned long)(rng_next(&r) % 0x7fffffffUL));
-	argv[argc++] = nb;
-	argv[argc++] = sb;
-	char e2[256];
-	z = b->kind[0] ? data_generate(b->kind, argc, argv, e2, sizeof e2) : NULL;
-	if (z && (z->n != n || z->len != b->len || z->d_in != b->d_in || z->out_len != b->out_len ||
-	          z->d_out != b->d_out || z->n_classes != b->n_classes)) {
-		data_free(z);
-		z = NULL;
+	if (!vt)
+		return svd_values(m, n, A, s);
+	/* A row-major (m,n) is Aᵀ column-major (n,m) = U Σ Vᵀ: A's right singular
+	 * vectors are the columns of U (n, mn), i.e. the rows of vt. */
+	int mn = m < n ? m : n;
+	int M = n, N = m, lda = n, ldu = n, ldvt = mn, lwork = -1, info = 0;
+	double wq;
+	double *v2 = xmalloc(((size_t)mn * m + 1) * sizeof *v2);
+	int *iw = xmalloc((size_t)8 * mn * sizeof *iw + sizeof *iw);
+	dgesdd_("S", &M, &N, A, &lda, s, vt, &ldu, v2, &ldvt, &wq, &lwork, iw, &info);
+	if (!info) {
+		lwork = (int)wq;
+		double *work = xmalloc(((size_t)lwork + 1) * sizeof *work);
+		dgesdd_("S", &M, &N, A, &lda, s, vt, &ldu, v2, &ldvt, work, &lwork, iw, &info);
+		free(work);
 	}
-	if (!z) {
-		if (b->n < 1) {
-			nt_err(err, len, NT_ESTATE, "no base data set to sample from");
-			return NULL;
+	free(iw);
+	free(v2);
+	return info;
+}
+
+void dpstrf_(const char *uplo, const int *n, double *a, const int *lda, int *piv, int *rank, const double *tol,
+             double *work, int *info);
+
+static int dbl_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x > y ? -1 : x < y;
+}
+
+int lie_psd_null(int n, double *S, double tol, int *rank, double **null, double *vals)
+{
+	*rank = 0;
+	*null = NULL;
+	if (n <= 0)
+		return 0;
+	double *diag = xmalloc((size_t)n * sizeof *diag), *work = xmalloc(2 * (size_t)n * sizeof *work);
+	int *piv = xmalloc((size_t)n * sizeof *piv), r = 0, info = 0;
+	for (int j = 0; j < n; j++)
+		diag[j] = S[(size_t)j * n + j];
+	/* column-major view (the matrix is symmetric): Pᵀ S P = Rᵀ R, R upper */
+	dpstrf_("U", &n, S, &n, piv, &r, &tol, work, &info);
+	free(work);
+	if (info < 0) {
+		free(diag);
+		free(piv);
+		return info;
+	}
+	if (info == 0)
+		r = n;
+	/* dpstrf takes its first pivot unchecked: drop trailing pivots <= tol */
+	while (r > 0 && S[(size_t)(r - 1) * n + (r - 1)] * S[(size_t)(r - 1) * n + (r - 1)] <= tol)
+		r--;
+	int k = n - r;
+	for (int i = 0; i < r; i++)
+		vals[i] = fabs(S[(size_t)i * n + i]);
+	/* Schur complement diagonal of the trailing pivots */
+	for (int j = r; j < n; j++) {
+		double d = diag[piv[j] - 1];
+		for (int i = 0; i < r; i++)
+			d -= S[(size_t)j * n + i] * S[(size_t)j * n + i];
+		vals[j] = sqrt(d > 0 ? d : 0);
+	}
+	qsort(vals + r, (size_t)k, sizeof *vals, dbl_desc);
+	free(diag);
+	*rank = r;
+	if (k > 0) {
+		/* R11 Y = −R12 (column-major, R12 (r, k) at column r) */
+		double *Y = xmalloc(((size_t)r * k + 1) * sizeof *Y);
+		for (int j = 0; j < k; j++)
+			for (int i = 0; i < r; i++)
+				Y[(size_t)j * r + i] = -S[(size_t)(r + j) * n + i];
+		if (r > 0)
+			cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, r, k, 1.0, S, n, Y, r);
+		double *Z = xcalloc((size_t)k * n, sizeof *Z);
+		for (int j = 0; j < k; j++) {
+			double *z = Z + (size_t)j * n;
+			for (int i = 0; i < r; i++)
+				z[piv[i] - 1] = Y[(size_t)j * r + i];
+			z[piv[r + j] - 1] = 1.0;
+			double nz = lie_nrm2((size_t)n, z);
+			for (int i = 0; i < n; i++)
+				z[i] /= nz;
 		}
-		z = xcalloc(1, sizeof *z);
-		str_copy(z->kind, b->kind, sizeof z->kind);
-		z->n = n; z->len = b->len; z->d_in = b->d_in; z->out_len = b->out_len;
-		z->d_out = b->d_out; z->n_classes = b->n_classes; z->orbit = 1;
-		size_t row = (size_t)b->len * b->d_in;
-		z->x = xmalloc((size_t)n * row * sizeof(double));
-		for (int i = 0; i < n; i++) {
-			size_t src = (size_t)rng_below(&r, (uint64_t)b->n);
-			memcpy(z->x + i * row, b->x + src * row, row * sizeof(double));
-		}
-		if (b->d_out > 0)
-			z->y = xcalloc((size_t)n * b->out_len * b->d_out, sizeof(double));
-		if (b->n_classes > 0)
-			z->label = xcalloc((size_t)n * b->out_len, sizeof(int));
+		free(Y);
+		*null = Z;
 	}
-	if (z->y)
-		for (size_t i = 0; i < (size_t)z->n * z->out_len * z->d_out; i++)
-			z->y[i] = rng_normal(&r);
-	if (z->label)
-		for (size_t i = 0; i < (size_t)z->n * z->out_len; i++)
-			z->label[i] = (int)rng_below(&r, (uint64_t)(z->n_classes > 0 ? z->n_classes : 2));
-	if (f->augment && f->augment(f->actx, z, err, len)) {
-		data_free(z);
-		return NULL;
-	}
-	return z;
+	free(piv);
+	return 0;
+}
+
+void lie_progress(lie_progress_fn fn, void *ctx, double frac, const char *stage)
+{
+	if (fn)
+		fn(ctx, frac < 0 ? 0 : frac > 1 ? 1 : frac, stage);
+}
+
+double lie_rate(const struct quantity *q, int c, const double *theta, const double *X, size_t D, double *g)
+{
+	memset(g, 0, D * sizeof *g);
+	quantity_comp_grad(q, c, theta, 1.0, g);
+	double hn = lie_nrm2(D, g), xn = lie_nrm2(D, X);
+	if (!(hn > 0) || !(xn > 0))
+		return 0;
+	double d = 0;
+	for (size_t i = 0; i < D; i++)
+		d += g[i] * X[i];
+	return fabs(d) / (hn * xn);
 }
 
 /* ------------------------------------------------------------------ counting */
+
+/* The noise floor of a bracket level's singular values, as a fraction of the
+ * level's threshold: below it a gap is not evidence. */
+#define NOISE_FRAC 0.1
+/* Candidates per batch: field values (cheap), brackets (each costs 10 to 1400
+ * field evaluations). */
+#define BATCH_FIELDS 512
+#define BATCH_SLOW 64
+#define BATCH_BRACKETS 64
+/* Bracket-level candidates kept for the level's singular values. */
+#define LEVEL_STORE_MAX 4096
 
 struct cctx {
 	const struct lie_fields *F;
 	size_t D;
 	double sigma;
 	long evals;
+	/* activation patterns of the current candidate's fields at its base point */
+	int nseen;
+	long seen_k[LIE_MAX_LEVELS + 1];
+	uint64_t seen_p[LIE_MAX_LEVELS + 1];
 };
 
 /* Finite-difference step (relative to the parameter scale) used to
@@ -294,16 +252,26 @@ static double fd_step(int depth)
 	return steps[depth < 6 ? depth : 6];
 }
 
+/* Relative residual above which a candidate is a new direction, per level:
+ * level-0 values are exact gradients (noise ~1e-15), each bracket level adds
+ * finite-difference noise. */
+static double level_tol(int d)
+{
+	static const double tol[] = { 1e-8, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3 };
+	return tol[d < 5 ? d : 5];
+}
+
 static int eval_expr(struct cctx *c, const long *g, int depth, const double *th, double *out, double *scale);
 
 /* out = J_E(θ) v for expression E = (g, depth): Richardson-extrapolated central
- * differences; returns 1 when the two step sizes disagree (kink), 0 ok. fnorm
- * is ||E(θ)|| (the scale against which disagreement is judged). */
+ * differences at steps h and 2h; returns 1 when the two disagree (a kink the
+ * field family cannot report, or noise), 0 ok. fnorm is ||E(θ)|| (the scale
+ * against which disagreement is judged). */
 static int dir_deriv(struct cctx *c, const long *g, int depth, const double *th, const double *v,
                      double fnorm, double *out)
 {
 	size_t D = c->D;
-	double n = nrm2(D, v);
+	double n = lie_nrm2(D, v);
 	if (n == 0) {
 		memset(out, 0, D * sizeof *out);
 		return 0;
@@ -327,28 +295,49 @@ static int dir_deriv(struct cctx *c, const long *g, int depth, const double *th,
 			d1n += d1 * d1;
 			out[i] = n * (4 * d1 - d2) / 3;
 		}
-		if (sqrt(diff) > 1e-3 * (sqrt(d1n) + fnorm / c->sigma))
+		if (!(sqrt(diff) <= 1e-3 * (sqrt(d1n) + fnorm / c->sigma)))
 			rc = 1;
 	}
 	free(pt);
 	return rc;
 }
 
+/* Evaluates field k at th; with a family that reports activation patterns,
+ * returns 1 when field k's pattern differs from the one it had at the
+ * candidate's base point (its first evaluation): a kink lies between. */
+static int eval_field(struct cctx *c, long k, const double *th, double *out)
+{
+	int rc = c->F->eval(c->F->ctx, k, th, out);
+	c->evals++;
+	if (rc)
+		return rc;
+	if (!lie_all_finite(c->D, out))
+		return 1;
+	if (c->F->pattern) {
+		uint64_t p = c->F->pattern(c->F->ctx);
+		for (int i = 0; i < c->nseen; i++)
+			if (c->seen_k[i] == k)
+				return p == c->seen_p[i] ? 0 : 1;
+		if (c->nseen < LIE_MAX_LEVELS + 1) {
+			c->seen_k[c->nseen] = k;
+			c->seen_p[c->nseen++] = p;
+		}
+	}
+	return 0;
+}
+
 /* Value at θ of the right-nested bracket [X_g0,[X_g1,...,X_gdepth]]. *scale
- * gets the size of the terms it is made of. Returns 0, 1 (FD inconsistent or
- * non-finite) or a negative generator error. */
+ * gets the size of the terms it is made of. Returns 0, 1 (dropped: a kink
+ * crossed, a stencil inconsistent, a value not finite) or a negative generator
+ * error. Every field is first evaluated at θ (the base of its pattern). */
 static int eval_expr(struct cctx *c, const long *g, int depth, const double *th, double *out, double *scale)
 {
 	size_t D = c->D;
 	if (depth == 0) {
-		int rc = c->F->eval(c->F->ctx, g[0], th, out);
-		c->evals++;
-		if (rc)
-			return rc;
-		if (!all_finite(D, out))
-			return 1;
-		*scale = nrm2(D, out);
-		return 0;
+		int rc = eval_field(c, g[0], th, out);
+		if (!rc)
+			*scale = lie_nrm2(D, out);
+		return rc;
 	}
 	double *X = xmalloc(4 * D * sizeof *X), *E = X + D, *t1 = E + D, *t2 = t1 + D;
 	double sx = 0, se = 0;
@@ -356,29 +345,23 @@ static int eval_expr(struct cctx *c, const long *g, int depth, const double *th,
 	if (!rc)
 		rc = eval_expr(c, g + 1, depth - 1, th, E, &se);
 	if (!rc)
-		rc = dir_deriv(c, g + 1, depth - 1, th, X, nrm2(D, E), t1);  /* J_E X */
+		rc = dir_deriv(c, g + 1, depth - 1, th, X, lie_nrm2(D, E), t1);  /* J_E X */
 	if (!rc)
-		rc = dir_deriv(c, g, 0, th, E, sx, t2);                       /* J_X E */
+		rc = dir_deriv(c, g, 0, th, E, sx, t2);                           /* J_X E */
 	if (!rc) {
 		for (size_t i = 0; i < D; i++)
 			out[i] = t1[i] - t2[i];
-		*scale = nrm2(D, t1) + nrm2(D, t2);
+		/* the size of the terms, but at least the size they would have if the
+		 * fields changed at the rate of θ (|X||E|/σ): when both terms vanish
+		 * (fields that do not interact) their rounding noise must not be
+		 * blown up into a direction */
+		double ref = sx * lie_nrm2(D, E) / c->sigma;
+		*scale = lie_nrm2(D, t1) + lie_nrm2(D, t2);
+		if (*scale < ref)
+			*scale = ref;
 	}
 	free(X);
 	return rc;
-}
-
-/* Removes from v its components along the r orthonormal rows of Q (twice, for
- * stability); returns the norm of what is left. */
-static double project_out(const double *Q, int r, size_t D, double *v)
-{
-	for (int pass = 0; pass < 2; pass++)
-		for (int j = 0; j < r; j++) {
-			const double *q = Q + (size_t)j * D;
-			double d = dot((int)D, q, v);
-			axpy((int)D, -d, q, v);
-		}
-	return nrm2(D, v);
 }
 
 void lie_count_defaults(struct lie_count_opts *o)
@@ -389,23 +372,154 @@ void lie_count_defaults(struct lie_count_opts *o)
 	o->gap_min = 1e3;
 }
 
-/* Relative residual above which a candidate is a new direction, per level:
- * level-0 values are exact gradients (noise ~1e-15), each bracket level adds
- * finite-difference noise. */
-static double level_tol(int d)
+/* The working state of one count. */
+struct counter {
+	struct cctx c;
+	size_t D;
+	double *Q;            /* (qcap, D) orthonormal rows */
+	int r, qcap;
+	double *V, *C;        /* batch (BATCH_FIELDS, D) and dgemm scratch (BATCH_FIELDS, D) */
+	double *L;            /* bracket level store (lcap, D) */
+	int nl, lcap;
+	long k;               /* next field index */
+	size_t mem, mem_max;
+};
+
+static void counter_mem(struct counter *t)
 {
-	static const double tol[] = { 1e-8, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3 };
-	return tol[d < 5 ? d : 5];
+	t->mem = ((size_t)t->qcap + 2 * BATCH_FIELDS + (size_t)t->lcap + 9) * t->D * sizeof(double);
+	if (t->mem > t->mem_max)
+		t->mem_max = t->mem;
 }
 
-static void sv_window(const double *s, int n, int r, int *first, int *nsv, double *out)
+static void q_reserve(struct counter *t, int rows)
 {
-	int lo = r - LIE_NSV + 1 > 0 ? r - LIE_NSV + 1 : 0;   /* 0-based index of σ_{lo+1} */
-	int hi = r + LIE_NSV < n ? r + LIE_NSV : n;
-	*first = lo + 1;
-	*nsv = hi - lo;
-	for (int i = lo; i < hi; i++)
-		out[i - lo] = s[i];
+	if (rows <= t->qcap)
+		return;
+	int cap = t->qcap ? t->qcap : 64;
+	while (cap < rows)
+		cap *= 2;
+	if ((size_t)cap > t->D)
+		cap = (int)t->D;
+	t->Q = xrealloc(t->Q, ((size_t)cap * t->D + 1) * sizeof *t->Q);
+	t->qcap = cap;
+	counter_mem(t);
+}
+
+static void l_append(struct counter *t, const double *rows, int nb)
+{
+	if (t->nl < 0)
+		return;             /* already over the limit */
+	if (t->nl + nb > LEVEL_STORE_MAX) {
+		t->nl = -1;         /* too many: the level is decided by its thresholds alone */
+		return;
+	}
+	if (t->nl + nb > t->lcap) {
+		int cap = t->lcap ? t->lcap : 32;
+		while (cap < t->nl + nb)
+			cap *= 2;
+		t->L = xrealloc(t->L, ((size_t)cap * t->D + 1) * sizeof *t->L);
+		t->lcap = cap;
+		counter_mem(t);
+	}
+	memcpy(t->L + (size_t)t->nl * t->D, rows, (size_t)nb * t->D * sizeof *rows);
+	t->nl += nb;
+}
+
+/* Decides rows [i0, i1) of the batch V, each already projected off every row
+ * of Q accepted before row i0: one at a time in order, each against the rows
+ * accepted since (modified Gram–Schmidt, twice). Long ranges are split in two
+ * and the second half is projected off what the first half added through
+ * dgemm, so the whole batch runs at level-3 speed. Updates the level's
+ * counters. */
+static void decide_range(struct counter *t, struct lie_level *lv, int i0, int i1, int *run)
+{
+	size_t D = t->D;
+	int r0 = t->r;
+	if (i1 - i0 > 16) {
+		int h = (i0 + i1) / 2;
+		decide_range(t, lv, i0, h, run);
+		if (t->r > r0)
+			lie_block_project(t->Q + (size_t)r0 * D, t->r - r0, D, t->V + (size_t)h * D, i1 - h, t->C);
+		decide_range(t, lv, h, i1, run);
+		return;
+	}
+	for (int i = i0; i < i1 && t->r < (int)D; i++) {
+		double *w = t->V + (size_t)i * D;
+		for (int pass = 0; pass < 2; pass++)
+			for (int j = r0; j < t->r; j++) {
+				const double *q = t->Q + (size_t)j * D;
+				double d = dot((int)D, q, w);
+				axpy((int)D, -d, q, w);
+			}
+		double rn = lie_nrm2(D, w);
+		if (rn > lv->tol) {
+			q_reserve(t, t->r + 1);
+			double *q = t->Q + (size_t)t->r * D;
+			for (size_t x = 0; x < D; x++)
+				q[x] = w[x] / rn;
+			t->r++;
+			lv->accepted++;
+			if (rn < lv->acc_min)
+				lv->acc_min = rn;
+			*run = 0;
+		} else {
+			if (rn > lv->rej_max)
+				lv->rej_max = rn;
+			(*run)++;
+		}
+	}
+}
+
+/* A bracket level's confirmation: singular values of its candidates (rows of
+ * L, projected off the earlier levels' span q0 rows). Where their largest gap
+ * above the finite-difference error floor is clear it decides the level's
+ * rank; the level's rows of Q are then replaced by the leading right singular
+ * vectors. Sets lv->gap, lv->sv*, lv->revised; returns the level's rank. */
+static int confirm_level(struct counter *t, struct lie_level *lv, int q0, double gap_min)
+{
+	int kinc = t->r - q0, n = t->nl;
+	size_t D = t->D;
+	if (n <= 0)
+		return kinc;
+	int mn = n < (int)D ? n : (int)D;
+	double *s = xmalloc(((size_t)mn + 1) * sizeof *s), *vt = xmalloc(((size_t)mn * D + 1) * sizeof *vt);
+	double *A = xmalloc(((size_t)n * D + 1) * sizeof *A);
+	memcpy(A, t->L, (size_t)n * D * sizeof *A);
+	int rc = lie_svd(n, (int)D, A, s, vt);
+	free(A);
+	int k = kinc;
+	if (!rc) {
+		double floor = 3 * NOISE_FRAC * lv->tol;
+		int best = -1;
+		double best_gap = 0;
+		for (int i = 1; i <= mn; i++) {
+			if (s[i - 1] <= floor)
+				break;
+			double g = i < mn ? (s[i] > 0 ? s[i - 1] / s[i] : INFINITY) : INFINITY;
+			if (i == mn && n > mn)
+				continue;   /* no candidate below: no evidence of a gap */
+			if (g > best_gap) {
+				best_gap = g;
+				best = i;
+			}
+		}
+		if (best >= 1 && best_gap >= gap_min && best != kinc) {
+			q_reserve(t, q0 + best);
+			memcpy(t->Q + (size_t)q0 * D, vt, (size_t)best * D * sizeof *vt);
+			t->r = q0 + best;
+			k = best;
+			lv->revised = 1;
+		}
+		if (k > 0)
+			lv->gap = k < mn ? (s[k] > 0 ? s[k - 1] / s[k] : INFINITY) : INFINITY;
+		else
+			lv->gap = s[0] > 0 ? lv->tol / s[0] : INFINITY;
+		lie_sv_window(s, mn, k, &lv->sv_first, &lv->nsv, lv->sv);
+	}
+	free(s);
+	free(vt);
+	return k;
 }
 
 int lie_count(const struct lie_fields *F, const double *theta, const struct lie_count_opts *o,
@@ -419,159 +533,177 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 	size_t D = F->D;
 	memset(res, 0, sizeof *res);
 	res->D = D;
+	res->gap = INFINITY;
 	double t0 = now_seconds();
-	struct cctx c = { F, D, nrm2(D, theta), 0 };
-	if (!(c.sigma > 0) || !isfinite(c.sigma))
-		c.sigma = 1.0;
+	struct counter t;
+	memset(&t, 0, sizeof t);
+	t.D = D;
+	t.c.F = F;
+	t.c.D = D;
+	t.c.sigma = lie_nrm2(D, theta);
+	if (!(t.c.sigma > 0) || !isfinite(t.c.sigma))
+		t.c.sigma = 1.0;
 	int maxlev = o->max_level > 0 ? o->max_level : 4;
 	if (maxlev >= LIE_MAX_LEVELS)
 		maxlev = LIE_MAX_LEVELS - 1;
 	int patience = o->patience > 0 ? o->patience : 12;
 	double gap_min = o->gap_min > 0 ? o->gap_min : 1e3;
-	int scap = (int)(4 * D + 64);
-	double *Q = xmalloc((D * D + 1) * sizeof *Q);
-	double *S = xmalloc(((size_t)scap * D + 1) * sizeof *S);
-	double *v = xmalloc((D + 1) * sizeof *v), *w = xmalloc((D + 1) * sizeof *w);
-	int r = 0, ns = 0, rc = 0, timed_out = 0;
-	long k = 0;
+	t.V = xmalloc(((size_t)BATCH_FIELDS * D + 1) * sizeof *t.V);
+	t.C = xmalloc(((size_t)BATCH_FIELDS * D + 1) * sizeof *t.C);
+	q_reserve(&t, 1);
+	int rc = 0, timed_out = 0;
 	long gens[LIE_MAX_LEVELS + 1];
-	for (int d = 0; d <= maxlev && r < (int)D; d++) {
+	char stage[48];
+	for (int d = 0; d <= maxlev && t.r < (int)D; d++) {
 		struct lie_level *lv = &res->lv[res->nlevels++];
 		lv->level = d;
 		lv->tol = level_tol(d);
 		lv->acc_min = 1;
 		lv->rej_max = 0;
-		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100;
-		while (run < patience && r < (int)D && tries < maxtries) {
-			if (o->interrupt && *o->interrupt) {
-				rc = nt_err(err, len, NT_EINTR, "laws count: interrupted");
-				goto done;
+		lv->gap = INFINITY;
+		int q0 = t.r;
+		t.nl = 0;
+		/* patience: field values are cheap, 64 in a row; brackets get a budget
+		 * of about 20·D field evaluations per level (new directions among
+		 * random brackets of a ReLU net can be rare), at least `patience`,
+		 * at most 200 in a row */
+		int pat;
+		if (d == 0) {
+			pat = patience > BATCH_SLOW ? patience : BATCH_SLOW;
+		} else {
+			double per = 1;
+			for (int i = 0; i < d; i++)
+				per = 5 * per + 5;             /* field evaluations of one depth-d bracket */
+			double b = 20.0 * (double)D / per;
+			pat = b > 200 ? 200 : b < patience ? patience : (int)b;
+		}
+		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0, slow = 0;
+		if (d == 0)
+			snprintf(stage, sizeof stage, "count: fields");
+		else
+			snprintf(stage, sizeof stage, "count: brackets level %d", d);
+		while (!stop && run < pat && t.r < (int)D && tries < maxtries) {
+			/* field values: big batches while most are new directions, small
+			 * ones once rejections start (each costs a pass over Q) */
+			int nb;
+			if (d == 0) {
+				/* at most half of what is left: the batch that reaches the
+				 * final rank is wasted work beyond it */
+				nb = slow ? BATCH_SLOW : ((int)D - t.r) / 2;
+				nb = nb < BATCH_SLOW ? BATCH_SLOW : nb > BATCH_FIELDS ? BATCH_FIELDS : nb;
+			} else {
+				nb = pat - run < BATCH_BRACKETS ? pat - run : BATCH_BRACKETS;
 			}
-			if (o->time_limit > 0 && now_seconds() - t0 > o->time_limit) {
-				timed_out = 1;
-				res->uncertain = 1;
-				lv->uncertain = 1;
-				goto finish;
-			}
-			tries++;
-			for (int i = 0; i <= d; i++)
-				gens[i] = k++;
-			double sc = 0;
-			int e = eval_expr(&c, gens, d, theta, v, &sc);
-			if (e < 0) {
-				rc = e;
-				nt_err(err, len, e, "laws count: the field generator failed");
-				goto done;
-			}
-			if (e == 1) {
-				/* dropped, not evidence of stagnation; too many drops end the level as uncertain */
-				if (++lv->rejected_fd > 3 * patience) {
+			if (nb < 1)
+				nb = 1;
+			int got = 0;
+			while (got < nb && tries < maxtries) {
+				if (o->interrupt && *o->interrupt) {
+					rc = nt_err(err, len, NT_EINTR, "laws count: interrupted");
+					goto done;
+				}
+				if (o->time_limit > 0 && now_seconds() - t0 > o->time_limit) {
+					timed_out = 1;
 					lv->uncertain = 1;
+					stop = 1;
 					break;
 				}
-				continue;
+				tries++;
+				for (int i = 0; i <= d; i++)
+					gens[i] = t.k++;
+				double sc = 0;
+				double *v = t.V + (size_t)got * D;
+				t.c.nseen = 0;
+				int e = eval_expr(&t.c, gens, d, theta, v, &sc);
+				if (e < 0) {
+					rc = nt_err(err, len, e, "laws count: the field generator failed");
+					goto done;
+				}
+				if (e == 1) {
+					/* dropped, not evidence of stagnation; too many drops end the
+					 * level, uncertain unless it has clean evidence (below) */
+					if (++lv->rejected_fd > 3 * pat) {
+						dropped_out = 1;
+						stop = 1;
+						break;
+					}
+					continue;
+				}
+				lv->tried++;
+				if (sc > 0)
+					for (size_t i = 0; i < D; i++)
+						v[i] /= sc;
+				else
+					memset(v, 0, D * sizeof *v);
+				got++;
+				if (d > 0)
+					lie_progress(o->progress, o->progress_ctx, 0.9 + 0.1 * (d - 1 + (double)run / pat) / maxlev, stage);
 			}
-			lv->tried++;
-			if (!(sc > 0)) {
-				run++;
-				continue;
-			}
-			for (size_t i = 0; i < D; i++)
-				v[i] /= sc;
-			if (ns < scap)
-				memcpy(S + (size_t)ns++ * D, v, D * sizeof *v);
-			memcpy(w, v, D * sizeof *v);
-			double rn = project_out(Q, r, D, w);
-			if (rn > lv->tol) {
-				for (size_t i = 0; i < D; i++)
-					w[i] /= rn;
-				/* one more pass against Q after normalising keeps Q orthonormal */
-				double rn2 = project_out(Q, r, D, w);
-				for (size_t i = 0; i < D; i++)
-					w[i] /= rn2;
-				memcpy(Q + (size_t)r * D, w, D * sizeof *w);
-				r++;
-				lv->accepted++;
-				if (rn < lv->acc_min)
-					lv->acc_min = rn;
-				run = 0;
-			} else {
-				if (rn > lv->rej_max)
-					lv->rej_max = rn;
-				run++;
-			}
+			if (!got)
+				break;
+			lie_block_project(t.Q, q0, D, t.V, got, t.C);
+			if (d > 0)
+				l_append(&t, t.V, got);
+			lie_block_project(t.Q + (size_t)q0 * D, t.r - q0, D, t.V, got, t.C);
+			int acc0 = lv->accepted;
+			decide_range(&t, lv, 0, got, &run);
+			slow = lv->accepted - acc0 < (3 * got) / 4;
+			if (d == 0)
+				lie_progress(o->progress, o->progress_ctx, 0.9 * t.r / (double)D, stage);
 		}
-		lv->rank = r;
-		lv->gap = lv->accepted && lv->rej_max > 0 ? lv->acc_min / lv->rej_max : INFINITY;
-		if (lv->accepted && lv->rej_max > 0 && lv->gap < gap_min)
+		lv->accepted_incremental = lv->accepted;
+		if (d == 0) {
+			if (lv->accepted && lv->rej_max > 0)
+				lv->gap = lv->acc_min / lv->rej_max;
+		} else if (t.nl > 0) {
+			int k = confirm_level(&t, lv, q0, gap_min);
+			lv->accepted = k;
+		} else if (lv->accepted && lv->rej_max > 0) {
+			lv->gap = lv->acc_min / lv->rej_max;
+		}
+		lv->rank = t.r;
+		/* stopped by dropped candidates: uncertain when the level still grew
+		 * or decided nothing (a level that adds nothing from the candidates
+		 * it could decide, each clearly below its threshold, is evidence) */
+		if (dropped_out && (lv->accepted > 0 || lv->tried == 0))
 			lv->uncertain = 1;
-		if (!lv->accepted && lv->rej_max > 0 && lv->tol / lv->rej_max < 10)
-			lv->uncertain = 1;  /* the largest rejected residual sits just under the threshold */
+		if (lv->accepted > 0 && lv->gap < gap_min)
+			lv->uncertain = 1;
+		if (lv->accepted == 0 && lv->gap < 10)
+			lv->uncertain = 1;   /* the largest rejected residual sits just under the threshold */
+		if ((lv->accepted > 0 || d > 0) && lv->gap < res->gap)
+			res->gap = lv->gap;
 		if (lv->uncertain)
 			res->uncertain = 1;
+		if (stop && timed_out)
+			break;
 		if (lv->accepted == 0 && d > 0)
 			break;
-		if (r == 0)
+		if (t.r == 0)
 			break;             /* every field vanishes at θ: so do their brackets */
-		if (d == maxlev && lv->accepted > 0 && r < (int)D) {
+		if (d == maxlev && lv->accepted > 0 && t.r < (int)D) {
 			res->saturated = 1;
 			res->uncertain = 1;
 		}
 	}
-finish:
-	res->rank = res->rank_incremental = r;
-	res->upper = (int)D - r;
-	if (ns > 0) {
-		/* The level-by-level thresholds judge one candidate at a time against
-		 * the directions accepted so far, so a finite-difference bracket just
-		 * above its level's tolerance can slip in. The singular values of all
-		 * candidates together are the better witness: when their largest gap is
-		 * clear it decides the rank, and the level flags become informational. */
-		int mn = ns < (int)D ? ns : (int)D;
-		double *s = xmalloc((size_t)mn * sizeof *s);
-		if (!svd_values(ns, (int)D, S, s)) {
-			int best = 0;
-			double best_gap = 0;
-			for (int i = 1; i < mn; i++) {
-				double g = s[i] > 0 ? s[i - 1] / s[i] : INFINITY;
-				if (s[i - 1] > 1e-14 * s[0] && g > best_gap) {
-					best_gap = g;
-					best = i;
-				}
-			}
-			/* all candidates independent: no gap inside, the smallest far from noise */
-			if (mn > 0 && s[mn - 1] > 1e-6 * s[0] && best_gap < gap_min) {
-				best = mn;
-				best_gap = INFINITY;
-			}
-			if (best_gap >= gap_min && best != r && best >= 1) {
-				r = best;
-				res->revised = 1;
-				res->rank = r;
-				res->upper = (int)D - r;
-			}
-			sv_window(s, mn, r, &res->sv_first, &res->nsv, res->sv);
-			res->sv_gap = r >= mn ? INFINITY : r == 0 ? 0 : s[r] > 0 ? s[r - 1] / s[r] : INFINITY;
-			if (r < mn && r > 0 && res->sv_gap < gap_min)
-				res->uncertain = 1;
-			else if (!res->saturated && !timed_out)
-				res->uncertain = 0;
-		}
-		free(s);
-	}
+	res->rank = t.r;
+	res->upper = (int)D - t.r;
+	lie_progress(o->progress, o->progress_ctx, 1.0, "count: done");
 done:
-	res->field_evals = c.evals;
+	res->field_evals = t.c.evals;
 	res->seconds = now_seconds() - t0;
-	free(Q);
-	free(S);
-	free(v);
-	free(w);
+	res->mem_bytes = t.mem_max;
+	free(t.Q);
+	free(t.V);
+	free(t.C);
+	free(t.L);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ lower bound */
 
-int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t D, struct lie_rank *r)
+int lie_grad_rank_masked(struct quantity *const *q, int nq, const double *theta, size_t D,
+                         const unsigned char *mask, struct lie_rank *r)
 {
 	memset(r, 0, sizeof *r);
 	int rows = 0;
@@ -579,30 +711,40 @@ int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t
 		rows += q[i]->ncomp;
 	r->nrows = rows;
 	r->gap = INFINITY;
-	if (!rows || !D)
+	size_t n = 0;
+	size_t *idx = xmalloc((D + 1) * sizeof *idx);
+	for (size_t i = 0; i < D; i++)
+		if (!mask || mask[i])
+			idx[n++] = i;
+	if (!rows || !n) {
+		free(idx);
 		return 0;
-	double *G = xcalloc((size_t)rows * D, sizeof *G);
+	}
+	double *G = xcalloc((size_t)rows * n, sizeof *G), *g = xmalloc(D * sizeof *g);
 	int k = 0;
 	for (int i = 0; i < nq; i++)
 		for (int j = 0; j < q[i]->ncomp; j++) {
-			double *g = G + (size_t)k * D;
+			memset(g, 0, D * sizeof *g);
 			quantity_comp_grad(q[i], j, theta, 1.0, g);
-			double n = nrm2(D, g);
-			if (n > 0) {
-				for (size_t t = 0; t < D; t++)
-					g[t] /= n;
+			double *row = G + (size_t)k * n;
+			for (size_t t = 0; t < n; t++)
+				row[t] = g[idx[t]];
+			double nr = lie_nrm2(n, row);
+			if (nr > 0 && isfinite(nr)) {
+				for (size_t t = 0; t < n; t++)
+					row[t] /= nr;
 				k++;
-			} else {
-				memset(g, 0, D * sizeof *g);
 			}
 		}
+	free(g);
+	free(idx);
 	if (!k) {
 		free(G);
 		return 0;
 	}
-	int mn = k < (int)D ? k : (int)D;
+	int mn = k < (int)n ? k : (int)n;
 	double *s = xmalloc((size_t)mn * sizeof *s);
-	int rc = svd_values(k, (int)D, G, s);
+	int rc = svd_values(k, (int)n, G, s);
 	if (!rc) {
 		int rank = 0;
 		while (rank < mn && s[rank] > 1e-9 * s[0])
@@ -610,501 +752,175 @@ int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t
 		r->rank = rank;
 		r->gap = rank < mn ? (s[rank] > 0 ? s[rank - 1] / s[rank] : INFINITY) : INFINITY;
 		r->uncertain = r->gap < 1e3;
-		sv_window(s, mn, rank, &r->sv_first, &r->nsv, r->sv);
+		lie_sv_window(s, mn, rank, &r->sv_first, &r->nsv, r->sv);
 	}
 	free(s);
 	free(G);
 	return rc ? NT_EINVAL : 0;
 }
 
-/* ------------------------------------------------------------------ discovery */
-
-/* One axis of one tensor: off[a*rest + t] is the θ index of the t-th entry
- * whose index along the axis is a. */
-struct taxis {
-	const struct tensor_view *tv;
-	int axis, n, rest;
-	size_t *off;
-};
-
-/* An unknown coefficient: a linear term θ_i, or the Gram entry (a,b) of an axis. */
-struct unk {
-	int lin;
-	size_t i;
-	int ax;          /* index into the taxis table */
-	int a, b;
-	int dropped;     /* identity-redundant: kept out of the system */
-	int col;         /* column in the system, -1 if dropped */
-};
-
-static void taxis_fill(struct taxis *t, const struct tensor_view *tv, int axis)
+int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t D, struct lie_rank *r)
 {
-	int dims[3] = { tv->dim[0], tv->ndim > 1 ? tv->dim[1] : 1, tv->ndim > 2 ? tv->dim[2] : 1 };
-	t->tv = tv;
-	t->axis = axis;
-	t->n = dims[axis];
-	t->rest = (int)(tv->size / (size_t)t->n);
-	t->off = xmalloc(tv->size * sizeof *t->off);
-	int *cnt = xcalloc((size_t)t->n, sizeof *cnt);
-	size_t f = 0;
-	for (int i0 = 0; i0 < dims[0]; i0++)
-		for (int i1 = 0; i1 < dims[1]; i1++)
-			for (int i2 = 0; i2 < dims[2]; i2++, f++) {
-				int idx[3] = { i0, i1, i2 };
-				int a = idx[axis];
-				t->off[(size_t)a * t->rest + cnt[a]++] = tv->off + f;
-			}
-	free(cnt);
+	return lie_grad_rank_masked(q, nq, theta, D, NULL, r);
 }
 
-struct strbuf { char *s; size_t n, cap; };
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...)
+int lie_laws_rank(const struct qset *s, const double *theta, size_t D, struct lie_rank *r)
 {
-	va_list ap;
-	for (;;) {
-		size_t room = b->cap - b->n;
-		va_start(ap, fmt);
-		int w = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? room : 0, fmt, ap);
-		va_end(ap);
-		if (w < 0)
-			return;
-		if (b->s && (size_t)w < room) {
-			b->n += (size_t)w;
-			return;
-		}
-		b->cap = (b->cap + (size_t)w + 64) * 2;
-		b->s = xrealloc(b->s, b->cap);
-		if (b->n == 0)
-			b->s[0] = 0;
-	}
-}
-
-static void index_text(const struct tensor_view *tv, size_t flat, char *buf, size_t len)
-{
-	size_t rel = flat - tv->off;
-	if (tv->ndim == 1)
-		snprintf(buf, len, "[%zu]", rel);
-	else if (tv->ndim == 2)
-		snprintf(buf, len, "[%zu,%zu]", rel / (size_t)tv->dim[1], rel % (size_t)tv->dim[1]);
-	else
-		snprintf(buf, len, "[%zu,%zu,%zu]", rel / ((size_t)tv->dim[1] * tv->dim[2]),
-		         rel / (size_t)tv->dim[2] % (size_t)tv->dim[1], rel % (size_t)tv->dim[2]);
-}
-
-static void slice_text(const struct taxis *t, int a, char *buf, size_t len)
-{
-	int nd = t->tv->ndim;
-	if (nd == 1)
-		snprintf(buf, len, "%s[%d]", t->tv->name, a);
-	else if (nd == 2)
-		snprintf(buf, len, t->axis == 0 ? "%s[%d,:]" : "%s[:,%d]", t->tv->name, a);
-	else
-		snprintf(buf, len, t->axis == 0 ? "%s[%d,:,:]" : t->axis == 1 ? "%s[:,%d,:]" : "%s[:,:,%d]", t->tv->name, a);
-}
-
-static void coef_text(struct strbuf *b, double c, int first)
-{
-	double a = fabs(c);
-	const char *sign = c < 0 ? (first ? "-" : " - ") : (first ? "" : " + ");
-	double ra = round(a);
-	if (fabs(a - 1) < 1e-6)
-		sb_printf(b, "%s", sign);
-	else if (fabs(a - ra) < 1e-6 * (ra > 1 ? ra : 1))
-		sb_printf(b, "%s%.0f ", sign, ra);
-	else
-		sb_printf(b, "%s%.4g ", sign, a);
-}
-
-void lie_find_defaults(struct lie_find_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->degree = 2;
-	o->points = 0;
-	o->max_unknowns = 4000;
-}
-
-void lie_find_result_free(struct lie_find_result *r)
-{
-	for (int i = 0; i < r->nlaws; i++) {
-		quantity_free(r->laws[i]);
-		free(r->text[i]);
-	}
-	free(r->laws);
-	free(r->text);
-	memset(r, 0, sizeof *r);
-}
-
-/* Weighted-median shift: minimises Σ|v_u + λ t_u| over λ for t_u in {0,±1}. */
-static double l1_shift(const double *v, const double *t, int n)
-{
-	int m = 0;
-	for (int u = 0; u < n; u++)
-		m += t[u] != 0;
-	if (!m)
-		return 0;
-	double *z = xmalloc((size_t)m * sizeof *z);
-	m = 0;
-	for (int u = 0; u < n; u++)
-		if (t[u] != 0)
-			z[m++] = -v[u] * t[u];
-	/* insertion sort: m is a few hundred at most */
-	for (int i = 1; i < m; i++) {
-		double x = z[i];
-		int j = i - 1;
-		while (j >= 0 && z[j] > x) {
-			z[j + 1] = z[j];
-			j--;
-		}
-		z[j + 1] = x;
-	}
-	double med = z[m / 2];
-	free(z);
-	return med;
-}
-
-int lie_find(const struct model *m, const struct lie_fields *F, const struct lie_find_opts *o,
-             struct lie_find_result *res, char *err, size_t len)
-{
-	struct lie_find_opts def;
-	if (!o) {
-		lie_find_defaults(&def);
-		o = &def;
-	}
-	memset(res, 0, sizeof *res);
-	double t0 = now_seconds();
-	size_t D = F->D;
-	int degree = o->degree >= 2 ? 2 : 1;
-	int P = o->points;   /* distinct θ points; 0: one per equation */
-	/* axes and unknowns */
-	int ntv = 0;
-	for (int b = 0; b < m->nblocks; b++)
-		ntv += m->blocks[b].ntensors;
-	struct taxis *ax = xcalloc((size_t)ntv * 3 + 1, sizeof *ax);
-	int nax = 0;
-	int cap = 1024, nu = 0;
-	struct unk *u = xmalloc((size_t)cap * sizeof *u);
-	double total_u = 0;
-	for (int b = 0; b < m->nblocks; b++)
-		for (int t = 0; t < m->blocks[b].ntensors; t++) {
-			const struct tensor_view *tv = &m->blocks[b].tensors[t];
-			for (int a = 0; a < tv->ndim; a++) {
-				int n = tv->dim[a];
-				total_u += (double)n * (n + 1) / 2;
-			}
-			total_u += (double)tv->size;
-		}
-	if (degree < 2)
-		total_u = (double)D;
-	int maxu = o->max_unknowns > 0 ? o->max_unknowns : 4000;
-	if (total_u > maxu) {
-		free(ax);
-		free(u);
-		return nt_err(err, len, NT_ERANGE, "laws find: %.0f unknowns exceed the limit of %d (use degree=1 or a smaller model)",
-		              total_u, maxu);
-	}
-	if (degree >= 2)
-		for (int b = 0; b < m->nblocks; b++)
-			for (int t = 0; t < m->blocks[b].ntensors; t++) {
-				const struct tensor_view *tv = &m->blocks[b].tensors[t];
-				for (int a = 0; a < tv->ndim; a++) {
-					struct taxis *x = &ax[nax];
-					taxis_fill(x, tv, a);
-					for (int i = 0; i < x->n; i++)
-						for (int j = i; j < x->n; j++) {
-							if (nu == cap) {
-								cap *= 2;
-								u = xrealloc(u, (size_t)cap * sizeof *u);
-							}
-							struct unk q = { 0, 0, nax, i, j, 0, -1 };
-							q.dropped = a >= 1 && i == j && i == x->n - 1;
-							u[nu++] = q;
-						}
-					nax++;
-				}
-			}
-	for (size_t i = 0; i < D; i++) {
-		if (nu == cap) {
-			cap *= 2;
-			u = xrealloc(u, (size_t)cap * sizeof *u);
-		}
-		struct unk q = { 1, i, -1, 0, 0, 0, -1 };
-		u[nu++] = q;
-	}
-	int U = 0;
-	for (int i = 0; i < nu; i++)
-		u[i].col = u[i].dropped ? -1 : U++;
-	int E = U + 16 + U / 8;
-	res->nunknowns = U;
-	res->nequations = E;
-	double *A = xcalloc((size_t)E * U, sizeof *A);
-	double *th = xmalloc((D + 1) * sizeof *th), *fv = xmalloc((D + 1) * sizeof *fv);
-	int rc = 0;
-	long k = 0;
-	int row = 0;
-	/* a fresh random θ every rpp equations: at one θ the fields constrain ∇h(θ)
-	 * only, so the quadratic part needs many points to be pinned down */
-	int rpp = P > 0 && P < E ? (E + P - 1) / P : 1;
-	for (row = 0; row < E; row++) {
-		if (row % rpp == 0) {
-			int p = row / rpp;
-			struct init_spec sp = { INIT_NORMAL, 0.0, o->seed * 7919 + (unsigned long)p + 101 };
-			model_init(m, th, &sp);
-			struct rng r;
-			rng_seed(&r, mix_seed(o->seed + 17, p));
-			double rms = nrm2(D, th) / sqrt((double)(D ? D : 1));
-			if (!(rms > 0))
-				rms = 1;
-			for (size_t i = 0; i < D; i++)
-				th[i] += 0.2 * rms * rng_normal(&r);
-		}
-		if (o->interrupt && *o->interrupt) {
-			rc = nt_err(err, len, NT_EINTR, "laws find: interrupted");
-			goto out;
-		}
-		int g = F->eval(F->ctx, k++, th, fv);
-		if (g) {
-			rc = nt_err(err, len, g, "laws find: the field generator failed");
-			goto out;
-		}
-		double *a = A + (size_t)row * U;
-		for (int i = 0; i < nu; i++) {
-			if (u[i].col < 0)
-				continue;
-			if (u[i].lin) {
-				a[u[i].col] = fv[u[i].i];
-			} else {
-				const struct taxis *x = &ax[u[i].ax];
-				const size_t *oa = x->off + (size_t)u[i].a * x->rest, *ob = x->off + (size_t)u[i].b * x->rest;
-				double sum = 0;
-				for (int t = 0; t < x->rest; t++)
-					sum += th[oa[t]] * fv[ob[t]] + fv[oa[t]] * th[ob[t]];
-				a[u[i].col] = sum;
-			}
-		}
-		double n = nrm2((size_t)U, a);
-		if (n > 0)
-			for (int j = 0; j < U; j++)
-				a[j] /= n;
-	}
-	/* column scaling */
-	double *cs = xmalloc((size_t)U * sizeof *cs);
-	for (int j = 0; j < U; j++) {
-		double s = 0;
-		for (int i = 0; i < E; i++)
-			s += A[(size_t)i * U + j] * A[(size_t)i * U + j];
-		cs[j] = s > 0 ? sqrt(s) : 1.0;
-		for (int i = 0; i < E; i++)
-			A[(size_t)i * U + j] /= cs[j];
-	}
-	/* SVD: row-major A (E,U) is column-major A^T (U,E); its left singular
-	 * vectors (U,U) are the right singular vectors of A. */
-	double *s = xmalloc((size_t)U * sizeof *s), *uu = xmalloc((size_t)U * U * sizeof *uu);
-	double thr = 1e-9;
-	if (U > 500) {
-		/* large systems: eigen-decomposition of the normal matrix A^T A, about
-		 * 4× faster than the SVD; it squares the singular values, so the
-		 * null-space threshold is the square root of the SVD one (noise floor
-		 * ~1e-8 relative, real singular values of these exact systems sit far
-		 * above it) */
-		double *Gm = xmalloc((size_t)U * U * sizeof *Gm), *w = xmalloc((size_t)U * sizeof *w);
-		mm(1, 0, U, U, E, 1.0, A, A, 0.0, Gm);
-		int info = sym_eig(U, Gm, w);
-		if (info) {
-			rc = nt_err(err, len, NT_EINVAL, "laws find: eigen-decomposition failed (LAPACK info %d)", info);
-			free(Gm); free(w); free(s); free(uu); free(cs);
-			goto out;
-		}
-		for (int j = 0; j < U; j++) {
-			s[U - 1 - j] = sqrt(w[j] > 0 ? w[j] : 0);
-			for (int i = 0; i < U; i++)
-				uu[(size_t)(U - 1 - j) * U + i] = Gm[(size_t)i * U + j];
-		}
-		free(Gm);
-		free(w);
-		thr = 3e-6;
-	} else {
-		int M = U, N = E, lda = U, ldu = U, ldvt = 1, lwork = -1, info = 0;
-		double wq, dummy;
-		int *iw = xmalloc((size_t)8 * U * sizeof *iw);
-		dgesdd_("O", &M, &N, A, &lda, s, uu, &ldu, &dummy, &ldvt, &wq, &lwork, iw, &info);
-		if (!info) {
-			lwork = (int)wq;
-			double *work = xmalloc((size_t)lwork * sizeof *work);
-			dgesdd_("O", &M, &N, A, &lda, s, uu, &ldu, &dummy, &ldvt, work, &lwork, iw, &info);
-			free(work);
-		}
-		free(iw);
-		if (info) {
-			rc = nt_err(err, len, NT_EINVAL, "laws find: SVD failed (LAPACK info %d)", info);
-			free(s); free(uu); free(cs);
-			goto out;
-		}
-	}
-	int rank = 0;
-	while (rank < U && s[rank] > thr * s[0])
-		rank++;
-	int kn = U - rank;
-	sv_window(s, U, rank, &res->sv_first, &res->nsv, res->sv);
-	res->gap = rank > 0 && rank < U ? (s[rank] > 0 ? s[rank - 1] / s[rank] : INFINITY) : INFINITY;
-	res->uncertain = res->gap < 1e3;
-	/* null basis in real coefficients, rows of Nb (kn, U) */
-	double *Nb = xmalloc(((size_t)kn * U + 1) * sizeof *Nb);
-	for (int r = 0; r < kn; r++)
-		for (int j = 0; j < U; j++)
-			Nb[(size_t)r * U + j] = uu[(size_t)(rank + r) * U + j] / cs[j];
-	free(s); free(uu); free(cs);
-	/* reduced row echelon form */
-	double mx = 0;
-	for (size_t i = 0; i < (size_t)kn * U; i++)
-		if (fabs(Nb[i]) > mx)
-			mx = fabs(Nb[i]);
-	int rr = 0;
-	for (int j = 0; j < U && rr < kn; j++) {
-		int p = rr;
-		for (int i = rr + 1; i < kn; i++)
-			if (fabs(Nb[(size_t)i * U + j]) > fabs(Nb[(size_t)p * U + j]))
-				p = i;
-		if (fabs(Nb[(size_t)p * U + j]) <= 1e-7 * mx)
-			continue;
-		if (p != rr)
-			for (int t = 0; t < U; t++) {
-				double x = Nb[(size_t)p * U + t];
-				Nb[(size_t)p * U + t] = Nb[(size_t)rr * U + t];
-				Nb[(size_t)rr * U + t] = x;
-			}
-		double pv = Nb[(size_t)rr * U + j];
-		for (int t = 0; t < U; t++)
-			Nb[(size_t)rr * U + t] /= pv;
-		for (int i = 0; i < kn; i++)
-			if (i != rr) {
-				double f = Nb[(size_t)i * U + j];
-				if (f != 0)
-					for (int t = 0; t < U; t++)
-						Nb[(size_t)i * U + t] -= f * Nb[(size_t)rr * U + t];
-			}
-		rr++;
-	}
-	/* laws: expand into all unknowns (dropped ones included), simplify, build */
-	res->laws = xcalloc((size_t)kn + 1, sizeof *res->laws);
-	res->text = xcalloc((size_t)kn + 1, sizeof *res->text);
-	double *full = xmalloc((size_t)nu * sizeof *full), *tid = xmalloc((size_t)nu * sizeof *tid);
-	for (int r = 0; r < rr; r++) {
-		const double *nv = Nb + (size_t)r * U;
-		for (int i = 0; i < nu; i++) {
-			full[i] = u[i].col >= 0 ? nv[u[i].col] : 0;
-			if (fabs(full[i]) < 1e-9)
-				full[i] = 0;
-		}
-		/* add multiples of the trace identities where that makes the law sparser */
-		for (int round_ = 0; round_ < 2; round_++)
-			for (int a0 = 0; a0 < nax; a0++) {
-				if (ax[a0].axis != 0 || ax[a0].tv->ndim < 2)
-					continue;
-				for (int a1 = a0 + 1; a1 < nax && ax[a1].tv == ax[a0].tv; a1++) {
-					for (int i = 0; i < nu; i++)
-						tid[i] = !u[i].lin && u[i].a == u[i].b ? (u[i].ax == a0 ? 1.0 : u[i].ax == a1 ? -1.0 : 0.0) : 0.0;
-					double lam = l1_shift(full, tid, nu);
-					if (lam != 0) {
-						double before = 0, after = 0;
-						for (int i = 0; i < nu; i++) {
-							before += fabs(full[i]);
-							after += fabs(full[i] + lam * tid[i]);
-						}
-						if (after < before - 1e-9)
-							for (int i = 0; i < nu; i++) {
-								full[i] += lam * tid[i];
-								if (fabs(full[i]) < 1e-9)
-									full[i] = 0;
-							}
-					}
-				}
-			}
-		/* normalise: first coefficient +1 when all coefficients are ±1-ish, else largest = 1 */
-		double first = 0, big = 0;
-		for (int i = 0; i < nu; i++) {
-			if (full[i] != 0 && first == 0)
-				first = full[i];
-			if (fabs(full[i]) > big)
-				big = fabs(full[i]);
-		}
-		if (first == 0)
-			continue;
-		double norm = fabs(first) > 1e-3 * big ? first : (first < 0 ? -big : big);
-		int quad = 0;
-		for (int i = 0; i < nu; i++) {
-			full[i] /= norm;
-			if (full[i] != 0 && !u[i].lin)
-				quad = 1;
-		}
-		char name[32];
-		snprintf(name, sizeof name, "found.%d", res->nlaws + 1);
-		struct quantity *q = quantity_new(name, quad ? QK_QUADRATIC : QK_LINEAR, 1);
-		q->role = QR_CANDIDATE;
-		struct strbuf tb = { 0 };
-		int firstterm = 1;
-		for (int i = 0; i < nu; i++) {
-			double cf = full[i];
-			if (cf == 0)
-				continue;
-			char slice[128], slice2[128], idx[48];
-			coef_text(&tb, cf, firstterm);
-			firstterm = 0;
-			if (u[i].lin) {
-				const struct tensor_view *tv = NULL;
-				for (int b = 0; b < m->nblocks && !tv; b++)
-					for (int t = 0; t < m->blocks[b].ntensors; t++) {
-						const struct tensor_view *x = &m->blocks[b].tensors[t];
-						if (u[i].i >= x->off && u[i].i < x->off + x->size)
-							tv = x;
-					}
-				if (tv) {
-					index_text(tv, u[i].i, idx, sizeof idx);
-					sb_printf(&tb, "%s%s", tv->name, idx);
-				} else {
-					sb_printf(&tb, "θ[%zu]", u[i].i);
-				}
-				qcomp_add(&q->comp[0], (int)u[i].i, -1, cf);
-			} else {
-				const struct taxis *x = &ax[u[i].ax];
-				slice_text(x, u[i].a, slice, sizeof slice);
-				if (u[i].a == u[i].b) {
-					if (x->tv->ndim == 1)
-						sb_printf(&tb, "%s^2", slice);
-					else
-						sb_printf(&tb, "||%s||^2", slice);
-				} else {
-					slice_text(x, u[i].b, slice2, sizeof slice2);
-					sb_printf(&tb, "%s·%s", slice, slice2);
-				}
-				const size_t *oa = x->off + (size_t)u[i].a * x->rest, *ob = x->off + (size_t)u[i].b * x->rest;
-				for (int t = 0; t < x->rest; t++)
-					qcomp_add(&q->comp[0], (int)oa[t], (int)ob[t], cf);
-			}
-		}
-		str_copy(q->formula, tb.s ? tb.s : "", sizeof q->formula);
-		res->laws[res->nlaws] = q;
-		res->text[res->nlaws] = tb.s ? tb.s : xstrdup("");
-		res->nlaws++;
-	}
-	free(full);
-	free(tid);
-	free(Nb);
-out:
-	for (int i = 0; i < nax; i++)
-		free(ax[i].off);
-	free(ax);
-	free(u);
-	free(A);
-	free(th);
-	free(fv);
-	res->seconds = now_seconds() - t0;
+	struct quantity **q = xcalloc((size_t)s->n + 1, sizeof *q);
+	int n = 0;
+	for (int i = 0; i < s->n; i++)
+		if (s->q[i]->role == QR_LAW && !s->q[i]->internal)
+			q[n++] = s->q[i];
+	int rc = lie_grad_rank(q, n, theta, D, r);
+	free(q);
 	return rc;
 }
 
+/* ------------------------------------------------------------------ subsets */
+
+long lie_params_mask(const struct model *m, const char *patterns, unsigned char *mask, char *err, size_t len)
+{
+	size_t D = m->nparams;
+	memset(mask, 0, D);
+	char buf[512];
+	if (strlen(patterns) >= sizeof buf)
+		return nt_err(err, len, NT_ERANGE, "params: pattern list longer than %zu characters", sizeof buf - 1);
+	str_copy(buf, patterns, sizeof buf);
+	char *save = NULL;
+	int npat = 0;
+	for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			continue;
+		npat++;
+		int hit = 0;
+		for (int b = 0; b < m->nblocks; b++)
+			for (int t = 0; t < m->blocks[b].ntensors; t++) {
+				const struct tensor_view *tv = &m->blocks[b].tensors[t];
+				if (!fnmatch(p, tv->name, 0)) {
+					memset(mask + tv->off, 1, tv->size);
+					hit = 1;
+				}
+			}
+		if (!hit)
+			return nt_err(err, len, NT_ENOENT, "params: '%s' matches no tensor (names look like %s)", p,
+			              m->nblocks && m->blocks[0].ntensors ? m->blocks[0].tensors[0].name : "layer1.dense.W");
+	}
+	if (!npat)
+		return nt_err(err, len, NT_EINVAL, "params: empty pattern list");
+	long n = 0;
+	for (size_t i = 0; i < D; i++)
+		n += mask[i] != 0;
+	return n;
+}
+
+#define SUB_CACHE 8
+
+struct lie_sub {
+	const struct model *m;
+	const struct lie_fields *F;
+	size_t D, n;
+	size_t *idx;
+	unsigned long seed;
+	double *fx;
+	long ck[SUB_CACHE];       /* cached random points φ_k (ring) */
+	double *cphi[SUB_CACHE];
+	int cnext;
+};
+
+static const double *sub_point(struct lie_sub *s, long k)
+{
+	for (int i = 0; i < SUB_CACHE; i++)
+		if (s->ck[i] == k)
+			return s->cphi[i];
+	int i = s->cnext;
+	s->cnext = (s->cnext + 1) % SUB_CACHE;
+	struct init_spec sp = { INIT_NORMAL, 0.0, (unsigned long)(lie_mix_seed(s->seed + 31, k) >> 1) };
+	model_init(s->m, s->cphi[i], &sp);
+	s->ck[i] = k;
+	return s->cphi[i];
+}
+
+static int sub_eval(void *ctx, long k, const double *theta_t, double *out)
+{
+	struct lie_sub *s = ctx;
+	const double *phi = sub_point(s, k);
+	double *full = s->fx + s->D;
+	memcpy(full, phi, s->D * sizeof *full);
+	for (size_t i = 0; i < s->n; i++)
+		full[s->idx[i]] = theta_t[i];
+	int rc = s->F->eval(s->F->ctx, k, full, s->fx);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < s->n; i++)
+		out[i] = s->fx[s->idx[i]];
+	return 0;
+}
+
+struct lie_sub *lie_sub_new(const struct model *m, const struct lie_fields *F, const unsigned char *mask,
+                            unsigned long seed)
+{
+	struct lie_sub *s = xcalloc(1, sizeof *s);
+	s->m = m;
+	s->F = F;
+	s->D = F->D;
+	s->seed = seed;
+	s->idx = xmalloc((s->D + 1) * sizeof *s->idx);
+	for (size_t i = 0; i < s->D; i++)
+		if (mask[i])
+			s->idx[s->n++] = i;
+	s->fx = xmalloc((2 * s->D + 1) * sizeof *s->fx);
+	for (int i = 0; i < SUB_CACHE; i++) {
+		s->ck[i] = -1;
+		s->cphi[i] = xmalloc((s->D + 1) * sizeof(double));
+	}
+	return s;
+}
+
+static uint64_t sub_pattern(void *ctx)
+{
+	const struct lie_sub *s = ctx;
+	return s->F->pattern(s->F->ctx);
+}
+
+struct lie_fields lie_sub_fields(struct lie_sub *s)
+{
+	struct lie_fields f = { s->n, sub_eval, s, s->F->pattern ? sub_pattern : NULL };
+	return f;
+}
+
+void lie_sub_restrict(const struct lie_sub *s, const double *theta, double *out)
+{
+	for (size_t i = 0; i < s->n; i++)
+		out[i] = theta[s->idx[i]];
+}
+
+void lie_sub_free(struct lie_sub *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < SUB_CACHE; i++)
+		free(s->cphi[i]);
+	free(s->idx);
+	free(s->fx);
+	free(s);
+}
+
 /* ------------------------------------------------------------------ span test */
+
+/* Removes from v its components along the r orthonormal rows of Q (twice, for
+ * stability); returns the norm of what is left. */
+static double project_out(const double *Q, int r, size_t D, double *v)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int j = 0; j < r; j++) {
+			const double *q = Q + (size_t)j * D;
+			double d = dot((int)D, q, v);
+			axpy((int)D, -d, q, v);
+		}
+	return lie_nrm2(D, v);
+}
 
 int lie_span_contains(struct quantity *const *basis, int nb, const struct quantity *q, size_t D,
                       unsigned long seed, double *resid)
@@ -1113,7 +929,7 @@ int lie_span_contains(struct quantity *const *basis, int nb, const struct quanti
 	size_t L = (size_t)P * D;
 	double *th = xmalloc(L * sizeof *th);
 	struct rng r;
-	rng_seed(&r, mix_seed(seed + 5, 3));
+	rng_seed(&r, lie_mix_seed(seed + 5, 3));
 	for (size_t i = 0; i < L; i++)
 		th[i] = rng_normal(&r);
 	int rows = 0;
@@ -1127,7 +943,7 @@ int lie_span_contains(struct quantity *const *basis, int nb, const struct quanti
 			memset(g, 0, L * sizeof *g);
 			for (int p = 0; p < P; p++)
 				quantity_comp_grad(basis[i], c, th + (size_t)p * D, 1.0, g + (size_t)p * D);
-			double n0 = nrm2(L, g);
+			double n0 = lie_nrm2(L, g);
 			if (n0 == 0)
 				continue;
 			double n1 = project_out(Qm, rk, L, g);
@@ -1143,7 +959,7 @@ int lie_span_contains(struct quantity *const *basis, int nb, const struct quanti
 		memset(g, 0, L * sizeof *g);
 		for (int p = 0; p < P; p++)
 			quantity_comp_grad(q, c, th + (size_t)p * D, 1.0, g + (size_t)p * D);
-		double n0 = nrm2(L, g);
+		double n0 = lie_nrm2(L, g);
 		if (n0 == 0)
 			continue;
 		double n1 = project_out(Qm, rk, L, g) / n0;

@@ -6,6 +6,7 @@
  * matrix laws' gradients computed here, independently of the catalogue. */
 #include "test.h"
 #include "cmd/cmd.h"
+#include "cmd/lie_report.h"
 #include "noether/lie.h"
 #include "noether/linalg.h"
 #include "noether/rng.h"
@@ -168,10 +169,104 @@ static void test_interrupt(void)
 	experiment_free(s);
 }
 
+/* lie_find_take_new: found laws handed over as quantities named after their
+ * support and form; laws already in the span of `have` stay behind. */
+static void test_take_new(void)
+{
+	struct experiment *s = experiment_new();
+	struct cmd_ctx c;
+	memset(&c, 0, sizeof c);
+	c.x = s;
+	c.out = sink;
+	c.msg = sink;
+	CHECK(cmd_exec_line(&c, "data teacher n=32 in=3 out=1; layer dense 3; layer relu; layer dense 1") == 0 &&
+	      experiment_prepare(s) == 0, "take_new: setup");
+	struct model *m = experiment_model(s);
+	size_t D = experiment_nparams(s);
+	struct lie_gen *g = lie_gen_outputs(m, 1, 1.0, 0);
+	struct lie_fields F = lie_gen_fields(g);
+	struct lie_find_result fr;
+	char err[256];
+	CHECK(lie_find(m, &F, NULL, &fr, err, sizeof err) == 0 && fr.nlaws == 3, "take_new: 3 laws found (3 hidden neurons)");
+	struct qset out = { 0 };
+	/* with every found law already in hand nothing moves */
+	struct quantity *have[3] = { fr.laws[0], fr.laws[1], fr.laws[2] };
+	struct qset dummy = { 0 };
+	CHECK(lie_find_take_new(&fr, m, have, 3, D, &dummy) == 0 && fr.nlaws == 3 && dummy.n == 0,
+	      "take_new: laws in the span of those in hand stay behind");
+	/* with none in hand all three move, renamed, as candidates for the caller's check */
+	int moved = lie_find_take_new(&fr, m, NULL, 0, D, &out);
+	int named = 1, distinct = 1;
+	for (int i = 0; i < out.n; i++) {
+		named &= !strncmp(out.q[i]->name, "found.quad(layer1.dense.W,", 26) && out.q[i]->role == QR_CANDIDATE &&
+		         strstr(out.q[i]->formula, "layer3.dense.W") != NULL;
+		for (int j = 0; j < i; j++)
+			distinct &= strcmp(out.q[i]->name, out.q[j]->name) != 0;
+	}
+	CHECK(moved == 3 && out.n == 3 && fr.nlaws == 0, "take_new: all three move when none is in hand");
+	CHECK(named && distinct, "take_new: names give form and support (found.quad(layer1.dense.W,...)), distinct, role candidate");
+	if (!named || !distinct)
+		for (int i = 0; i < out.n; i++)
+			printf("  %s: %s\n", out.q[i]->name, out.q[i]->formula);
+	qset_clear(&out);
+	lie_find_result_free(&fr);
+	lie_gen_free(g);
+	experiment_free(s);
+}
+
+/* Progress: fractions in [0, 1] that never go back, named stages, 1 at the
+ * end; raising the interrupt flag from the callback cancels the count. */
+struct progress_log { int calls, back, fields, bad; double last; volatile sig_atomic_t *stop; double stop_at; };
+
+static void progress_cb(void *ctx, double frac, const char *stage)
+{
+	struct progress_log *p = ctx;
+	p->calls++;
+	if (frac < p->last)
+		p->back++;
+	if (!(frac >= 0 && frac <= 1) || !stage || !stage[0])
+		p->bad++;
+	if (stage && !strcmp(stage, "count: fields"))
+		p->fields++;
+	p->last = frac;
+	if (p->stop && frac >= p->stop_at)
+		*p->stop = 1;
+}
+
+static void test_progress(void)
+{
+	struct experiment *s = experiment_new();
+	struct cmd_ctx c;
+	memset(&c, 0, sizeof c);
+	volatile sig_atomic_t stop = 0;
+	c.x = s;
+	c.out = sink;
+	c.msg = sink;
+	c.interrupt = &stop;
+	CHECK(cmd_exec_line(&c, "data teacher n=32 in=5 out=2; layer dense 12; layer relu; layer dense 8; layer relu; layer dense 2") == 0,
+	      "progress: setup");
+	char *argv[] = { "count" };
+	char **lines;
+	int n;
+	struct progress_log p = { 0, 0, 0, 0, 0.0, NULL, 0 };
+	int rc = lie_report_lines_progress(&c, 1, argv, &lines, &n, progress_cb, &p);
+	CHECK(rc == 0 && n > 0 && !strncmp(lines[n - 1], "laws: ", 6), "laws count with a progress callback reports as usual");
+	lie_report_free(lines, n);
+	CHECK(p.calls > 5 && p.fields > 0 && p.back == 0 && p.bad == 0 && p.last == 1.0,
+	      "progress: named stages, fractions in [0,1] that never go back, 1 at the end");
+	struct progress_log q = { 0, 0, 0, 0, 0.0, &stop, 0.3 };
+	rc = lie_report_lines_progress(&c, 1, argv, &lines, &n, progress_cb, &q);
+	CHECK(rc == NT_EINTR && q.last < 1.0, "raising the interrupt flag from the progress callback cancels the count");
+	lie_report_free(lines, n);
+	experiment_free(s);
+}
+
 int main(void)
 {
 	test_core_api();
 	test_interrupt();
+	test_progress();
+	test_take_new();
 
 	/* deep linear nets: count = rank of the matrix laws' gradients (can be
 	 * below r(r+1)/2 when a neighbouring width is smaller than r) */
