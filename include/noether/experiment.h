@@ -142,6 +142,16 @@ const struct qset *experiment_quantities(const struct experiment *x);
 /* Adds a user quantity (takes ownership; a copy goes to every run), checked
  * like a law. Returns 0 or NT_EINVAL (name taken) with the quantity freed. */
 int experiment_watch(struct experiment *x, struct quantity *q);
+/* Adds laws found by `laws find` (takes ownership of every member of found,
+ * which is left empty): each is checked with experiment_check_rate like any
+ * law and kept (a law, shown, in every run, CSV column law:NAME) only if it
+ * passes and its name is new. They belong to this build of the model: a
+ * rebuild drops them (with a notice). Returns how many were added. */
+int experiment_add_found(struct experiment *x, struct qset *found);
+/* Removes the found law named name, or every found law when name is NULL;
+ * with keep set, removes every found law except name instead. Returns how
+ * many were removed, or NT_ENOENT when name is not a found law. */
+int experiment_drop_found(struct experiment *x, const char *name, int keep);
 /* Shows or hides quantity i (by catalogue index) in panels and CSV columns. */
 void experiment_set_watched(struct experiment *x, int i, int on);
 /* Rate check of quantity q against the full-batch loss gradient at

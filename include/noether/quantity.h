@@ -53,6 +53,7 @@ struct quantity {
 	void *(*fn_dup)(void *ctx);
 	int user;                /* added by `watch NAME = EXPR` */
 	int internal;            /* hidden helper (portrait coordinates): never listed */
+	int found;               /* found by `laws find` (not in the catalogue); dropped on a rebuild */
 	int phase;               /* a function of (θ, velocity): evaluated on z = [θ | v], indices
 	                          * D..2D-1 are the velocity (momentum phase-space laws) */
 	int watched;             /* shown on screen and exported (default: laws, norms, loss) */

@@ -215,6 +215,12 @@ static void law_table(struct cmd_ctx *c, const struct run *run, int all)
 	}
 }
 
+/* Prepares the experiment; 1 (error reported) when that fails. */
+static int rc_need(struct cmd_ctx *c)
+{
+	return cmd_need_experiment(c) != 0;
+}
+
 int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct experiment *x = c->x;
@@ -222,6 +228,39 @@ int cmd_laws(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_laws_count(c, argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "find"))
 		return cmd_laws_find(c, argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "drop") || !strcmp(argv[1], "keep"))) {
+		/* laws drop NAME...|found, laws keep NAME...: what `laws find` added */
+		int keep = argv[1][0] == 'k';
+		if ((rc_need(c)))
+			return NT_ESTATE;
+		if (argc < 3)
+			return cmd_error(c, NT_EINVAL, "usage: laws drop NAME...|found | laws keep NAME...");
+		const struct qset *qs = experiment_quantities(x);
+		for (int a = 2; a < argc; a++) {      /* every name first: nothing half-done */
+			const struct quantity *q = qset_find(qs, argv[a]);
+			if (!(keep == 0 && !strcmp(argv[a], "found")) && (!q || !q->found))
+				return cmd_error(c, NT_ENOENT, "laws %s: '%s' is not a found law (laws find adds them; the catalogue's "
+				                 "stay, unwatch hides one)", argv[1], argv[a]);
+		}
+		int n = 0;
+		if (keep) {
+			/* keep exactly the named ones: drop every other found law */
+			for (int i = qs->n - 1; i >= 0; i--) {
+				const struct quantity *q = qs->q[i];
+				int named = 0;
+				for (int a = 2; a < argc; a++)
+					named |= !strcmp(q->name, argv[a]);
+				if (q->found && !named)
+					n += experiment_drop_found(x, q->name, 0) > 0;
+			}
+		} else {
+			for (int a = 2; a < argc; a++)
+				n += experiment_drop_found(x, strcmp(argv[a], "found") ? argv[a] : NULL, 0);
+		}
+		if (c->interactive)
+			cmd_printf(c, "%d found law%s removed\n", n, n == 1 ? "" : "s");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "checkpoints"))   /* the bridge (cmd_exp.c) needs no experiment */
 		return cmd_laws_checkpoints(c, argc, argv);
 	int rc = cmd_need_experiment(c);

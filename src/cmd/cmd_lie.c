@@ -407,7 +407,14 @@ static int report_find(struct cmd_ctx *c, const struct lie_args *a, struct lines
 	int extra = 0;
 	for (int i = 0; i < fr.nlaws; i++)
 		extra += !lie_span_contains(cat, ncat, fr.laws[i], s->D, 11, NULL);
-	line_add(l, "find: laws=%d recovered=%d/%d new=%d independent=%d status=%s", fr.nlaws, rec, ncat, extra,
+	/* the laws the catalogue lacks become shown laws (checked again, like any) */
+	struct qset found = { 0 };
+	lie_find_take_new(&fr, s->model, cat, ncat, s->D, &found);
+	int shown = experiment_add_found(c->x, &found);
+	if (shown)
+		line_add(l, "  shown: %d found law%s added to the laws (laws drop found removes them, laws keep NAME keeps one)",
+		         shown, shown == 1 ? "" : "s");
+	line_add(l, "find: laws=%d recovered=%d/%d new=%d independent=%d status=%s", fr.nlaws + shown, rec, ncat, extra,
 	         fr.independent, fr.uncertain ? "uncertain" : "ok");
 	free(cat);
 	lie_find_result_free(&fr);

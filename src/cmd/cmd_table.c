@@ -168,17 +168,19 @@ static const char *const *complete_laws(struct cmd_ctx *c, int argi, int argc, c
 	int n = 0;
 	while (q && q[n])
 		n++;
-	if (cap < n + 4) {
-		cap = n + 4;
+	if (cap < n + 8) {
+		cap = n + 8;
 		list = xrealloc(list, (size_t)cap * sizeof *list);
 	}
-	list[0] = "count";
-	list[1] = "find";
+	static const char *const subs[] = { "count", "find", "drop", "keep", "checkpoints" };
+	int m = 0;
+	for (int i = 0; i < 5; i++)
+		list[m++] = subs[i];
 	for (int i = 0; i < n; i++)
-		list[i + 2] = q[i];
+		list[m++] = q[i];
 	if (!q)
-		list[n++ + 2] = "all";
-	list[n + 2] = NULL;
+		list[m++] = "all";
+	list[m] = NULL;
 	return list;
 }
 
@@ -259,7 +261,7 @@ const struct cmd cmd_table[] = {
 	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0, SCR_NONE },
 	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] [levels=N] [points=P] [seed=N] "
 	  "[params=PATTERN] | laws find [degree=1|2] [over=...] [points=P] [seed=N] [params=PATTERN] "
-	  "| laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
+	  "| laws drop NAME...|found | laws keep NAME... | laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
 	  "Table, for the dynamics in force (said on its first line), of the conserved laws (checked numerically: rate "
 	  "<∇h,dθ/dt> at random points, dθ/dt what the optimizer does), failing claims, gradient-flow laws these dynamics break "
 	  "(with the reason), and with `all` the contrasts: h(θ0), h(θk), |Δh| (h(θk) − F·h(θ0) under weight decay), "
@@ -270,6 +272,9 @@ const struct cmd cmd_table[] = {
 	  "of the laws in hand (with ReLU units that never switch named and their local laws added); last line "
 	  "`laws: lower=L upper=U status=complete|open|uncertain`. `laws find`: basis of all "
 	  "linear and axis-Gram quadratic laws, each verified at fresh random points, matched against the catalogue; "
+	  "the ones the catalogue lacks are checked like any law and shown as laws (named found.FORM(TENSORS...)), in "
+	  "every run, on the screen and in the CSV, until the model changes; `laws drop NAME|found` removes them, "
+	  "`laws keep NAME...` keeps only those; "
 	  "points=P solves at P random points (0, the default: one per equation) before the fresh-point check. "
 	  "params=PATTERN (tensor names with * ? [..], comma-separated): only laws that depend on those parameters alone. "
 	  "over=augmented: fields ∇L_Z over sampled "

@@ -312,6 +312,13 @@ void experiment_clear(struct experiment *x)
 
 const char *experiment_error(const struct experiment *x) { return x->err; }
 
+/* Appends a sentence to the pending notice. */
+static void add_notice(struct experiment *x, const char *text)
+{
+	size_t n = strlen(x->notice);
+	snprintf(x->notice + n, sizeof x->notice - n, "%s%s", n ? "; " : "", text);
+}
+
 const char *experiment_take_notice(struct experiment *x)
 {
 	static char buf[sizeof x->notice];
@@ -653,6 +660,15 @@ static struct quantity *phase_twin(const struct quantity *q, size_t D)
  * quantities (re-resolved against the new model), all rate-checked. */
 static void build_catalogue(struct experiment *x)
 {
+	int found = 0;
+	for (int i = 0; i < x->q.n; i++)
+		found += x->q.q[i]->found;
+	if (found) {
+		char b[128];
+		snprintf(b, sizeof b, "%d found law%s dropped: the model changed (laws find finds them again)", found,
+		         found == 1 ? "" : "s");
+		add_notice(x, b);
+	}
 	struct qset keep = { 0 };
 	for (int i = 0; i < x->q.n; i++)
 		if (x->q.q[i]->user && !x->q.q[i]->internal)
@@ -722,7 +738,7 @@ int experiment_prepare(struct experiment *x)
 	x->theta0_gen++;
 	if (x->nruns > 1) {
 		drop_extra_runs(x);
-		str_copy(x->notice, "compare ended: the experiment changed (type compare ... to start again)", sizeof x->notice);
+		add_notice(x, "compare ended: the experiment changed (type compare ... to start again)");
 	}
 	rc = run_rebuild(x->runs[0]);
 	if (rc)
@@ -824,6 +840,99 @@ void experiment_set_watched(struct experiment *x, int i, int on)
 		if (c)
 			c->watched = on;
 	}
+}
+
+/* A short name every consumer can take (no ',' for CSV columns, no spaces
+ * for commands, ASCII): "found.FORM(FIRST+N)" from the finder's
+ * "found.FORM(FIRST,SECOND,...)", N the number of other tensors, then ".K"
+ * when taken. The full support and formula stay in the formula text. */
+static void short_name(const struct qset *have, char *name, size_t len)
+{
+	char form[48] = "found", first[64] = "";
+	int others = 0;
+	const char *open = strchr(name, '(');
+	if (open) {
+		snprintf(form, sizeof form, "%.*s", (int)(open - name), name);
+		const char *p = open + 1, *end = strpbrk(p, ",)");
+		snprintf(first, sizeof first, "%.*s", end ? (int)(end - p) : (int)strlen(p), p);
+		for (const char *q = p; *q && *q != ')'; q++)
+			others += *q == ',';
+		if (strstr(open, "…") || strstr(open, "..."))
+			others++;            /* the finder cut the list: at least one more */
+	} else {
+		snprintf(form, sizeof form, "%.47s", name);
+	}
+	for (char *q = first; *q; q++)
+		if ((unsigned char)*q >= 0x80 || *q == ',' || *q == ' ')
+			*q = '_';
+	char base[96], cand[96];
+	if (first[0] && others)
+		snprintf(base, sizeof base, "%s(%s+%d)", form, first, others);
+	else if (first[0])
+		snprintf(base, sizeof base, "%s(%s)", form, first);
+	else
+		snprintf(base, sizeof base, "%s", form);
+	str_copy(cand, base, sizeof cand);
+	for (int k = 2; qset_find(have, cand); k++)
+		snprintf(cand, sizeof cand, "%.80s.%d", base, k);
+	str_copy(name, cand, len);
+}
+
+int experiment_add_found(struct experiment *x, struct qset *found)
+{
+	int added = 0;
+	double *work = x->theta0 ? xmalloc((2 * x->D + 2) * sizeof *work) : NULL;
+	for (int i = 0; i < found->n; i++) {
+		struct quantity *q = found->q[i];
+		q->user = 0;
+		q->found = 1;
+		q->internal = 0;
+		q->watched = 1;
+		q->block = -1;
+		q->phase = 0;
+		short_name(&x->q, q->name, sizeof q->name);
+		if (x->dirty || !work) {
+			quantity_free(q);
+			continue;
+		}
+		q->rate = experiment_check_rate(x, q, work);
+		if (!(q->rate <= LAW_RATE_TOL)) {
+			quantity_free(q);
+			continue;
+		}
+		q->role = QR_LAW;
+		qset_add(&x->q, q);
+		added++;
+	}
+	free(work);
+	free(found->q);
+	memset(found, 0, sizeof *found);
+	if (added)
+		sync_runs(x);
+	return added;
+}
+
+int experiment_drop_found(struct experiment *x, const char *name, int keep)
+{
+	if (name) {
+		const struct quantity *q = qset_find(&x->q, name);
+		if (!q || !q->found)
+			return NT_ENOENT;
+	}
+	int n = 0;
+	for (int i = x->q.n - 1; i >= 0; i--) {
+		const struct quantity *q = x->q.q[i];
+		if (!q->found)
+			continue;
+		int named = name && !strcmp(q->name, name);
+		if (keep ? named : (name && !named))
+			continue;
+		qset_remove(&x->q, i);
+		n++;
+	}
+	if (n && !x->dirty && x->theta0)
+		sync_runs(x);
+	return n;
 }
 
 /* Removes the catalogue quantity named name (hidden portrait quantities). */
@@ -996,7 +1105,7 @@ static void end_portrait(struct experiment *x, const char *why)
 		remove_quantity(x, portrait_names[k]);
 	memset(&x->portrait, 0, sizeof x->portrait);
 	if (why)
-		str_copy(x->notice, why, sizeof x->notice);
+		add_notice(x, why);
 }
 
 void experiment_portrait_off(struct experiment *x)
