@@ -46,11 +46,14 @@
  *     law of the weights feeding rmsnorm and layernorm, and of a whole pre-norm
  *     residual stream). A reader inside a residual block (its inner chain's
  *     first block) counts like a reader outside.
- *   - shifts every reader of a stream absorbs: IN_SHIFT_ROW (x + c(x)·1) makes
- *     the sum over the output axis of each linear write part a linear law (the
- *     column sums of the layer before a layernorm), IN_SHIFT_EACH (x + c) each
- *     entry of a bias part (before a batchnorm: ∂L/∂b = 0), IN_SHIFT_CONST
- *     (x + c·1) the sum of a bias part.
+ *     When every normalization on the stream absorbs row shifts (layernorm)
+ *     and linear readers undo the rest, G = I + t·11^T is a symmetry too: the
+ *     law 1^T M 1 of the stream's Gram matrix M (name "stream-sum").
+ *   - shifts every reader after a write part absorbs: IN_SHIFT_ROW (x + c(x)·1)
+ *     makes the sum over the output axis of a linear write part a linear law
+ *     (the column sums of the layer before a layernorm), IN_SHIFT_EACH (x + c)
+ *     each entry of a bias part (before a batchnorm: ∂L/∂b = 0), IN_SHIFT_CONST
+ *     (x + c·1) the sum of a bias part. A linear reader absorbs none.
  *   - out_zero_sum: the sum over the input axis of each read part of the next
  *     reader is a linear law (W_next 1 after a layernorm without affine).
  *

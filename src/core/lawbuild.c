@@ -493,14 +493,54 @@ static int scale_group(int in_scale)
 	return in_scale == IN_SCALE_ALL ? G_SCALAR : in_scale == IN_SCALE_EACH ? G_DIAG : G_NONE;
 }
 
-/* A stream: the features written by one block, followed to where they are read. */
+#define SHIFT_ALL (IN_SHIFT_CONST | IN_SHIFT_EACH | IN_SHIFT_ROW)
+
+/* A stream: the features written by one block, followed to where they are
+ * read. Readers are events in stream order (a linear reader absorbs no shift);
+ * each writer part remembers how many events came before it, so its shifts
+ * are judged by the readers after it only. */
 struct stream {
 	struct law_decl w, r;   /* writers' parts (+1), linear readers' parts (−1) */
+	int *w_ev;              /* per writer part: events before it */
+	unsigned *ev;           /* per reader event: the shifts it absorbs */
+	int nev, evcap;
 	int group;              /* G_*: the maps every block on the way allows */
-	unsigned shift;         /* IN_SHIFT_* bits every reader absorbs */
+	int norms;              /* invariant readers (normalization layers) on the way */
+	unsigned norm_shift;    /* shifts every one of them absorbs */
+	int full;               /* every writer part is a full linear port */
 	int through;            /* it passed pooling or a residual block */
 	int reader;             /* the block it ends in */
 };
+
+static void stream_writer(struct stream *s, const struct law_decl *port)
+{
+	for (int k = 0; k < port->nparts; k++) {
+		struct law_part q = port->part[k];
+		q.coef = 1.0;
+		part_push(&s->w, &q);
+		s->w_ev = xrealloc(s->w_ev, (size_t)s->w.cap * sizeof *s->w_ev);
+		s->w_ev[s->w.nparts - 1] = s->nev;
+		s->full &= !(q.flags & LP_DIAG);
+	}
+	s->group = min_group(s->group, write_group(port));
+}
+
+/* A reader: linear (its read port) or a normalization layer (what it absorbs). */
+static void stream_reader(struct stream *s, const struct law_decl *read, int in_scale, unsigned in_shift)
+{
+	if (s->nev == s->evcap) {
+		s->evcap = s->evcap ? 2 * s->evcap : 4;
+		s->ev = xrealloc(s->ev, (size_t)s->evcap * sizeof *s->ev);
+	}
+	if (read && read->nparts) {
+		push_side(&s->r, read, -1.0);
+		s->ev[s->nev++] = 0;
+		return;
+	}
+	s->ev[s->nev++] = in_shift;
+	s->group = min_group(s->group, scale_group(in_scale));
+	s->norm_shift = s->norms++ ? s->norm_shift & in_shift : in_shift;
+}
 
 /* Follows the stream written by block i past PASS_LINEAR blocks and through
  * PASS_SKIP blocks (their inner readers and writers join it) to the first
@@ -514,9 +554,9 @@ static int stream_walk(const struct model *m, int i, const struct law_decls *dd,
 	memset(s, 0, sizeof *s);
 	if (dd[i].write.nparts == 0)
 		return 0;
-	s->group = write_group(&dd[i].write);
-	s->shift = IN_SHIFT_CONST | IN_SHIFT_EACH | IN_SHIFT_ROW;
-	push_side(&s->w, &dd[i].write, 1.0);
+	s->group = G_GL;
+	s->full = 1;
+	stream_writer(s, &dd[i].write);
 	for (int k = i + 1; k < m->nblocks; k++) {
 		const struct block *b = &m->blocks[k];
 		const struct law_decls *e = &dd[k];
@@ -527,50 +567,40 @@ static int stream_walk(const struct model *m, int i, const struct law_decls *dd,
 		if (b->kind->pass == PASS_SKIP) {
 			if (!e->skip_write.nparts)
 				return 0;
-			if (e->skip_read.nparts) {
-				push_side(&s->r, &e->skip_read, -1.0);
-				s->shift = 0;
-			} else {
-				s->group = min_group(s->group, scale_group(e->skip_in_scale));
-				s->shift &= e->skip_in_shift;
-			}
-			push_side(&s->w, &e->skip_write, 1.0);
-			s->group = min_group(s->group, write_group(&e->skip_write));
+			stream_reader(s, &e->skip_read, e->skip_in_scale, e->skip_in_shift);
+			stream_writer(s, &e->skip_write);
 			s->through = 1;
 			continue;
 		}
-		if (e->read.nparts) {
-			push_side(&s->r, &e->read, -1.0);
-			s->shift = 0;
-		} else if (e->in_scale || e->in_shift) {
-			s->group = min_group(s->group, scale_group(e->in_scale));
-			s->shift &= e->in_shift;
-		} else {
+		if (!e->read.nparts && !e->in_scale && !e->in_shift)
 			return 0;
-		}
+		stream_reader(s, &e->read, e->in_scale, e->in_shift);
 		s->reader = k;
 		return 1;
 	}
 	return 0;
 }
 
-/* The shift laws of a stream: per write part, what the readers' absorbed
- * shifts leave unseen (see lawbuild.h). */
+/* The shift laws of a stream, per writer part, from the shifts every reader
+ * after it absorbs (see lawbuild.h). */
 static int shift_laws(const struct model *m, int i, int owner, const struct stream *s, struct qset *out)
 {
 	int n = 0;
 	for (int k = 0; k < s->w.nparts; k++) {
 		const struct law_part *p = &s->w.part[k];
+		unsigned sh = SHIFT_ALL;
+		for (int e = s->w_ev[k]; e < s->nev; e++)
+			sh &= s->ev[e];
 		struct law_decl l;
 		struct law_part q = *p;
 		char note[96];
 		memset(&l, 0, sizeof l);
 		l.form = LAW_SUM;
-		if ((p->flags & LP_BIAS) && (s->shift & IN_SHIFT_EACH)) {
+		if ((p->flags & LP_BIAS) && (sh & IN_SHIFT_EACH)) {
 			q.axis = -1;
 			snprintf(note, sizeof note, "no gradient: %s removes each feature's mean", m->blocks[s->reader].name);
-		} else if (((p->flags & LP_BIAS) && (s->shift & (IN_SHIFT_CONST | IN_SHIFT_ROW)))
-		           || (!(p->flags & LP_DIAG) && (s->shift & IN_SHIFT_ROW))) {
+		} else if (((p->flags & LP_BIAS) && (sh & (IN_SHIFT_CONST | IN_SHIFT_ROW)))
+		           || (!(p->flags & LP_DIAG) && (sh & IN_SHIFT_ROW))) {
 			snprintf(note, sizeof note, "%s removes the mean of each row", m->blocks[s->reader].name);
 		} else {
 			continue;
@@ -588,10 +618,37 @@ static int shift_laws(const struct model *m, int i, int owner, const struct stre
 	return n;
 }
 
+/* 1^T M 1 of the stream's Gram matrix M (writers' Gram − linear readers'
+ * Gram): Σ_parts coef ||T summed over its feature axis||². The law of the
+ * change of basis G = I + t·11^T, which layernorm absorbs (Gy = y + t(1·y)1)
+ * and linear readers undo. */
+static int shift_gram_law(const struct block *wb, int owner, const struct stream *s, struct qset *out)
+{
+	char name[96];
+	snprintf(name, sizeof name, "%s.stream-sum", wb->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+	q->block = owner;
+	snprintf(q->formula, sizeof q->formula, "writers' - readers' ||sum over the features||^2 of the stream after %s, "
+	         "%d tensors (1^T M 1: M the stream's Gram matrix)", wb->name, s->w.nparts + s->r.nparts);
+	for (int pass = 0; pass < 2; pass++) {
+		const struct law_decl *side = pass ? &s->r : &s->w;
+		for (int k = 0; k < side->nparts; k++) {
+			const struct law_part *p = &side->part[k];
+			int r = p->t->dim[p->axis];
+			for (int a = 0; a < r; a++)
+				for (int b = 0; b < r; b++)
+					add_gram_entry(&q->comp[0], p, a, b, p->coef);
+		}
+	}
+	qset_add(out, q);
+	return 1;
+}
+
 /* Laws of the stream written by block i: the Gram law when every block on
  * the way allows any change of basis, else per-feature or whole-stream
  * rescaling laws (p = 1 against linear readers; none: the writers' squared
- * norm alone), then the shift laws. */
+ * norm alone) — and, when every normalization on it is a layernorm, 1^T M 1 —
+ * then the shift laws. */
 static int stream_law(const struct model *m, int i, int owner, struct law_decls *dd, struct qset *out)
 {
 	struct stream s;
@@ -601,11 +658,14 @@ static int stream_law(const struct model *m, int i, int owner, struct law_decls 
 		int readers = s.r.nparts > 0;
 		const char *next = dd[i].write_name ? dd[i].write_name : "next";
 		if (s.group == G_GL) {
-			snprintf(s.w.name, sizeof s.w.name, "%s", s.through ? "stream" : next);
-			for (int k = 0; k < s.r.nparts; k++)
-				part_push(&s.w, &s.r.part[k]);
-			s.w.form = LAW_GRAM;
-			n += build_gram(&s.w, prefix, owner, out);
+			struct law_decl l;
+			memset(&l, 0, sizeof l);
+			l.form = LAW_GRAM;
+			snprintf(l.name, sizeof l.name, "%s", s.through ? "stream" : next);
+			push_side(&l, &s.w, 1.0);
+			push_side(&l, &s.r, -1.0);
+			n += build_gram(&l, prefix, owner, out);
+			free(l.part);
 		} else if (s.group == G_DIAG || s.group == G_SCALAR) {
 			const struct law_part *p0 = &s.w.part[0];
 			char note[96];
@@ -644,11 +704,16 @@ static int stream_law(const struct model *m, int i, int owner, struct law_decls 
 			}
 			n += build_units(&l, prefix, owner, out);
 			free(l.part);
+			/* without linear readers 1^T M 1 follows from the column sums */
+			if (s.group == G_SCALAR && readers && s.full && (s.norm_shift & IN_SHIFT_ROW))
+				n += shift_gram_law(&m->blocks[i], owner, &s, out);
 		}
 		n += shift_laws(m, i, owner, &s, out);
 	}
 	free(s.w.part);
 	free(s.r.part);
+	free(s.w_ev);
+	free(s.ev);
 	return n;
 }
 

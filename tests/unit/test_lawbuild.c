@@ -65,11 +65,15 @@ static void fill(double *a, size_t n, double s, struct rng *r)
 		a[i] = s * rng_normal(r);
 }
 
+/* A claim pattern is a substring of the name, or its end when it ends in '$'. */
 static int is_claim(const char *name, const char *const *claims)
 {
-	for (int i = 0; claims && claims[i]; i++)
-		if (strstr(name, claims[i]))
+	for (int i = 0; claims && claims[i]; i++) {
+		size_t n = strlen(claims[i]), m = strlen(name);
+		if (n && claims[i][n - 1] == '$' ? m >= n - 1 && !strncmp(name + m - (n - 1), claims[i], n - 1)
+		                                 : strstr(name, claims[i]) != NULL)
 			return 1;
+	}
 	return 0;
 }
 
@@ -340,6 +344,26 @@ static void test_stream_values(void)
 	      "residual stream: W1W1^T + b1b1^T + W_bW_b^T + b_bb_b^T - W_a^TW_a - W4^TW4 entry by entry");
 	qset_clear(&s);
 	model_free(m);
+	/* the same stream read by a layernorm: only 1^T M 1 of that Gram matrix M */
+	m = build("dense 3 | residual { dense 4 , relu , dense 3 } | layernorm eps=0 | dense 2", 1, 2, 1);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	static const struct gpart resn[] = {
+		{ "layer1.dense.W", 0, 1 }, { "layer1.dense.b", 0, 1 }, { "layer2.residual.dense1.W", 1, -1 },
+		{ "layer2.residual.dense3.W", 0, 1 }, { "layer2.residual.dense3.b", 0, 1 },
+	};
+	gram_direct(m, th, resn, 5, 3, M);
+	double sum = 0;
+	for (int i = 0; i < 9; i++)
+		sum += M[i];
+	q = find(&s, "layer1.dense.stream-sum");
+	CHECK(q && q->ncomp == 1 && fabs(quantity_comp_value(q, 0, th) - sum) < 1e-13,
+	      "residual stream into layernorm: 1^T M 1 of the stream's Gram matrix");
+	CHECK(!qset_find(&s, "layer1.dense.stream-shift0") && !qset_find(&s, "layer1.dense.stream-shift1")
+	      && find(&s, "layer1.dense.stream-shift2") && find(&s, "layer1.dense.stream-shift3"),
+	      "only the inner writer (after the inner reader) has column-sum laws");
+	qset_clear(&s);
+	model_free(m);
 	/* two attention layers: O1 O1^T - Q2 Q2^T - K2 K2^T - V2 V2^T */
 	m = build("attn dk=2 | attn dk=2", 3, 4, 1);
 	fill(th, m->nparams, 1.0, &r);
@@ -401,8 +425,17 @@ static void test_norm_laws(void)
 	 * by one factor: ||W1||^2 + ||b1||^2 + ||O||^2 + ||A||^2 - ||W_out||^2 */
 	laws_of_f("dense 4 | residual { rmsnorm eps=0 , attn dk=2 } | residual { rmsnorm eps=0 , swiglu hidden=3 } | dense 2",
 	          4, 3, 14, NULL);
+	static const char *const scale[] = { ".scale", ".stream-scale", ".stream$", NULL };
+	/* post-norm: layernorm after a residual block. The stream scaled by one
+	 * factor (W, b, A against B, C), 1^T M 1 of its Gram matrix M (the change
+	 * of basis I + t 11^T, a row shift for layernorm, undone by B and C),
+	 * A's column sums (its row shift reaches only the layernorm), 3 SwiGLU
+	 * laws, 4 gain laws */
+	laws_of_f("dense 4 | residual { swiglu hidden=3 } | layernorm eps=0 | dense 2", 1, 3, 10, NULL);
+	/* with rmsnorm neither 1^T M 1 nor the column sums */
+	laws_of_f("dense 4 | residual { swiglu hidden=3 } | rmsnorm eps=0 | dense 2", 1, 3, 8, NULL);
 	/* eps > 0: only the scale laws fail, and only by a little */
-	static const char *const scale[] = { ".scale", ".stream", NULL };
+	laws_of_f_claims("dense 4 | residual { swiglu hidden=3 } | layernorm | dense 2", 1, 3, 9, scale, 1e-9);
 	laws_of_f_claims("dense 5 | layernorm | dense 2", 1, 3, 7, scale, 1e-9);
 	laws_of_f_claims("dense 5 | batchnorm eps=1e-3 | dense 2", 1, 3, 6, scale, 1e-9);
 	laws_of_f_claims("dense 4 | residual { rmsnorm , attn dk=2 } | dense 2", 4, 3, 6, scale, 1e-9);
