@@ -318,12 +318,14 @@ const struct block_kind block_batchnorm = {
 	        "of every sample), with the statistics of the batch in hand as in PyTorch's training "
 	        "mode (no running averages): y_j = g_j (z_j - mean_j) / sqrt(var_j + eps) + b_j; "
 	        "eps = 1e-5 as in PyTorch. A sample's output depends on the other samples of its "
-	        "batch: under `opt sgd` every minibatch brings its own statistics, so the network "
-	        "being trained changes from step to step, but each minibatch loss has the same "
-	        "symmetries, so the laws still hold (a batch of one row, or a constant feature, "
-	        "gives x_hat = 0). Laws with eps = 0: per channel j, ||W[j,:]||^2 of the layer "
-	        "before (scale invariance), and its bias b_j, whose gradient is zero (also with "
-	        "eps > 0); g_j^2 + b_j^2 - ||W_next[:,j]||^2 with the next layer.",
+	        "batch. Under `opt sgd` each minibatch is normalized with its own, noisy "
+	        "statistics: the network trained changes from step to step and is not the "
+	        "full-batch network whose loss is shown; but every minibatch loss has the same "
+	        "symmetries, so the laws hold under sgd too (a batch of one row, or a constant "
+	        "feature, gives x_hat = 0 and no gradient). Laws with eps = 0: per channel j, "
+	        "||W[j,:]||^2 + b_j^2 of the layer before (scale invariance), and each b_j itself, "
+	        "whose gradient is zero (also with eps > 0); g_j^2 + b_j^2 - ||W_next[:,j]||^2 "
+	        "with the next layer.",
 	.opts = affine_opts,
 	.check = chk_batch,
 	.batch_stats = 1,
