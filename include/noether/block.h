@@ -78,6 +78,8 @@ struct block_kind {
 	int is_activation;          /* elementwise, no parameters */
 	enum block_pass pass;       /* how features pass through (PASS_SCALE: per feature) */
 	int tensorizable;           /* polynomial in θ and x as the data-symmetry theory needs */
+	int batch_stats;            /* a sample's output depends on the other samples of its batch
+	                             * (batchnorm): f is a function of a whole batch */
 	/* Parse options (argv after the kind name); block_opts_configure for most. */
 	int (*configure)(struct block *b, int argc, char **argv, char *err, size_t errlen);
 	/* Optional: cross-option checks after block_opts_configure parsed them. */

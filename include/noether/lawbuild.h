@@ -14,10 +14,18 @@
  *     where Gram_axis(T)[i,j] sums T[..i..]·T[..j..] over the other indices.
  *   - a linear sum (law_sum): a tensor whose entries along an axis may all shift
  *     by one amount (softmax logits, gating logits): Σ over that axis, one
- *     component per index of the other axis.
+ *     component per index of the other axes (axis -1: no sum, every entry is a
+ *     component — parameters the function does not depend on).
  *   - its ports: the slices through which it reads its input features linearly
  *     (law_read: y depends on x only through W x, W's input axis) and writes its
- *     output features linearly (law_write: y = W … + b, the output axis).
+ *     output features linearly (law_write: y = W … + b, the output axis;
+ *     law_write_bias for a part that adds a constant, b), or writes each output
+ *     feature through its own slices only (law_write_diag: y_j = g_j x̂_j + b_j,
+ *     the gain and shift of a normalization layer);
+ *   - what it absorbs of its input (a normalization layer): a positive rescaling
+ *     of every feature of a row by one λ (in_scale = IN_SCALE_ALL) or of each
+ *     feature by its own (IN_SCALE_EACH), shifts (in_shift), and whether its
+ *     output rows always sum to zero (out_zero_sum).
  *
  * Laws between neighbours come from ports and from how a block passes its input
  * features on (block_kind.pass), never from which kinds they are:
@@ -30,6 +38,24 @@
  *     model, so Σ writers' Gram − Σ readers' Gram over the stream is a law
  *     (the deep linear law, attention's read-out law, the residual-stream law,
  *     the law between stacked attention layers).
+ *   - the same stream, when some of its maps allow less than every G: a
+ *     diagonal writer or an IN_SCALE_EACH reader leaves the positive diagonal
+ *     G (per feature j: Σ writers' ||slice j||² − Σ linear readers' ||slice j||²,
+ *     the gain law, batchnorm's per-channel law), an IN_SCALE_ALL reader only
+ *     G = λI (one law Σ writers' ||·||² − Σ linear readers' ||·||²: the scale
+ *     law of the weights feeding rmsnorm and layernorm, and of a whole pre-norm
+ *     residual stream). A reader inside a residual block (its inner chain's
+ *     first block) counts like a reader outside.
+ *     When every normalization on the stream absorbs row shifts (layernorm)
+ *     and linear readers undo the rest, G = I + t·11^T is a symmetry too: the
+ *     law 1^T M 1 of the stream's Gram matrix M (name "stream-sum").
+ *   - shifts every reader after a write part absorbs: IN_SHIFT_ROW (x + c(x)·1)
+ *     makes the sum over the output axis of a linear write part a linear law
+ *     (the column sums of the layer before a layernorm), IN_SHIFT_EACH (x + c)
+ *     each entry of a bias part (before a batchnorm: ∂L/∂b = 0), IN_SHIFT_CONST
+ *     (x + c·1) the sum of a bias part. A linear reader absorbs none.
+ *   - out_zero_sum: the sum over the input axis of each read part of the next
+ *     reader is a linear law (W_next 1 after a layernorm without affine).
  *
  * Every quantity built is a candidate (QR_CANDIDATE) or a contrast: the
  * session's rate check decides what is shown as conserved. */
@@ -51,7 +77,15 @@ struct law_part {
 	size_t base;
 	const char *label;    /* formula text for the run of parts with this label (NULL: from t) */
 	const char *who;      /* name of the declaring block (formulas name other blocks' labels) */
+	unsigned flags;       /* ports: LP_BIAS (adds a constant), LP_DIAG (writes feature j alone) */
 };
+enum { LP_BIAS = 1, LP_DIAG = 2 };
+
+/* What a block absorbs of its input features (law_decls.in_scale, in_shift). */
+enum { IN_SCALE_NONE, IN_SCALE_ALL, IN_SCALE_EACH };
+enum { IN_SHIFT_CONST = 1,   /* x + c·1, c a constant */
+       IN_SHIFT_EACH = 2,    /* x + c, c a constant vector */
+       IN_SHIFT_ROW = 4 };   /* x + c(x)·1, one amount per row */
 
 enum law_form { LAW_UNITS, LAW_GRAM, LAW_SUM };
 
@@ -76,11 +110,18 @@ struct law_decls {
 	const char *who;      /* the declaring block's name (set by the builder) */
 	int n, cap;
 	struct law_decl *decl;
-	struct law_decl read, write;   /* ports: parts only (coef unused) */
+	struct law_decl read, write;   /* ports: parts only (coef unused); write also holds
+	                                * the diagonal parts (LP_DIAG) */
 	const char *write_name;        /* suffix of the law with the next block ("balance") */
+	int in_scale;                  /* IN_SCALE_*: rescalings of the input the output ignores */
+	unsigned in_shift;             /* IN_SHIFT_* bits: shifts of the input the output ignores */
+	int out_zero_sum;              /* every output row sums to zero */
 	/* set by the builder for a composite block with PASS_SKIP: its inner chain's
-	 * first read port and last write port */
+	 * first read port (or, for a first block that reads nothing linearly, its
+	 * in_scale and in_shift) and last write port */
 	struct law_decl skip_read, skip_write;
+	int skip_in_scale;
+	unsigned skip_in_shift;
 };
 
 /* Declaring (block kinds' declare hooks). The returned pointer is valid until
@@ -92,6 +133,12 @@ void law_add_part(struct law_decls *d, struct law_decl *l, const struct tensor_v
 /* Ports: t's entries along axis are the block's input (read) or output (write) features. */
 void law_read(struct law_decls *d, const struct tensor_view *t, int axis);
 void law_write(struct law_decls *d, const struct tensor_view *t, int axis);
+/* A write part that adds a constant to output feature j (a bias). */
+void law_write_bias(struct law_decls *d, const struct tensor_view *t, int axis);
+/* A write part through which output feature j depends on slice j alone
+ * (y_j = g_j x̂_j + b_j): a positive rescaling of feature j passes, a change of
+ * basis does not. bias: the part adds a constant (b). */
+void law_write_diag(struct law_decls *d, const struct tensor_view *t, int axis, int bias);
 /* Gives the parts of l declared so far the formula label text (e.g. every head's
  * O of an attention block: "sum_h O_h O_h^T"); a run of parts with one label is
  * written once. Pass &d->read or &d->write for a port. */

@@ -86,6 +86,11 @@ struct lie_gen;
  * logits (cross-entropy), whose laws (softmax head column sums) hold only for
  * that loss. The model must outlive the generator. */
 struct lie_gen *lie_gen_outputs(struct model *m, unsigned long seed, double xscale, int center);
+/* Samples per output field of a model that takes batch statistics
+ * (model_batch_stats: batchnorm), at most the model's max_batch: each field is
+ * then ∇θ<c_k, f(X_k;θ)> over a batch X_k of that many inputs drawn with one
+ * radius (so batch statistics meet every scale). */
+#define LIE_BATCH 16
 /* Loss-gradient fields ∇θ L_{Z_k} for data sets from sample(sctx, k, n_per_set).
  * Every Z_k must have at most m->max_batch samples (larger ones are an error). */
 struct lie_gen *lie_gen_family(struct model *m, enum loss_kind loss, int n_per_set,

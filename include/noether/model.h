@@ -77,4 +77,8 @@ void model_param_name(const struct model *m, size_t i, char *buf, size_t len);
 void model_laws(const struct model *m, struct qset *out);
 /* Is the model tensorizable (every block kind says so: dense, quadratic, lattn)? */
 int model_tensorizable(const struct model *m);
+/* Does a block (or an inner block of a composite) take statistics over the
+ * batch (batch_stats)? Then a sample's output depends on its batch-mates, and
+ * fields of f must be taken over batches, not single samples. */
+int model_batch_stats(const struct model *m);
 #endif

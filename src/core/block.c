@@ -14,6 +14,7 @@ extern const struct block_kind block_relu, block_leaky_relu, block_tanh, block_s
 extern const struct block_kind block_swiglu, block_ffn, block_head, block_conv1d, block_moe,
 	block_residual;
 extern const struct block_kind block_attn, block_lattn, block_pool;   /* attn.c lattn.c pool.c */
+extern const struct block_kind block_rmsnorm, block_layernorm, block_batchnorm;   /* norm.c */
 
 const struct block_kind *const block_kinds[] = {
 	&block_dense,
@@ -21,6 +22,7 @@ const struct block_kind *const block_kinds[] = {
 	&block_quadratic,
 	&block_swiglu, &block_ffn, &block_head, &block_conv1d, &block_moe, &block_residual,
 	&block_attn, &block_lattn, &block_pool,
+	&block_rmsnorm, &block_layernorm, &block_batchnorm,
 	NULL
 };
 

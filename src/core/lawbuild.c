@@ -59,7 +59,7 @@ static void part_push(struct law_decl *l, const struct law_part *p)
 
 void law_add_part(struct law_decls *d, struct law_decl *l, const struct tensor_view *t, int axis, double coef)
 {
-	struct law_part p = { t, axis, coef, d->base, NULL, d->who };
+	struct law_part p = { t, axis, coef, d->base, NULL, d->who, 0 };
 	part_push(l, &p);
 }
 
@@ -77,6 +77,18 @@ void law_read(struct law_decls *d, const struct tensor_view *t, int axis)
 void law_write(struct law_decls *d, const struct tensor_view *t, int axis)
 {
 	law_add_part(d, &d->write, t, axis, 1.0);
+}
+
+void law_write_bias(struct law_decls *d, const struct tensor_view *t, int axis)
+{
+	law_add_part(d, &d->write, t, axis, 1.0);
+	d->write.part[d->write.nparts - 1].flags = LP_BIAS;
+}
+
+void law_write_diag(struct law_decls *d, const struct tensor_view *t, int axis, int bias)
+{
+	law_add_part(d, &d->write, t, axis, 1.0);
+	d->write.part[d->write.nparts - 1].flags = LP_DIAG | (bias ? LP_BIAS : 0);
 }
 
 void law_decls_clear(struct law_decls *d)
@@ -132,17 +144,32 @@ static void add_gram_entry(struct qcomp *cp, const struct law_part *p, int i, in
 			}
 }
 
-/* Adds coef·Σ over p->axis of the entries whose other index is j (linear). */
+/* Components of a sum over p->axis: one per index of the other axes (every
+ * entry when axis < 0). */
+static int sum_ncomp(const struct law_part *p)
+{
+	return p->axis < 0 ? (int)p->t->size : (int)(p->t->size / (size_t)p->t->dim[p->axis]);
+}
+
+/* Adds coef·Σ over p->axis of the entries whose other indices, in row-major
+ * order, are number j (linear); axis < 0: entry j alone. */
 static void add_axis_sum(struct qcomp *cp, const struct law_part *p, int j, double coef)
 {
 	const struct tensor_view *t = p->t;
-	if (t->ndim == 1) {
-		for (int i = 0; i < t->dim[0]; i++)
-			qcomp_add(cp, at(p, i, 0, 0), -1, coef);
+	int idx[3], rem = j;
+	for (int k = 2; k >= 0; k--)
+		if (k != p->axis) {
+			idx[k] = rem % t->dim[k];
+			rem /= t->dim[k];
+		}
+	if (p->axis < 0) {
+		qcomp_add(cp, at(p, idx[0], idx[1], idx[2]), -1, coef);
 		return;
 	}
-	for (int i = 0; i < t->dim[p->axis]; i++)
-		qcomp_add(cp, p->axis == 0 ? at(p, i, j, 0) : at(p, j, i, 0), -1, coef);
+	for (int i = 0; i < t->dim[p->axis]; i++) {
+		idx[p->axis] = i;
+		qcomp_add(cp, at(p, idx[0], idx[1], idx[2]), -1, coef);
+	}
 }
 
 /* ---- formulas ---- */
@@ -312,17 +339,24 @@ static int build_sum(const struct law_decl *l, const char *prefix, int block, st
 		return 0;
 	const struct law_part *p0 = &l->part[0];
 	const struct tensor_view *t = p0->t;
-	int ncomp = t->ndim == 1 ? 1 : t->dim[1 - p0->axis];
+	int ncomp = sum_ncomp(p0);
+	for (int k = 1; k < l->nparts; k++)
+		if (sum_ncomp(&l->part[k]) != ncomp)
+			return 0;   /* parts of different sizes: no law */
 	char name[96];
 	snprintf(name, sizeof name, "%s.%s", prefix, l->name);
 	struct quantity *q = quantity_new(name, QK_LINEAR, ncomp);
 	q->block = block;
-	if (t->ndim == 1)
+	static const char *const idx2[] = { "i,:", ":,i" }, *const idx3[] = { "i,:,:", ":,i,:", ":,:,i" };
+	if (p0->axis < 0)
+		snprintf(q->formula, sizeof q->formula, "%s, each entry (%d-vector%s%s)", t->name, ncomp,
+		         l->note ? "; " : "", l->note ? l->note : "");
+	else if (t->ndim == 1)
 		snprintf(q->formula, sizeof q->formula, "sum_i %s[i]%s%s%s", t->name, l->note ? " (" : "",
 		         l->note ? l->note : "", l->note ? ")" : "");
 	else
-		snprintf(q->formula, sizeof q->formula, "sum_i %s[%s] (%d-vector%s%s)", t->name, p0->axis == 0 ? "i,:" : ":,i",
-		         ncomp, l->note ? "; " : "", l->note ? l->note : "");
+		snprintf(q->formula, sizeof q->formula, "sum_i %s[%s] (%d-vector%s%s)", t->name,
+		         t->ndim == 2 ? idx2[p0->axis] : idx3[p0->axis], ncomp, l->note ? "; " : "", l->note ? l->note : "");
 	for (int j = 0; j < ncomp; j++)
 		for (int k = 0; k < l->nparts; k++)
 			add_axis_sum(&q->comp[j], &l->part[k], j, l->part[k].coef);
@@ -358,7 +392,8 @@ int law_build(const struct law_decl *l, const char *prefix, int block, struct qs
 /* ---- the model pass ---- */
 
 /* Declarations of block b (its own laws and ports; for a composite block that
- * passes the stream on, its inner chain's first read and last write port). */
+ * passes the stream on, its inner chain's first read port, or what its first
+ * block absorbs of the stream, and its last write port). */
 static void declare_block(const struct block *b, size_t base, struct law_decls *d)
 {
 	memset(d, 0, sizeof *d);
@@ -371,9 +406,13 @@ static void declare_block(const struct block *b, size_t base, struct law_decls *
 		struct law_decls first, last;
 		declare_block(&im->blocks[0], base + b->param_off, &first);
 		declare_block(&im->blocks[im->nblocks - 1], base + b->param_off, &last);
-		if (first.read.nparts && last.write.nparts) {
+		if ((first.read.nparts || first.in_scale || first.in_shift) && last.write.nparts) {
 			for (int k = 0; k < first.read.nparts; k++)
 				part_push(&d->skip_read, &first.read.part[k]);
+			if (!first.read.nparts) {
+				d->skip_in_scale = first.in_scale;
+				d->skip_in_shift = first.in_shift;
+			}
 			for (int k = 0; k < last.write.nparts; k++)
 				part_push(&d->skip_write, &last.write.part[k]);
 		}
@@ -431,45 +470,272 @@ static void push_side(struct law_decl *l, const struct law_decl *port, double co
 	}
 }
 
-/* Gram law of the stream written by block i: it runs past PASS_LINEAR blocks
- * and through PASS_SKIP blocks (their inner readers and writers join it) to
- * the first block that reads it linearly. Anything else on the way (the
- * model's end, a nonlinear reader, a skip block whose inner chain does not
- * read and write linearly) means no law. */
-static int stream_law(const struct model *m, int i, int owner, struct law_decls *dd, struct qset *out)
+/* The maps of the features after a writer that a stream's blocks all allow,
+ * largest first: every change of basis, positive diagonal ones, λI. */
+enum { G_NONE, G_SCALAR, G_DIAG, G_GL };
+
+static int min_group(int a, int b)
 {
+	return a < b ? a : b;
+}
+
+/* What a write port allows: diagonal parts only positive rescalings per feature. */
+static int write_group(const struct law_decl *port)
+{
+	for (int k = 0; k < port->nparts; k++)
+		if (port->part[k].flags & LP_DIAG)
+			return G_DIAG;
+	return G_GL;
+}
+
+static int scale_group(int in_scale)
+{
+	return in_scale == IN_SCALE_ALL ? G_SCALAR : in_scale == IN_SCALE_EACH ? G_DIAG : G_NONE;
+}
+
+#define SHIFT_ALL (IN_SHIFT_CONST | IN_SHIFT_EACH | IN_SHIFT_ROW)
+
+/* A stream: the features written by one block, followed to where they are
+ * read. Readers are events in stream order (a linear reader absorbs no shift);
+ * each writer part remembers how many events came before it, so its shifts
+ * are judged by the readers after it only. */
+struct stream {
+	struct law_decl w, r;   /* writers' parts (+1), linear readers' parts (−1) */
+	int *w_ev;              /* per writer part: events before it */
+	unsigned *ev;           /* per reader event: the shifts it absorbs */
+	int nev, evcap;
+	int group;              /* G_*: the maps every block on the way allows */
+	int norms;              /* invariant readers (normalization layers) on the way */
+	unsigned norm_shift;    /* shifts every one of them absorbs */
+	int full;               /* every writer part is a full linear port */
+	int through;            /* it passed pooling or a residual block */
+	int reader;             /* the block it ends in */
+};
+
+static void stream_writer(struct stream *s, const struct law_decl *port)
+{
+	for (int k = 0; k < port->nparts; k++) {
+		struct law_part q = port->part[k];
+		q.coef = 1.0;
+		part_push(&s->w, &q);
+		s->w_ev = xrealloc(s->w_ev, (size_t)s->w.cap * sizeof *s->w_ev);
+		s->w_ev[s->w.nparts - 1] = s->nev;
+		s->full &= !(q.flags & LP_DIAG);
+	}
+	s->group = min_group(s->group, write_group(port));
+}
+
+/* A reader: linear (its read port) or a normalization layer (what it absorbs). */
+static void stream_reader(struct stream *s, const struct law_decl *read, int in_scale, unsigned in_shift)
+{
+	if (s->nev == s->evcap) {
+		s->evcap = s->evcap ? 2 * s->evcap : 4;
+		s->ev = xrealloc(s->ev, (size_t)s->evcap * sizeof *s->ev);
+	}
+	if (read && read->nparts) {
+		push_side(&s->r, read, -1.0);
+		s->ev[s->nev++] = 0;
+		return;
+	}
+	s->ev[s->nev++] = in_shift;
+	s->group = min_group(s->group, scale_group(in_scale));
+	s->norm_shift = s->norms++ ? s->norm_shift & in_shift : in_shift;
+}
+
+/* Follows the stream written by block i past PASS_LINEAR blocks and through
+ * PASS_SKIP blocks (their inner readers and writers join it) to the first
+ * block that reads it linearly or absorbs a rescaling or shift of it (a
+ * normalization layer). Returns 1 when it ends there, 0 when anything else is
+ * on the way (the model's end, a nonlinear reader, a skip block whose inner
+ * chain neither reads the stream linearly nor absorbs it, or writes it back
+ * nonlinearly): then no law. */
+static int stream_walk(const struct model *m, int i, const struct law_decls *dd, struct stream *s)
+{
+	memset(s, 0, sizeof *s);
 	if (dd[i].write.nparts == 0)
 		return 0;
-	struct law_decl l;
-	memset(&l, 0, sizeof l);
-	l.form = LAW_GRAM;
-	push_side(&l, &dd[i].write, 1.0);
-	int k = i + 1, through = 0, n = 0;
-	for (;; k++) {
-		if (k >= m->nblocks)
-			break;
+	s->group = G_GL;
+	s->full = 1;
+	stream_writer(s, &dd[i].write);
+	for (int k = i + 1; k < m->nblocks; k++) {
 		const struct block *b = &m->blocks[k];
+		const struct law_decls *e = &dd[k];
 		if (b->kind->pass == PASS_LINEAR) {
-			through = 1;
+			s->through = 1;
 			continue;
 		}
 		if (b->kind->pass == PASS_SKIP) {
-			if (!dd[k].skip_read.nparts)
-				break;
-			push_side(&l, &dd[k].skip_read, -1.0);
-			push_side(&l, &dd[k].skip_write, 1.0);
-			through = 1;
+			if (!e->skip_write.nparts)
+				return 0;
+			stream_reader(s, &e->skip_read, e->skip_in_scale, e->skip_in_shift);
+			stream_writer(s, &e->skip_write);
+			s->through = 1;
 			continue;
 		}
-		if (dd[k].read.nparts) {
-			push_side(&l, &dd[k].read, -1.0);
-			snprintf(l.name, sizeof l.name, "%s",
-			         through ? "stream" : dd[i].write_name ? dd[i].write_name : "next");
-			n = build_gram(&l, m->blocks[i].name, owner, out);
-		}
-		break;
+		if (!e->read.nparts && !e->in_scale && !e->in_shift)
+			return 0;
+		stream_reader(s, &e->read, e->in_scale, e->in_shift);
+		s->reader = k;
+		return 1;
 	}
-	free(l.part);
+	return 0;
+}
+
+/* The shift laws of a stream, per writer part, from the shifts every reader
+ * after it absorbs (see lawbuild.h). */
+static int shift_laws(const struct model *m, int i, int owner, const struct stream *s, struct qset *out)
+{
+	int n = 0;
+	for (int k = 0; k < s->w.nparts; k++) {
+		const struct law_part *p = &s->w.part[k];
+		unsigned sh = SHIFT_ALL;
+		for (int e = s->w_ev[k]; e < s->nev; e++)
+			sh &= s->ev[e];
+		struct law_decl l;
+		struct law_part q = *p;
+		char note[96];
+		memset(&l, 0, sizeof l);
+		l.form = LAW_SUM;
+		if ((p->flags & LP_BIAS) && (sh & IN_SHIFT_EACH)) {
+			q.axis = -1;
+			snprintf(note, sizeof note, "no gradient: %s removes each feature's mean", m->blocks[s->reader].name);
+		} else if (((p->flags & LP_BIAS) && (sh & (IN_SHIFT_CONST | IN_SHIFT_ROW)))
+		           || (!(p->flags & LP_DIAG) && (sh & IN_SHIFT_ROW))) {
+			snprintf(note, sizeof note, "%s removes the mean of each row", m->blocks[s->reader].name);
+		} else {
+			continue;
+		}
+		if (s->through)
+			snprintf(l.name, sizeof l.name, "stream-shift%d", k);
+		else
+			snprintf(l.name, sizeof l.name, "shift-%s", p->t->short_name);
+		q.coef = 1.0;
+		l.note = note;
+		part_push(&l, &q);
+		n += build_sum(&l, m->blocks[i].name, owner, out);
+		free(l.part);
+	}
+	return n;
+}
+
+/* 1^T M 1 of the stream's Gram matrix M (writers' Gram − linear readers'
+ * Gram): Σ_parts coef ||T summed over its feature axis||². The law of the
+ * change of basis G = I + t·11^T, which layernorm absorbs (Gy = y + t(1·y)1)
+ * and linear readers undo. */
+static int shift_gram_law(const struct block *wb, int owner, const struct stream *s, struct qset *out)
+{
+	char name[96];
+	snprintf(name, sizeof name, "%s.stream-sum", wb->name);
+	struct quantity *q = quantity_new(name, QK_QUADRATIC, 1);
+	q->block = owner;
+	snprintf(q->formula, sizeof q->formula, "writers' - readers' ||sum over the features||^2 of the stream after %s, "
+	         "%d tensors (1^T M 1: M the stream's Gram matrix)", wb->name, s->w.nparts + s->r.nparts);
+	for (int pass = 0; pass < 2; pass++) {
+		const struct law_decl *side = pass ? &s->r : &s->w;
+		for (int k = 0; k < side->nparts; k++) {
+			const struct law_part *p = &side->part[k];
+			int r = p->t->dim[p->axis];
+			for (int a = 0; a < r; a++)
+				for (int b = 0; b < r; b++)
+					add_gram_entry(&q->comp[0], p, a, b, p->coef);
+		}
+	}
+	qset_add(out, q);
+	return 1;
+}
+
+/* Laws of the stream written by block i: the Gram law when every block on
+ * the way allows any change of basis, else per-feature or whole-stream
+ * rescaling laws (p = 1 against linear readers; none: the writers' squared
+ * norm alone) — and, when every normalization on it is a layernorm, 1^T M 1 —
+ * then the shift laws. */
+static int stream_law(const struct model *m, int i, int owner, struct law_decls *dd, struct qset *out)
+{
+	struct stream s;
+	int n = 0;
+	if (stream_walk(m, i, dd, &s)) {
+		const char *prefix = m->blocks[i].name, *rname = m->blocks[s.reader].name;
+		int readers = s.r.nparts > 0;
+		const char *next = dd[i].write_name ? dd[i].write_name : "next";
+		if (s.group == G_GL) {
+			struct law_decl l;
+			memset(&l, 0, sizeof l);
+			l.form = LAW_GRAM;
+			snprintf(l.name, sizeof l.name, "%s", s.through ? "stream" : next);
+			push_side(&l, &s.w, 1.0);
+			push_side(&l, &s.r, -1.0);
+			n += build_gram(&l, prefix, owner, out);
+			free(l.part);
+		} else if (s.group == G_DIAG || s.group == G_SCALAR) {
+			const struct law_part *p0 = &s.w.part[0];
+			char note[96];
+			struct law_decl l;
+			memset(&l, 0, sizeof l);
+			l.form = LAW_UNITS;
+			snprintf(l.name, sizeof l.name, "%s", readers ? (s.through ? "stream" : next)
+			                                               : (s.through ? "stream-scale" : "scale"));
+			l.units = s.group == G_DIAG ? p0->t->dim[p0->axis] : 1;
+			l.width = 1;
+			l.p = readers ? 1.0 : 0.0;
+			if (readers) {
+				l.in_label = "in";
+				l.out_label = "out";
+				l.watch = 0;
+			} else {
+				l.watch = -1;
+			}
+			if (s.group == G_DIAG)
+				snprintf(note, sizeof note, "feature");
+			else if (!readers && s.through)
+				snprintf(note, sizeof note, "a stream read only by normalization layers");
+			else if (!readers)
+				snprintf(note, sizeof note, "scale-invariant input of %s", rname);
+			else
+				snprintf(note, sizeof note, "the stream scaled by one factor, read by %s", rname);
+			l.note = note;
+			for (int pass = 0; pass < 2; pass++) {
+				const struct law_decl *side = pass ? &s.r : &s.w;
+				for (int k = 0; k < side->nparts; k++) {
+					struct law_part q = side->part[k];
+					if (s.group == G_SCALAR)
+						q.axis = -1;
+					part_push(&l, &q);
+				}
+			}
+			n += build_units(&l, prefix, owner, out);
+			free(l.part);
+			/* without linear readers 1^T M 1 follows from the column sums */
+			if (s.group == G_SCALAR && readers && s.full && (s.norm_shift & IN_SHIFT_ROW))
+				n += shift_gram_law(&m->blocks[i], owner, &s, out);
+		}
+		n += shift_laws(m, i, owner, &s, out);
+	}
+	free(s.w.part);
+	free(s.r.part);
+	free(s.w_ev);
+	free(s.ev);
+	return n;
+}
+
+/* A block whose output rows sum to zero (layernorm without affine): the next
+ * reader's read parts summed over their input axis are linear laws. */
+static int zero_sum_laws(const struct model *m, int i, int owner, const struct law_decls *dd, struct qset *out)
+{
+	int k = past_linear(m, i + 1, 1), n = 0;
+	if (!dd[i].out_zero_sum || k < 0)
+		return 0;
+	for (int j = 0; j < dd[k].read.nparts; j++) {
+		struct law_decl l;
+		char note[96];
+		memset(&l, 0, sizeof l);
+		l.form = LAW_SUM;
+		snprintf(l.name, sizeof l.name, "zero-sum%d", j);
+		snprintf(note, sizeof note, "the rows of %s sum to 0", m->blocks[i].name);
+		l.note = note;
+		part_push(&l, &dd[k].read.part[j]);
+		n += build_sum(&l, m->blocks[i].name, owner, out);
+		free(l.part);
+	}
 	return n;
 }
 
@@ -495,6 +761,7 @@ int lawbuild_model(const struct model *m, size_t base, int block, struct qset *o
 				nl += unit_law_through(b, owner, &dd[w], &dd[r], out);
 		}
 		nl += stream_law(m, i, owner, dd, out);
+		nl += zero_sum_laws(m, i, owner, dd, out);
 	}
 	for (int i = 0; i < m->nblocks; i++)
 		law_decls_clear(&dd[i]);

@@ -45,7 +45,8 @@ struct lie_gen {
 	unsigned long seed;
 	double xscale;
 	int center;
-	size_t insz, outsz;
+	int nb;               /* samples per field: 1, or a batch when f takes batch statistics */
+	size_t insz, outsz;   /* of nb samples */
 	double *x, *c;
 	/* top-level kinked activations (their inputs give the pattern hash) */
 	int nkb;
@@ -136,9 +137,9 @@ static int gen_outputs_eval(void *ctx, long k, const double *theta, double *out)
 				g->c[row + j] -= mean;
 		}
 	}
-	model_forward(g->m, theta, x, 1);
+	model_forward(g->m, theta, x, g->nb);
 	if (g->nkb)
-		g->last_pattern = pattern_hash(g, x, 1);
+		g->last_pattern = pattern_hash(g, x, g->nb);
 	memset(out, 0, g->D * sizeof *out);
 	model_backward(g->m, theta, g->c, out, NULL);
 	return 0;
@@ -202,8 +203,12 @@ static struct lie_gen *gen_new(struct model *m)
 	struct lie_gen *g = xcalloc(1, sizeof *g);
 	g->m = m;
 	g->D = m->nparams;
-	g->insz = (size_t)m->in.len * (size_t)m->in.width;
-	g->outsz = (size_t)m->out.len * (size_t)m->out.width;
+	/* batchnorm: f is a function of a batch; a field is ∇θ<c, f(X;θ)> over a
+	 * batch X of LIE_BATCH samples drawn with one radius (one sample would
+	 * have no statistics) */
+	g->nb = model_batch_stats(m) ? (m->max_batch < LIE_BATCH ? m->max_batch : LIE_BATCH) : 1;
+	g->insz = (size_t)g->nb * m->in.len * (size_t)m->in.width;
+	g->outsz = (size_t)g->nb * m->out.len * (size_t)m->out.width;
 	g->x = xcalloc(g->insz + 1, sizeof(double));
 	g->c = xcalloc(g->outsz + 1, sizeof(double));
 	for (int b = 0; b < m->nblocks; b++)
@@ -353,8 +358,8 @@ int lie_gen_cover(struct lie_gen *g, const double *theta, int npool)
 	for (int b = 0; b < m->nblocks; b++)
 		if (kinked(&m->blocks[b]) && m->blocks[b].in.len == m->in.len)
 			nk++;
-	if (nk == 0)
-		return 0;   /* no kinks: plain random inputs */
+	if (nk == 0 || g->nb > 1)
+		return 0;   /* no kinks, or fields over batches: plain random inputs */
 	if (npool <= 0)
 		npool = 32768;   /* co-activations of probability ~3e-5 are seen */
 	int len = m->in.len;

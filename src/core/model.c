@@ -270,6 +270,17 @@ void model_laws(const struct model *m, struct qset *out)
 		}
 }
 
+int model_batch_stats(const struct model *m)
+{
+	for (int i = 0; i < m->nblocks; i++) {
+		const struct block *b = &m->blocks[i];
+		const struct model *im = b->kind->inner ? b->kind->inner(b) : NULL;
+		if (b->kind->batch_stats || (im && model_batch_stats(im)))
+			return 1;
+	}
+	return 0;
+}
+
 int model_tensorizable(const struct model *m)
 {
 	for (int i = 0; i < m->nblocks; i++)

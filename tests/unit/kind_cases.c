@@ -41,6 +41,15 @@ static const struct kind_case cases[] = {
 	{ "residual", { "dense 4", "residual { dense 5 , relu , dense 4 }", "dense 2", NULL }, 1, 3, 3 },
 	{ "residual", { "residual { attn heads=1 dk=2 pe=rope }", "dense 2", NULL }, 3, 4, 2 },
 	{ "residual", { "residual dense 4 bias=off , tanh", "residual { swiglu hidden=3 }", NULL }, 2, 4, 2 },
+	{ "rmsnorm", { "dense 5", "rmsnorm eps=0", "dense 2", NULL }, 1, 3, 3 },
+	{ "rmsnorm", { "rmsnorm gain=off", "dense 2", NULL }, 3, 4, 2 },
+	{ "rmsnorm", { "residual { rmsnorm , attn heads=2 dk=2 pe=rope causal }", "dense 2", NULL }, 4, 4, 2 },
+	{ "layernorm", { "dense 5", "layernorm eps=0", "dense 2", NULL }, 1, 3, 3 },
+	{ "layernorm", { "dense 5", "layernorm affine=off", "relu", "dense 2", NULL }, 1, 3, 3 },
+	{ "layernorm", { "attn heads=1 dk=2 pe=rope", "layernorm", "dense 2", NULL }, 4, 4, 2 },
+	{ "batchnorm", { "dense 5", "batchnorm eps=0", "dense 2", NULL }, 1, 3, 4 },
+	{ "batchnorm", { "dense 4", "batchnorm affine=off", "tanh", "dense 2", NULL }, 3, 3, 2 },
+	{ "batchnorm", { "dense 4", "residual { batchnorm , swiglu hidden=3 }", "head softmax classes=3", NULL }, 2, 3, 3 },
 };
 
 int kind_cases_for(const char *name, const struct kind_case **out, int max)

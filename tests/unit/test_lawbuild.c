@@ -11,7 +11,11 @@
  *    law through attention, the residual-stream law, the law between two
  *    stacked attention layers).
  *  - The builders never compare block kinds: a kind copied under another name
- *    gets the same laws. */
+ *    gets the same laws.
+ *  - Normalization layers (eps = 0): the scale, shift, zero-sum and gain laws
+ *    derived from their declarations are laws of f (batchnorm's f over the
+ *    batch of 5), with values computed here directly; with eps > 0 exactly
+ *    the scale laws fail, by a rate of the size eps makes. */
 #include "test.h"
 #include "noether/lawbuild.h"
 #include "noether/model.h"
@@ -61,17 +65,22 @@ static void fill(double *a, size_t n, double s, struct rng *r)
 		a[i] = s * rng_normal(r);
 }
 
+/* A claim pattern is a substring of the name, or its end when it ends in '$'. */
 static int is_claim(const char *name, const char *const *claims)
 {
-	for (int i = 0; claims && claims[i]; i++)
-		if (strstr(name, claims[i]))
+	for (int i = 0; claims && claims[i]; i++) {
+		size_t n = strlen(claims[i]), m = strlen(name);
+		if (n && claims[i][n - 1] == '$' ? m >= n - 1 && !strncmp(name + m - (n - 1), claims[i], n - 1)
+		                                 : strstr(name, claims[i]) != NULL)
 			return 1;
+	}
 	return 0;
 }
 
-/* Checks that the candidates of `layers` are want laws of f, the claims fail,
- * and a contrast fails; prints the worst rate. */
-static void laws_of_f(const char *layers, int len, int width, int want, const char *const *claims)
+/* Checks that the candidates of `layers` are want laws of f, the claims fail
+ * (rate > claim_floor), and a contrast fails; prints the worst rate. */
+static void laws_of_f_claims(const char *layers, int len, int width, int want, const char *const *claims,
+                             double claim_floor)
 {
 	const int n = 5;
 	struct model *m = build(layers, len, width, n);
@@ -134,8 +143,8 @@ static void laws_of_f(const char *layers, int len, int width, int want, const ch
 	snprintf(what, sizeof what, "%s: every law has rate %.1e < 1e-11 against ∇f", layers, worst);
 	CHECK(worst < 1e-11, what);
 	if (nclaim) {
-		snprintf(what, sizeof what, "%s: the claims fail (rate %.1e > 1e-4)", layers, claim_min);
-		CHECK(claim_min > 1e-4, what);
+		snprintf(what, sizeof what, "%s: the claims fail (rate %.1e > %g)", layers, claim_min, claim_floor);
+		CHECK(claim_min > claim_floor, what);
 	}
 	if (contrast_max > 0) {
 		snprintf(what, sizeof what, "%s: a single term of a unit law moves (rate %.1e > 1e-3)", layers, contrast_max);
@@ -144,6 +153,11 @@ static void laws_of_f(const char *layers, int len, int width, int want, const ch
 	qset_clear(&s);
 	free(th); free(g); free(gh); free(x); free(v);
 	model_free(m);
+}
+
+static void laws_of_f(const char *layers, int len, int width, int want, const char *const *claims)
+{
+	laws_of_f_claims(layers, len, width, want, claims, 1e-4);
 }
 
 static void test_laws_of_f(void)
@@ -330,6 +344,26 @@ static void test_stream_values(void)
 	      "residual stream: W1W1^T + b1b1^T + W_bW_b^T + b_bb_b^T - W_a^TW_a - W4^TW4 entry by entry");
 	qset_clear(&s);
 	model_free(m);
+	/* the same stream read by a layernorm: only 1^T M 1 of that Gram matrix M */
+	m = build("dense 3 | residual { dense 4 , relu , dense 3 } | layernorm eps=0 | dense 2", 1, 2, 1);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	static const struct gpart resn[] = {
+		{ "layer1.dense.W", 0, 1 }, { "layer1.dense.b", 0, 1 }, { "layer2.residual.dense1.W", 1, -1 },
+		{ "layer2.residual.dense3.W", 0, 1 }, { "layer2.residual.dense3.b", 0, 1 },
+	};
+	gram_direct(m, th, resn, 5, 3, M);
+	double sum = 0;
+	for (int i = 0; i < 9; i++)
+		sum += M[i];
+	q = find(&s, "layer1.dense.stream-sum");
+	CHECK(q && q->ncomp == 1 && fabs(quantity_comp_value(q, 0, th) - sum) < 1e-13,
+	      "residual stream into layernorm: 1^T M 1 of the stream's Gram matrix");
+	CHECK(!qset_find(&s, "layer1.dense.stream-shift0") && !qset_find(&s, "layer1.dense.stream-shift1")
+	      && find(&s, "layer1.dense.stream-shift2") && find(&s, "layer1.dense.stream-shift3"),
+	      "only the inner writer (after the inner reader) has column-sum laws");
+	qset_clear(&s);
+	model_free(m);
 	/* two attention layers: O1 O1^T - Q2 Q2^T - K2 K2^T - V2 V2^T */
 	m = build("attn dk=2 | attn dk=2", 3, 4, 1);
 	fill(th, m->nparams, 1.0, &r);
@@ -368,9 +402,102 @@ static void test_no_kind_identity(void)
 	model_free(m);
 }
 
+/* Laws around normalization layers, counted by hand (quantities, not components). */
+static void test_norm_laws(void)
+{
+	/* the scale law of W, b and 5 gain laws g_j^2 - ||W2[:,j]||^2 */
+	laws_of_f("dense 5 | rmsnorm eps=0 | dense 2", 1, 3, 6, NULL);
+	laws_of_f("dense 5 | rmsnorm gain=off eps=0 | dense 2", 1, 3, 1, NULL);
+	/* + the column sums of W and the sum of b (mean subtraction) */
+	laws_of_f("dense 5 | layernorm eps=0 | dense 2", 1, 3, 8, NULL);
+	/* without affine: the rows sum to 0, so W2's row sums (one quantity) */
+	laws_of_f("dense 5 | layernorm affine=off eps=0 | dense 2", 1, 3, 4, NULL);
+	/* per channel ||W[j,:]||^2 + b_j^2 (5), each b_j (one 5-vector), 5 gain laws */
+	laws_of_f("dense 5 | batchnorm eps=0 | dense 2", 1, 3, 11, NULL);
+	laws_of_f("dense 4 | batchnorm affine=off eps=0 | dense 2", 2, 3, 5, NULL);
+	/* the gain and shift rescale through a relu: per feature g_j^2 + b_j^2 - ||W2[:,j]||^2 */
+	laws_of_f("dense 4 | batchnorm eps=0 | relu | dense 2", 1, 3, 9, NULL);
+	/* after attention: qk, vo, ||O||^2, sum_j O[j,:], 4 gain laws */
+	laws_of_f("attn dk=2 | layernorm eps=0 | dense 2", 4, 4, 8, NULL);
+	/* zero-sum rows read by attention: sum_j Q[j,:], K, V; qk, vo */
+	laws_of_f("layernorm affine=off | attn dk=2", 4, 4, 5, NULL);
+	/* pre-norm: per block 4 gain laws, qk + vo, swiglu's 3; the stream scaled
+	 * by one factor: ||W1||^2 + ||b1||^2 + ||O||^2 + ||A||^2 - ||W_out||^2 */
+	laws_of_f("dense 4 | residual { rmsnorm eps=0 , attn dk=2 } | residual { rmsnorm eps=0 , swiglu hidden=3 } | dense 2",
+	          4, 3, 14, NULL);
+	static const char *const scale[] = { ".scale", ".stream-scale", ".stream$", NULL };
+	/* post-norm: layernorm after a residual block. The stream scaled by one
+	 * factor (W, b, A against B, C), 1^T M 1 of its Gram matrix M (the change
+	 * of basis I + t 11^T, a row shift for layernorm, undone by B and C),
+	 * A's column sums (its row shift reaches only the layernorm), 3 SwiGLU
+	 * laws, 4 gain laws */
+	laws_of_f("dense 4 | residual { swiglu hidden=3 } | layernorm eps=0 | dense 2", 1, 3, 10, NULL);
+	/* with rmsnorm neither 1^T M 1 nor the column sums */
+	laws_of_f("dense 4 | residual { swiglu hidden=3 } | rmsnorm eps=0 | dense 2", 1, 3, 8, NULL);
+	/* eps > 0: only the scale laws fail, and only by a little */
+	laws_of_f_claims("dense 4 | residual { swiglu hidden=3 } | layernorm | dense 2", 1, 3, 9, scale, 1e-9);
+	laws_of_f_claims("dense 5 | layernorm | dense 2", 1, 3, 7, scale, 1e-9);
+	laws_of_f_claims("dense 5 | batchnorm eps=1e-3 | dense 2", 1, 3, 6, scale, 1e-9);
+	laws_of_f_claims("dense 4 | residual { rmsnorm , attn dk=2 } | dense 2", 4, 3, 6, scale, 1e-9);
+
+	/* values: the scale law is ||W||^2 + ||b||^2; batchnorm's bias law is b
+	 * itself; the gain law g_j^2 + b_j^2 - ||W2[:,j]||^2; W's column sums */
+	struct rng r;
+	rng_seed(&r, 21);
+	double th[512];
+	struct qset s = { 0 };
+	struct model *m = build("dense 3 | layernorm eps=0 | dense 2", 1, 4, 2);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	const struct tensor_view *W = model_find_tensor(m, "layer1.dense.W"), *b = model_find_tensor(m, "layer1.dense.b");
+	const struct tensor_view *g = model_find_tensor(m, "layer2.layernorm.g"), *sh = model_find_tensor(m, "layer2.layernorm.b");
+	const struct tensor_view *W2 = model_find_tensor(m, "layer3.dense.W");
+	double sc = 0, col[4] = { 0 };
+	for (int i = 0; i < 12; i++)
+		sc += th[W->off + i] * th[W->off + i];
+	for (int i = 0; i < 3; i++)
+		sc += th[b->off + i] * th[b->off + i];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 4; j++)
+			col[j] += th[W->off + i * 4 + j];
+	const struct quantity *q = find(&s, "layer1.dense.scale");
+	CHECK(q && q->ncomp == 1 && fabs(quantity_comp_value(q, 0, th) - sc) < 1e-13 && q->sym_p == 0,
+	      "dense then layernorm: the scale law is ||W||^2 + ||b||^2");
+	q = find(&s, "layer1.dense.shift-W");
+	double e = 0;
+	for (int j = 0; q && j < 4; j++)
+		e = fmax(e, fabs(quantity_comp_value(q, j, th) - col[j]));
+	CHECK(q && q->ncomp == 4 && q->kind == QK_LINEAR && e < 1e-14, "dense then layernorm: sum_i W[i,:] (4-vector)");
+	q = find(&s, "layer2.layernorm.gain1");
+	double gl = th[g->off + 1] * th[g->off + 1] + th[sh->off + 1] * th[sh->off + 1]
+	            - th[W2->off + 1] * th[W2->off + 1] - th[W2->off + 3 + 1] * th[W2->off + 3 + 1];
+	CHECK(q && fabs(quantity_comp_value(q, 0, th) - gl) < 1e-14 && q->sym_p == 1,
+	      "layernorm then dense: g_1^2 + b_1^2 - ||W2[:,1]||^2");
+	qset_clear(&s);
+	model_free(m);
+	m = build("dense 3 | batchnorm eps=0 | dense 2", 1, 4, 4);
+	fill(th, m->nparams, 1.0, &r);
+	model_laws(m, &s);
+	b = model_find_tensor(m, "layer1.dense.b");
+	q = find(&s, "layer1.dense.shift-b");
+	e = 0;
+	for (int j = 0; q && j < 3; j++)
+		e = fmax(e, fabs(quantity_comp_value(q, j, th) - th[b->off + j]));
+	CHECK(q && q->ncomp == 3 && e == 0, "dense then batchnorm: each b_j is a law (3-vector)");
+	W = model_find_tensor(m, "layer1.dense.W");
+	q = find(&s, "layer1.dense.scale2");
+	double c2 = th[b->off + 2] * th[b->off + 2];
+	for (int j = 0; j < 4; j++)
+		c2 += th[W->off + 8 + j] * th[W->off + 8 + j];
+	CHECK(q && fabs(quantity_comp_value(q, 0, th) - c2) < 1e-14, "dense then batchnorm: ||W[2,:]||^2 + b_2^2");
+	qset_clear(&s);
+	model_free(m);
+}
+
 int main(void)
 {
 	test_laws_of_f();
+	test_norm_laws();
 	test_values();
 	test_stream_values();
 	test_no_kind_identity();

@@ -108,7 +108,7 @@ static void dense_declare(const struct block *b, struct law_decls *d)
 	law_read(d, &b->tensors[0], 1);
 	law_write(d, &b->tensors[0], 0);
 	if (b->ntensors > 1)
-		law_write(d, &b->tensors[1], 0);
+		law_write_bias(d, &b->tensors[1], 0);
 	d->write_name = "balance";
 }
 

@@ -161,7 +161,7 @@ static void ffn_declare(const struct block *b, struct law_decls *d)
 	law_read(d, &b->tensors[0], 1);
 	law_write(d, &b->tensors[c->bias ? 2 : 1], 0);
 	if (c->bias)
-		law_write(d, &b->tensors[3], 0);
+		law_write_bias(d, &b->tensors[3], 0);
 	d->write_name = "w2-next";
 	if (c->act != FFN_RELU)
 		return;

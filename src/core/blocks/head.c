@@ -94,7 +94,7 @@ static void head_declare(const struct block *b, struct law_decls *d)
 	l->in_label = "c0";
 	law_read(d, &b->tensors[0], 1);
 	law_write(d, &b->tensors[0], 0);
-	law_write(d, &b->tensors[1], 0);
+	law_write_bias(d, &b->tensors[1], 0);
 	d->write_name = "theta-next";
 }
 
