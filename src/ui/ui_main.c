@@ -964,6 +964,10 @@ static void read_keys(struct ui *u)
 		any = 1;
 		handle_key(u, ch);
 	}
+	if (any) {                      /* a key is answered by the next frame, now */
+		u->dirty = 1;
+		u->next_frame = 0;
+	}
 }
 
 /* ---- signals in the loop -------------------------------------------------- */
