@@ -23,7 +23,7 @@ wait_for $S "WORKING laws count" 20; check "laws count: the status line says it 
 for k in n n x '?' 5; do T send-keys -t $S "$k"; sleep 0.15; done
 cap $S > "$TMP/lc.txt"
 grep -q "busy with laws count: Esc cancels it" "$TMP/lc.txt"; check "laws count: a key is answered with what is going on" $?
-grep -q "WORKING laws count .*[0-9]% [0-9.]* s.*· [a-z]" "$TMP/lc.txt"; check "laws count: fraction, time and stage in the status line" $?
+wait_for $S "WORKING laws count .*[0-9]% [0-9.]* s.*· [a-z]" 100; check "laws count: fraction, time and stage in the status line" $?
 grep -q "CONSERVED · 104 laws" "$TMP/lc.txt"; check "laws count: the last frame stays on screen" $?
 wait_for $S "OUTPUT" 400; check "laws count: the result opens in the output overlay" $?
 T send-keys -t $S End
