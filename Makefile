@@ -25,7 +25,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(SAN) -Iinclude $(PKG_CFLAGS) \
            -DNT_VERSION=\"$(VERSION)\" -DNT_PRESET_DIR=\"$(PREFIX)/share/noether/presets\"
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SAN)
 VERSION := 0.1.0
 

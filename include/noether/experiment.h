@@ -94,7 +94,12 @@ const char *experiment_take_notice(struct experiment *x);
 int experiment_set_data(struct experiment *x, const char *kind, int argc, char **argv);
 /* `augment GROUP ...` / `augment none` (augment.h). */
 int experiment_set_augment(struct experiment *x, int argc, char **argv);
-int experiment_add_layer(struct experiment *x, int argc, char **argv);   /* argv[0] = kind */
+/* Appends a block (argv[0] = kind). Atomic: when data is there the block's
+ * shape is checked against what feeds it; on an error nothing changes. */
+int experiment_add_layer(struct experiment *x, int argc, char **argv);
+/* A new model whose first block is argv[0] (the old layers go). Atomic: on an
+ * error the current model stays as it was. */
+int experiment_start_model(struct experiment *x, int argc, char **argv);
 int experiment_pop_layer(struct experiment *x);
 void experiment_clear_model(struct experiment *x);
 int experiment_set_loss(struct experiment *x, const char *name);

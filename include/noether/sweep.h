@@ -46,9 +46,10 @@ int sweep_parse(int argc, char **argv, struct sweep_spec *sp, char *err, size_t 
 
 /* Runs the sweep on detached runs of s (prepared first). Returns 0, NT_EINTR,
  * or an error with experiment_error(s) set. r is filled (free with sweep_result_free) on 0. A run
- * that diverges is marked and left out of the fits. */
+ * that diverges is marked and left out of the fits. progress (may be NULL)
+ * hears the fraction of all steps done, with the run's τ and seed as stage. */
 int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_result *r,
-              volatile sig_atomic_t *interrupt);
+              volatile sig_atomic_t *interrupt, const struct nt_progress *progress);
 void sweep_result_free(struct sweep_result *r);
 
 /* Least-squares slope of log y against log x over points with x, y > 0 and

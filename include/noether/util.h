@@ -46,4 +46,15 @@ void str_copy(char *dst, const char *src, size_t n);
 
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);
+
+/* Progress of a long computation (a count, a sweep, N steps): fn gets the
+ * fraction done of the whole job in [0, 1] (a job starts at 0) and a short
+ * stage name. It is called from the thread doing the work, between chunks, so
+ * it must return quickly and must not touch what is being computed. */
+struct nt_progress {
+	void (*fn)(void *user, double frac, const char *stage);
+	void *user;
+};
+/* Calls p->fn when p and p->fn are set. */
+void nt_progress_report(const struct nt_progress *p, double frac, const char *stage);
 #endif

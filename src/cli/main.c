@@ -28,9 +28,60 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
+/* Progress of long commands on stderr, only when it is a terminal: one line
+ * "[#####-----]  45% τ=0.01 seed 0  3.2 s, ~4 s left", redrawn at most ten
+ * times a second, shown once a job has run for half a second, erased before
+ * any other output and when the job ends. */
+static struct {
+	double t0, last, frac;
+	int shown;
+} tty_prog;
+
+static void progress_clear(void)
+{
+	if (tty_prog.shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		tty_prog.shown = 0;
+	}
+}
+
+static void progress_tty(void *user, double frac, const char *stage)
+{
+	(void)user;
+	double t = now_seconds();
+	if (frac <= 0 || frac < tty_prog.frac) {      /* a new job */
+		progress_clear();
+		tty_prog.t0 = t;
+		tty_prog.last = 0;
+	}
+	tty_prog.frac = frac;
+	if (frac >= 1) {
+		progress_clear();
+		return;
+	}
+	if (t - tty_prog.t0 < 0.5 || t - tty_prog.last < 0.1)
+		return;
+	tty_prog.last = t;
+	char bar[21], eta[48] = "";
+	int full = (int)(frac * 20);
+	for (int i = 0; i < 20; i++)
+		bar[i] = i < full ? '#' : '-';
+	bar[20] = '\0';
+	double el = t - tty_prog.t0;
+	if (frac > 0.01)
+		snprintf(eta, sizeof eta, ", ~%.0f s left", el * (1 - frac) / frac);
+	fprintf(stderr, "\r[%s] %3.0f%% %s  %.1f s%s (Ctrl-C cancels)\033[K", bar, 100 * frac, stage, el, eta);
+	fflush(stderr);
+	tty_prog.shown = 1;
+}
+
+static const struct nt_progress tty_progress = { progress_tty, NULL };
+
 static void out_stdout(void *u, const char *t)
 {
 	(void)u;
+	progress_clear();
 	fputs(t, stdout);
 	fflush(stdout);
 }
@@ -38,6 +89,7 @@ static void out_stdout(void *u, const char *t)
 static void msg_stderr(void *u, const char *t)
 {
 	(void)u;
+	progress_clear();
 	fflush(stdout);
 	fprintf(stderr, "%s\n", t);
 }
@@ -93,6 +145,7 @@ static void usage(FILE *f)
 	        "      --no-color     monochrome screen (also NO_COLOR=1)\n"
 	        "      --no-unicode   ASCII plots and frames\n"
 	        "      --present      presentation mode (big digits, captions, high contrast)\n"
+	        "      --no-mouse     no mouse (clicks and the wheel reach the terminal)\n"
 	        "      --record FILE  record keys and commands with step counts\n"
 	        "      --replay FILE  replay a recording\n"
 	        "  -h, --help         this help;  -V, --version  the version\n"
@@ -129,6 +182,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--no-color")) uo.no_color = 1;
 		else if (!strcmp(a, "--no-unicode")) uo.no_unicode = 1;
 		else if (!strcmp(a, "--present")) uo.present = 1;
+		else if (!strcmp(a, "--no-mouse")) uo.no_mouse = 1;
 		else if (!strcmp(a, "--record") && more) uo.record = argv[++i];
 		else if (!strcmp(a, "--replay") && more) uo.replay = argv[++i];
 		else if (a[0] == '-' && a[1]) {
@@ -138,6 +192,18 @@ int main(int argc, char **argv)
 		}
 		else if (!preset) preset = a;
 		else { fprintf(stderr, "noether: unexpected argument '%s'\n", a); usage(stderr); return 2; }
+	}
+	if (preset) {
+		/* a usage error: name the presets there are */
+		char path[1024];
+		if (cmd_preset_path(preset, path, sizeof path)) {
+			fprintf(stderr, "noether: unknown preset '%s'; presets:", preset);
+			const char *const *names = cmd_preset_names();
+			for (int i = 0; names && names[i]; i++)
+				fprintf(stderr, " %s", names[i]);
+			fprintf(stderr, "%s\n", names && names[0] ? "" : " none found (set NOETHER_PRESETS)");
+			return 2;
+		}
 	}
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
@@ -157,6 +223,8 @@ int main(int argc, char **argv)
 	c.out = out_stdout;
 	c.msg = msg_stderr;
 	c.interrupt = &interrupted;
+	if (isatty(STDERR_FILENO))
+		c.progress = &tty_progress;
 	int status = 0;
 
 	int headless = batch || nexec || !isatty(STDIN_FILENO);
@@ -211,6 +279,7 @@ int main(int argc, char **argv)
 		c.out = out_stdout;
 		c.msg = msg_stderr;
 		uo.startup = startup_msg;
+		uo.preset = preset ? preset : "relu2";
 		repl_history_path(hist, sizeof hist);
 		using_history();
 		if (hist[0])
@@ -219,6 +288,7 @@ int main(int argc, char **argv)
 		if (hist[0] && !write_history(hist))
 			history_truncate_file(hist, 2000);
 	}
+	progress_clear();
 	experiment_free(x);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include "noether/experiment.h"
 #include "noether/run.h"
+#include "noether/util.h"
 
 struct cmd_ctx;
 struct sweep_spec;
@@ -44,7 +45,14 @@ struct cmd_ctx {
 	int preset_depth;        /* depth of the file `preset` is loading (0: none) */
 	const char *file; int line;   /* current script position, for messages */
 	volatile sig_atomic_t *interrupt;
+	/* progress of a long command (step N, sweep, laws count/find); NULL: none.
+	 * The screen draws it in the status line, headless front ends on stderr
+	 * when it is a terminal. */
+	const struct nt_progress *progress;
 	char last_error[1024];
+	/* model building (cmd_model.c): the history length right after the last
+	 * layer command; a `layer` when the history has moved on starts a new model */
+	int layer_mark;
 	/* result of the last `laws count` (metrics count.lower/upper/complete); count_step < 0: none */
 	int count_lower, count_upper, count_status; /* status: 1 complete, 0 open, -1 uncertain */
 	long count_step;

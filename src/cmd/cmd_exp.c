@@ -65,7 +65,7 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 	if ((rc = cmd_need_experiment(c)))
 		return rc;
 	struct sweep_result r;
-	rc = sweep_run(s, &sp, &r, c->interrupt);
+	rc = sweep_run(s, &sp, &r, c->interrupt, c->progress);
 	if (rc == NT_EINTR && c->interrupt)
 		*c->interrupt = 0;
 	if (rc)

@@ -644,7 +644,9 @@ static int run_report(struct cmd_ctx *c, int argc, char **argv)
 {
 	char **lines;
 	int n;
-	int rc = lie_report_lines(c, argc, argv, &lines, &n);
+	/* progress to the front end's bar (the screen's status line, stderr) */
+	int rc = lie_report_lines_progress(c, argc, argv, &lines, &n, c->progress ? c->progress->fn : NULL,
+	                                   c->progress ? c->progress->user : NULL);
 	if (rc) {
 		int r2 = cmd_error(c, rc, "%s", n ? lines[n - 1] : "laws: failed");
 		for (int i = 0; i + 1 < n; i++)

@@ -39,20 +39,47 @@ int cmd_data(struct cmd_ctx *c, int argc, char **argv)
 	return rc ? cmd_experiment_error(c, rc) : 0;
 }
 
+/* Building a model: layers typed one after another build one model. The
+ * first `layer` after anything else that configured or ran the experiment
+ * (data, loss, init, steps, ...) starts a new model: the old layers go, with
+ * a notice. `layer add KIND` always appends, `layer clear` empties the model.
+ * The rule reads only the experiment's history length, so a script replays
+ * the same decisions. */
 int cmd_layer(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cmd_error(c, NT_EINVAL, "usage: layer KIND [options] | layer pop | layer clear (try: help layer)");
+		return cmd_error(c, NT_EINVAL, "usage: layer KIND [options] | layer add KIND [options] | layer pop | layer clear (try: help layer)");
+	int rc = 0, old = experiment_model(c->x)->nblocks;
 	if (!strcmp(argv[1], "pop")) {
-		int rc = experiment_pop_layer(c->x);
-		return rc ? cmd_experiment_error(c, rc) : 0;
-	}
-	if (!strcmp(argv[1], "clear")) {
+		rc = experiment_pop_layer(c->x);
+	} else if (!strcmp(argv[1], "clear")) {
 		experiment_clear_model(c->x);
-		return 0;
+		if (c->interactive && old)
+			cmd_printf(c, "model cleared (%d layer%s): type its layers, first to last\n", old, old == 1 ? "" : "s");
+	} else if (!strcmp(argv[1], "add")) {
+		if (argc < 3)
+			return cmd_error(c, NT_EINVAL, "usage: layer add KIND [options] (appends to the current model)");
+		rc = experiment_add_layer(c->x, argc - 2, argv + 2);
+	} else if (old > 0 && experiment_history_len(c->x) != c->layer_mark) {
+		rc = experiment_start_model(c->x, argc - 1, argv + 1);
+		if (rc)
+			return cmd_error(c, rc, "as the first layer of a new model: %s", experiment_error(c->x));
+		if (c->interactive) {
+			char what[256] = "";
+			for (int i = 1; i < argc && strlen(what) + strlen(argv[i]) + 2 < sizeof what; i++) {
+				strcat(what, i > 1 ? " " : "");
+				strcat(what, argv[i]);
+			}
+			cmd_printf(c, "new model: %s (the old %d layer%s dropped; layer add KIND appends instead)\n", what, old,
+			           old == 1 ? "" : "s");
+		}
+	} else {
+		rc = experiment_add_layer(c->x, argc - 1, argv + 1);
 	}
-	int rc = experiment_add_layer(c->x, argc - 1, argv + 1);
-	return rc ? cmd_experiment_error(c, rc) : 0;
+	if (rc)
+		return cmd_experiment_error(c, rc);
+	c->layer_mark = experiment_history_len(c->x) + 1;   /* this command's own history line */
+	return 0;
 }
 
 int cmd_loss(struct cmd_ctx *c, int argc, char **argv)
@@ -86,8 +113,11 @@ static void show_data(struct cmd_ctx *c)
 		cmd_printf(c, "data: none (e.g. data teacher n=64 in=10 out=1)\n");
 		return;
 	}
-	cmd_printf(c, "data: %s  (seed %lu)\n", d->desc, d->seed);
-	cmd_printf(c, "  %d samples, input %s%s", d->n, d->len > 1 ? "" : "", "");
+	if (strstr(d->desc, "seed="))
+		cmd_printf(c, "data: %s\n", d->desc);
+	else
+		cmd_printf(c, "data: %s  (seed %lu)\n", d->desc, d->seed);
+	cmd_printf(c, "  %d samples, input ", d->n);
 	if (d->len > 1)
 		cmd_printf(c, "%d positions × %d features", d->len, d->d_in);
 	else
@@ -131,12 +161,13 @@ int cmd_show(struct cmd_ctx *c, int argc, char **argv)
 	           model_tensorizable(m) ? " (tensorizable: polynomial in θ and x)" : " (not tensorizable)");
 	for (int i = 0; i < m->nblocks; i++) {
 		const struct block *b = &m->blocks[i];
-		char in[32], out[32], d[128] = "";
+		char in[32], out[32], d[128] = "", what[160];
 		shape_str(in, sizeof in, b->in);
 		shape_str(out, sizeof out, b->out);
 		if (b->kind->describe)
 			b->kind->describe(b, d, sizeof d);
-		cmd_printf(c, "  %-18s %-6s %6s -> %-6s %7zu params %s\n", b->name, b->kind->name, in, out, b->nparam, d);
+		snprintf(what, sizeof what, "%s%s%s", b->kind->name, d[0] ? " " : "", d);   /* as typed after `layer` */
+		cmd_printf(c, "  %-18s %-20s %6s -> %-6s %7zu params\n", b->name, what, in, out, b->nparam);
 		for (int t = 0; t < b->ntensors; t++) {
 			const struct tensor_view *v = &b->tensors[t];
 			if (v->ndim == 1)

@@ -15,6 +15,7 @@ static const char *const *complete_layer(struct cmd_ctx *c, int argi, int argc, 
 		int n = 0;
 		for (int i = 0; block_kinds[i] && n < 60; i++)
 			list[n++] = block_kinds[i]->name;
+		list[n++] = "add";
 		list[n++] = "pop";
 		list[n++] = "clear";
 		list[n] = NULL;
@@ -218,8 +219,11 @@ const struct cmd cmd_table[] = {
 	  "Make the data set (own seed): teacher (regression from a random ReLU teacher), blobs, xor, spirals, "
 	  "seq (token sequences, attention-teacher target per position), seqcls (one label per sequence). "
 	  "Example: data teacher n=64 in=10 out=1 seed=1.", complete_data, cmd_data, CMD_PROVENANCE, SCR_NONE },
-	{ "layer", "layer KIND [options] | layer pop | layer clear",
-	  "Append a block; input widths are inferred from the data and the previous layer. "
+	{ "layer", "layer KIND [options] | layer add KIND [options] | layer pop | layer clear",
+	  "Append a block; input widths are inferred from the data and the previous layer. Layers typed one after "
+	  "another build one model; the first `layer` after any other configuring command or steps (data, loss, "
+	  "step, a preset, ...) starts a new model (notice: new model). `layer add` always appends; `layer pop` "
+	  "removes the last block, `layer clear` all. A layer that does not fit is refused and the model stays as it was. "
 	  "Example: layer dense 32; layer relu; layer dense 1 bias=off.", complete_layer, cmd_layer, CMD_PROVENANCE, SCR_NONE },
 	{ "loss", "loss mse|logistic|exponential|cross-entropy",
 	  "Choose the loss (means over output rows; logistic/exponential take labels ±1).", complete_loss, cmd_loss, CMD_PROVENANCE, SCR_NONE },

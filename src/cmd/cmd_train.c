@@ -101,7 +101,24 @@ int cmd_step(struct cmd_ctx *c, int argc, char **argv)
 	int rc = cmd_need_experiment(c);
 	if (rc)
 		return rc;
-	rc = experiment_step(c->x, n, c->interrupt);
+	if (c->progress && n > 1) {
+		/* pieces of about a tenth of a second, so progress shows (same steps) */
+		long done = 0, piece = 1;
+		char stage[64];
+		snprintf(stage, sizeof stage, "step %ld", n);
+		nt_progress_report(c->progress, 0, stage);
+		while (done < n && !rc) {
+			long k = n - done < piece ? n - done : piece;
+			double t0 = now_seconds();
+			rc = experiment_step(c->x, k, c->interrupt);
+			done += k;
+			double dt = now_seconds() - t0;
+			piece = dt < 0.05 ? 2 * piece : dt > 0.2 && piece > 1 ? piece / 2 : piece;
+			nt_progress_report(c->progress, (double)done / (double)n, stage);
+		}
+	} else {
+		rc = experiment_step(c->x, n, c->interrupt);
+	}
 	if (rc == NT_EINTR) {
 		experiment_update(c->x);
 		if (c->interrupt)

@@ -366,14 +366,79 @@ int experiment_set_augment(struct experiment *x, int argc, char **argv)
 	return 0;
 }
 
+/* After a refused layer: the model's workspace back as it was when the
+ * experiment was built (model_add frees it; the layout is the same as before,
+ * so the build cannot fail and θ keeps its meaning). */
+static void restore_build(struct experiment *x)
+{
+	if (x->dirty || !x->data)
+		return;
+	char e[256];
+	struct shape in = { x->data->len, x->data->d_in };
+	model_build(x->model, in, x->data->n, e, sizeof e);
+}
+
+/* Blocks that mix the positions of a sequence: on one position per sample
+ * they degenerate (softmax over one score), so they ask for sequence data. */
+static int mixes_positions(const struct block_kind *k)
+{
+	return !strcmp(k->name, "attn") || !strcmp(k->name, "lattn");
+}
+
+/* Atomic: the new block is configured and, when there is data and the model
+ * so far lays out, its shape is checked against what feeds it; on any error
+ * the model is exactly as before (blocks, shapes and a built workspace). */
 int experiment_add_layer(struct experiment *x, int argc, char **argv)
 {
 	if (argc < 1)
 		return nt_err(x->err, sizeof x->err, NT_EINVAL, "layer: missing KIND (try: help layer)");
-	int rc = model_add(x->model, argv[0], argc - 1, argv + 1, x->err, sizeof x->err);
-	if (!rc)
-		x->dirty = 1;
-	return rc;
+	struct model *m = x->model;
+	struct shape in = { x->data ? x->data->len : 1, x->data ? x->data->d_in : 1 };
+	char e[900];
+	/* an earlier layer that no longer fits (data changed) is prepare's to report */
+	int check = x->data && model_layout(m, in, NULL, e, sizeof e) == 0;
+	int rc = model_add(m, argv[0], argc - 1, argv + 1, e, sizeof e);
+	if (rc) {
+		restore_build(x);
+		if (rc == NT_ENOENT)
+			return nt_err(x->err, sizeof x->err, rc, "%s", e);
+		return nt_err(x->err, sizeof x->err, rc, "%s — nothing added (help layer %s lists the options)", e, argv[0]);
+	}
+	if (check) {
+		const struct block *b = &m->blocks[m->nblocks - 1];
+		rc = model_layout(m, in, NULL, e, sizeof e);
+		if (!rc && b->in.len == 1 && mixes_positions(b->kind))
+			rc = nt_err(e, sizeof e, NT_EINVAL, "layer %d (%s) mixes the positions of a sequence, but the data "
+			            "'%s' has one position per sample (use sequence data: data seq or data seqcls)",
+			            m->nblocks, b->kind->name, x->data->desc);
+		if (rc) {
+			model_pop(m);
+			model_layout(m, in, NULL, x->err, sizeof x->err);   /* the shapes as before */
+			restore_build(x);
+			return nt_err(x->err, sizeof x->err, rc, "%s — nothing added, the model is unchanged", e);
+		}
+	}
+	x->dirty = 1;
+	return 0;
+}
+
+int experiment_start_model(struct experiment *x, int argc, char **argv)
+{
+	/* the first block tried on a scratch model, so a refusal changes nothing;
+	 * the experiment keeps its own model (expressions point at it) */
+	struct model *old = x->model;
+	int was_dirty = x->dirty;
+	x->model = model_new();
+	x->dirty = 1;
+	int rc = experiment_add_layer(x, argc, argv);
+	model_free(x->model);
+	x->model = old;
+	x->dirty = was_dirty;
+	if (rc)
+		return rc;
+	model_clear(x->model);
+	x->dirty = 1;
+	return experiment_add_layer(x, argc, argv);
 }
 
 int experiment_pop_layer(struct experiment *x)

@@ -177,8 +177,25 @@ static void sweep_record(struct run *t, struct sweep_result *r, int run, int a)
 	r->maxd[cell] = n ? mx : NAN;
 }
 
+/* run_step in pieces of at most `piece` steps (0: one piece), reporting the
+ * fraction of all the sweep's steps done. Same steps, same θ. */
+static int step_reporting(struct run *t, long n, long piece, volatile sig_atomic_t *interrupt,
+                          const struct nt_progress *progress, long *done_all, double total, const char *stage)
+{
+	while (n > 0) {
+		long k = piece > 0 && piece < n ? piece : n;
+		int rc = run_step(t, k, interrupt);
+		if (rc)
+			return rc;
+		n -= k;
+		*done_all += k;
+		nt_progress_report(progress, (double)*done_all / total, stage);
+	}
+	return 0;
+}
+
 int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_result *r,
-              volatile sig_atomic_t *interrupt)
+              volatile sig_atomic_t *interrupt, const struct nt_progress *progress)
 {
 	memset(r, 0, sizeof *r);
 	int rc = experiment_prepare(s);
@@ -206,6 +223,9 @@ int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_re
 
 	struct run *t = run_new(s);
 	rc = 0;
+	long done_all = 0, piece = progress ? (sp->steps + 19) / 20 : 0;
+	double total = (double)sp->steps * sp->ntau * sp->seeds;
+	nt_progress_report(progress, 0, "sweep");
 	for (int k = 0; k < sp->seeds && !rc; k++) {
 		for (int j = 0; j < sp->ntau && !rc; j++) {
 			int run = j * sp->seeds + k;
@@ -214,8 +234,10 @@ int sweep_run(struct experiment *s, const struct sweep_spec *sp, struct sweep_re
 			t->own |= RUN_OWN_SCHED;
 			run_set_init_seed(t, s->init.seed + (unsigned long)k);
 			long done = 0;
+			char stage[64];
+			snprintf(stage, sizeof stage, "τ=%g seed %d", sp->tau[j], k);
 			for (int a = 0; a < sp->nat; a++) {
-				int src = run_step(t, sp->at[a] - done, interrupt);
+				int src = step_reporting(t, sp->at[a] - done, piece, interrupt, progress, &done_all, total, stage);
 				if (src == NT_EINTR) {
 					rc = nt_err(s->err, sizeof s->err, NT_EINTR, "sweep interrupted (τ=%g, seed %d)", sp->tau[j], k);
 					break;

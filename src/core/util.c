@@ -110,3 +110,9 @@ double now_seconds(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+void nt_progress_report(const struct nt_progress *p, double frac, const char *stage)
+{
+	if (p && p->fn)
+		p->fn(p->user, frac, stage);
+}

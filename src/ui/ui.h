@@ -16,6 +16,8 @@ struct ui_options {
 	const char *record;    /* write keys and commands with step counts here, or NULL */
 	const char *replay;    /* replay a recording made with record, or NULL */
 	const char *startup;   /* message to show in the message line at start, or NULL */
+	const char *preset;    /* the preset the screen opened on (a recording starts with it) */
+	int no_mouse;          /* leave the mouse to the terminal */
 };
 
 /* Runs the screen until quit; returns the process exit status (0, or 128+N

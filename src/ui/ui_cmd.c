@@ -166,9 +166,10 @@ static int x_repeat(struct ui *u, int argc, char **argv)
 	(void)argc; (void)argv;
 	if (!u->last_cmd[0])
 		return cmd_error(u->ctx, NT_ESTATE, "nothing to repeat yet: type a command after :");
-	char line[1024];
-	str_copy(line, u->last_cmd, sizeof line);
-	return ui_exec(u, line, NULL);
+	/* after this line is done (the repeated one may start long work) */
+	str_copy(u->deferred, u->last_cmd, sizeof u->deferred);
+	u->have_deferred = 1;
+	return 0;
 }
 
 static int x_theme(struct ui *u, int argc, char **argv)
@@ -259,7 +260,7 @@ static int x_scroll(struct ui *u, int argc, char **argv)
 	const char *usage = "scroll up|down|top|end [laws|contrast]";
 	if (argc < 2 || argc > 3)
 		return bad(u, usage);
-	int which = 3;
+	int which = u->panel_focus ? u->panel_focus : 3;   /* a clicked panel, else both */
 	if (argc == 3)
 		which = strcmp(argv[2], "laws") == 0 ? 1 : strcmp(argv[2], "contrast") == 0 ? 2 : 0;
 	if (!which)

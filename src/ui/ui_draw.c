@@ -172,6 +172,30 @@ static int text_width(struct ui *u, const char *s)
 	return cols;
 }
 
+/* Like put, but a text cut at w columns ends in an ellipsis ("~" in ASCII
+ * mode), so a cut line never passes for a whole one. */
+static int put_cut(struct ui *u, int y, int x, int w, unsigned long attr, const char *s)
+{
+	if (w <= 0)
+		return 0;
+	if (text_width(u, s) <= w)
+		return put(u, y, x, w, attr, s);
+	int n = put(u, y, x, w - 1, attr, s);
+	put(u, y, x + n, 1, attr, u->ascii ? "~" : "…");
+	return n + 1;
+}
+
+static void add_button(struct ui *u, int y, int x0, int x1, const char *cmd)
+{
+	if (u->nbtn >= UI_BUTTONS || x1 <= x0)
+		return;
+	struct ui_button *b = &u->btn[u->nbtn++];
+	b->y = y;
+	b->x0 = x0;
+	b->x1 = x1;
+	str_copy(b->cmd, cmd, sizeof b->cmd);
+}
+
 static void fill(int y, int x, int w, unsigned long attr)
 {
 	attrset(attr);
@@ -205,7 +229,11 @@ static void frame_box(struct ui *u, const struct ui_rect *r, unsigned long attr)
 /* Box with a title in the top border. */
 static void panel_box(struct ui *u, const struct ui_rect *r, const char *title, unsigned long tattr)
 {
-	frame_box(u, r, u->attr[UI_R_DIM]);
+	/* the panel a click focused (PgUp/PgDn scroll it): bright frame, title reversed */
+	int focused = (u->panel_focus == 1 && r == &u->lay.laws) || (u->panel_focus == 2 && r == &u->lay.contrast);
+	frame_box(u, r, focused ? u->attr[UI_R_KEY] : u->attr[UI_R_DIM]);
+	if (focused)
+		tattr |= A_REVERSE;
 	int x = r->x + 2;
 	x += put(u, r->y, x, r->w - 4, u->attr[UI_R_NORMAL], " ");
 	x += put(u, r->y, x, r->x + r->w - 3 - x, tattr, title);
@@ -356,13 +384,23 @@ static int clamp_scroll(int *scroll, int total, int room, char *ind, size_t len)
 	return *scroll;
 }
 
-/* Puts the scroll indicator ("9-16/32↓": rows shown, arrows where more are;
- * PgUp/PgDn scroll) at the right end of a panel's footer row. */
-static void put_indicator(struct ui *u, const struct ui_rect *r, const char *ind)
+/* A panel's footer row: text at the left and the scroll indicator ("9-16/32↓":
+ * rows shown, arrows where more are; PgUp/PgDn scroll) at the right, never
+ * over each other: the shorter text when both do not fit, then the text
+ * alone (cut with an ellipsis). */
+static void panel_footer(struct ui *u, const struct ui_rect *r, const char *text, const char *shorter, const char *ind)
 {
-	int w = text_width(u, ind);
-	if (ind[0] && w < r->w - 12)
-		put(u, r->y + r->h - 2, r->x + r->w - 2 - w, w, u->attr[UI_R_KEY], ind);
+	int y = r->y + r->h - 2, iw = ind[0] ? text_width(u, ind) : 0;
+	int room = iw ? r->w - 4 - iw : r->w - 2;
+	if (text_width(u, text) > room && shorter)
+		text = shorter;
+	if (iw && text_width(u, text) > room) {
+		iw = 0;
+		room = r->w - 2;
+	}
+	put_cut(u, y, r->x + 1, room, u->attr[UI_R_NORMAL], text);
+	if (iw)
+		put(u, y, r->x + r->w - 2 - iw, iw, u->attr[UI_R_KEY], ind);
 }
 
 /* A conserved panel: the laws of view v (rows scroll), failing claims, and a
@@ -374,6 +412,15 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 	char title[256], b[32], b2[32], ind[48];
 	if (r->h == 0)
 		return;
+	if (!v->built) {
+		/* a model still being built (or one that does not build): no stale rows */
+		panel_box(u, r, "CONSERVED · not built", u->attr[UI_R_TITLE]);
+		put_cut(u, r->y + 1, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], v->why[0] ? v->why : "the model is being built");
+		if (r->h > 4)
+			put_cut(u, r->y + 2, r->x + 1, r->w - 2, u->attr[UI_R_DIM],
+			        "the panels fill in once data, layers and loss fit together");
+		return;
+	}
 	if (side)
 		snprintf(title, sizeof title, "%s · %s · CONSERVED %d", side, label, v->nlaw);
 	else if (v->nlaw)
@@ -407,12 +454,14 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 		snprintf(nb, sizeof nb, "claimed — fails (rate %s): %s", b, v->claim[k].q->name);
 		put(u, y, r->x + 1, r->w - 2, u->attr[UI_R_CLAIM], nb);
 	}
+	char foot[96] = "", shortf[64] = "";
 	if (v->nlaw) {
 		ui_fmt_sci(b, sizeof b, v->max_law_rel);
 		ui_fmt_sci(b2, sizeof b2, v->eps_laws);
-		putf(u, last, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], "max %s  ε %s", b, b2);
+		snprintf(foot, sizeof foot, "max %s  ε %s", b, b2);
+		snprintf(shortf, sizeof shortf, "max %s", b);
 	}
-	put_indicator(u, r, ind);
+	panel_footer(u, r, foot, shortf, ind);
 }
 
 /* Label of one side's setting in a comparison: the schedule for a schedule
@@ -450,6 +499,10 @@ static void draw_contrast(struct ui *u)
 	char title[128], b[32], ind[48];
 	if (r->h == 0 || experiment_nruns(u->ctx->x) > 1)
 		return;
+	if (!v->built) {
+		panel_box(u, r, "CONTRAST", u->attr[UI_R_TITLE]);
+		return;
+	}
 	snprintf(title, sizeof title, "CONTRAST · not conserved (%d)", v->ncontrast);
 	if (text_width(u, title) > r->w - 6)
 		snprintf(title, sizeof title, "CONTRAST · %d", v->ncontrast);
@@ -462,11 +515,13 @@ static void draw_contrast(struct ui *u)
 	int mode = elide_mode(u, v->contrast, v->ncontrast, c.name_w - 1);
 	for (int i = first; i < v->ncontrast && y < last; i++, y++)
 		qrow(u, r, y, &c, &v->contrast[i], u->attr[UI_R_CONTRAST], mode);
+	char foot[64] = "", shortf[48] = "";
 	if (v->max_contrast_rel >= 0) {
 		ui_fmt_sci(b, sizeof b, v->max_contrast_rel);
-		putf(u, last, r->x + 1, r->w - 2, u->attr[UI_R_NORMAL], "max change %s", b);
+		snprintf(foot, sizeof foot, "max change %s", b);
+		snprintf(shortf, sizeof shortf, "max %s", b);
 	}
-	put_indicator(u, r, ind);
+	panel_footer(u, r, foot, shortf, ind);
 }
 
 /* ---- plots ---------------------------------------------------------------- */
@@ -985,9 +1040,12 @@ static void draw_summary(struct ui *u)
 	if (r->h == 0)
 		return;
 	char b[512];
-	snprintf(b, sizeof b, " %s │ loss %s │ D=%zu ", u->view.model, u->view.loss_name, u->view.params);
+	if (u->view.built)
+		snprintf(b, sizeof b, " %s │ loss %s │ D=%zu ", u->view.model, u->view.loss_name, u->view.params);
+	else
+		snprintf(b, sizeof b, " %s │ loss %s ", u->view.model, u->view.loss_name);
 	int x = put(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], "noether");
-	put(u, r->y, r->x + x, r->w - x, u->attr[UI_R_NORMAL], b);
+	put_cut(u, r->y, r->x + x, r->w - x, u->attr[UI_R_NORMAL], b);
 }
 
 static void draw_caption(struct ui *u)
@@ -1032,10 +1090,81 @@ static void draw_big(struct ui *u)
 	}
 }
 
+/* The progress bar of long work in the status line: what, a bar, the
+ * fraction and stage, elapsed time and an estimate of what is left, and a
+ * clickable "Esc cancels". Reads no experiment state (a worker may own it). */
+static void draw_progress(struct ui *u)
+{
+	const struct ui_rect *r = &u->lay.status;
+	unsigned long at = u->attr[UI_R_STATUS] | A_BOLD;
+	fill(r->y, r->x, r->w, u->attr[UI_R_STATUS]);
+	double el = now_seconds() - u->busy_t0, f = u->busy_frac;
+	char what[160], tail[128], bar[64 * 3 + 1];
+	if (u->busy == UI_BUSY_STEP) {
+		char a[32], b[32];
+		ui_fmt_count(a, sizeof a, u->view.step - u->goal_from);
+		ui_fmt_count(b, sizeof b, u->goal_to - u->goal_from);
+		snprintf(what, sizeof what, " STEPPING %s/%s ", a, b);
+	} else {
+		/* the command's first two words: laws count, sweep tau, load params */
+		char name[64];
+		str_copy(name, u->busy_what, sizeof name);
+		char *sp = strchr(name, ' ');
+		if (sp && (sp = strchr(sp + 1, ' ')) != NULL)
+			*sp = '\0';
+		snprintf(what, sizeof what, " WORKING %s ", name);
+	}
+	/* numbers first, then the bar (8-30 cells), then the stage if it fits */
+	char stage[128] = "";
+	if (f >= 0 && f <= 1 && el > 0.2 && f > 0.01)
+		snprintf(tail, sizeof tail, " %.0f%% %.1f s, ~%.0f s left ", 100 * f, el, el * (1 - f) / f);
+	else if (f >= 0 && f <= 1)
+		snprintf(tail, sizeof tail, " %.0f%% %.1f s ", 100 * f, el);
+	else
+		snprintf(tail, sizeof tail, " %.1f s ", el);
+	if (u->busy_stage[0])
+		snprintf(stage, sizeof stage, "· %s ", u->busy_stage);
+	const char *cancel = " Esc cancels ";
+	int cw = text_width(u, cancel);
+	int x = r->x + put_cut(u, r->y, r->x, r->w - cw, at, what);
+	int room = r->x + r->w - cw - x - text_width(u, tail);
+	int cells = room - text_width(u, stage) - 1;
+	if (cells < 8) {
+		stage[0] = '\0';
+		cells = room - 1;
+	}
+	if (cells > 30)
+		cells = 30;
+	if (cells >= 8) {
+		int full = f > 0 ? (int)(f * cells + 0.5) : 0, o = 0;
+		if (f < 0)               /* unknown: a block that moves */
+			full = -1;
+		for (int i = 0; i < cells; i++) {
+			int on = full >= 0 ? i < full : i == (int)(el * 8) % cells;
+			const char *g = u->ascii ? (on ? "#" : "-") : (on ? "█" : "░");
+			size_t n = strlen(g);
+			memcpy(bar + o, g, n);
+			o += (int)n;
+		}
+		bar[o] = '\0';
+		x += put(u, r->y, x, 1, u->attr[UI_R_STATUS], " ");
+		x += put(u, r->y, x, cells, u->attr[UI_R_STATUS], bar);
+	}
+	x += put_cut(u, r->y, x, r->x + r->w - cw - x, at, tail);
+	x += put_cut(u, r->y, x, r->x + r->w - cw - x, u->attr[UI_R_STATUS], stage);
+	int cx = r->x + r->w - cw;
+	put(u, r->y, cx, cw, u->attr[UI_R_KEY] | A_REVERSE, cancel);
+	add_button(u, r->y, cx, cx + cw, "cancel");
+}
+
 static void draw_status(struct ui *u)
 {
 	const struct ui_rect *r = &u->lay.status;
 	const struct ui_view *v = &u->view;
+	if (u->busy) {
+		draw_progress(u);
+		return;
+	}
 	char st[32], tau[32], rate[48], spf[32], b[768];
 	fill(r->y, r->x, r->w, u->attr[UI_R_STATUS]);
 	ui_fmt_count(st, sizeof st, v->step);
@@ -1067,27 +1196,37 @@ static void draw_status(struct ui *u)
 	snprintf(b, sizeof b, " %s%s │ %s%s │ %s │ %s │ %s │ %s%s%s",
 	         u->running ? "RUNNING" : "PAUSED ", experiment_nruns(x) > 1 ? " A/B" : "", clock, rate, v->sched, v->opt,
 	         spf, v->seeds, experiment_portrait_info(x)->on ? " │ portrait" : "", u->nreplay ? " │ replaying" : "");
-	put(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
+	put_cut(u, r->y, r->x, r->w, u->attr[UI_R_STATUS] | A_BOLD, b);
+	add_button(u, r->y, r->x, r->x + 8, "toggle");     /* the run state word: run/pause */
 }
 
 static void draw_hints(struct ui *u)
 {
 	const struct ui_rect *r = &u->lay.hints;
-	static const char *const hint[][2] = {
-		{ "space", "run/pause" }, { "n", "step" }, { "?", "help" }, { "q", "quit" },
-		{ ":", "command" }, { "r", "reset" }, { "+-", "speed" }, { "[]", "τ" },
-		{ "R", "reseed" }, { "1-9", "panels" }, { "p", "preset" },
+	/* htop-style buttons: a click runs the command (two-key hints: each key) */
+	static const struct { const char *key, *what, *cmd, *cmd2; } hint[] = {
+		{ "space", "run/pause", "toggle", NULL }, { "n", "step", "step 1", NULL }, { "?", "help", "overlay help", NULL },
+		{ "q", "quit", "quit", NULL }, { ":", "command", "focus", NULL }, { "r", "reset", "reset", NULL },
+		{ "+-", "speed", "speed faster", "speed slower" }, { "[]", "τ", "tau down", "tau up" },
+		{ "R", "reseed", "reseed", NULL }, { "1-9", "panels", "overlay help", NULL }, { "p", "preset", "cycle next", NULL },
 	};
 	if (r->h == 0)
 		return;
 	int x = r->x + 1;
 	for (size_t i = 0; i < sizeof hint / sizeof hint[0]; i++) {
-		int need = text_width(u, hint[i][0]) + text_width(u, hint[i][1]) + 3;
+		int need = text_width(u, hint[i].key) + text_width(u, hint[i].what) + 3;
 		if (x + need > r->x + r->w)
 			break;
-		x += put(u, r->y, x, r->w - x, u->attr[UI_R_KEY], hint[i][0]);
+		int x0 = x;
+		x += put(u, r->y, x, r->w - x, u->attr[UI_R_KEY], hint[i].key);
 		x += put(u, r->y, x, r->w - x, u->attr[UI_R_DIM], " ");
-		x += put(u, r->y, x, r->w - x, u->attr[UI_R_DIM], hint[i][1]);
+		x += put(u, r->y, x, r->w - x, u->attr[UI_R_DIM], hint[i].what);
+		if (hint[i].cmd2) {         /* "+-": + on the first key, - on the second */
+			add_button(u, r->y, x0, x0 + 1, hint[i].cmd);
+			add_button(u, r->y, x0 + 1, x0 + 2, hint[i].cmd2);
+		} else {
+			add_button(u, r->y, x0, x, hint[i].cmd);
+		}
 		x += 2;
 	}
 }
@@ -1098,10 +1237,19 @@ static void draw_msg(struct ui *u)
 	if (!u->msg[0])
 		return;
 	if (u->msg_error) {
+		/* a cut error points at its full text: `o` shows the output overlay */
 		int x = put(u, r->y, r->x, r->w, u->attr[UI_R_ERROR], " error ");
-		put(u, r->y, r->x + x + 1, r->w - x - 1, u->attr[UI_R_NORMAL], u->msg);
+		const char *more = " o: all";
+		int room = r->w - x - 1, mw = text_width(u, more);
+		if (text_width(u, u->msg) > room && room > mw + 10) {
+			x += 1 + put_cut(u, r->y, r->x + x + 1, room - mw, u->attr[UI_R_NORMAL], u->msg);
+			put(u, r->y, r->x + x, mw, u->attr[UI_R_KEY], more);
+			add_button(u, r->y, r->x + x, r->x + x + mw, "overlay output");
+		} else {
+			put_cut(u, r->y, r->x + x + 1, room, u->attr[UI_R_NORMAL], u->msg);
+		}
 	} else {
-		put(u, r->y, r->x, r->w, u->attr[UI_R_NORMAL], u->msg);
+		put_cut(u, r->y, r->x, r->w, u->attr[UI_R_NORMAL], u->msg);
 	}
 }
 
@@ -1111,7 +1259,8 @@ static void draw_input(struct ui *u, int *cy, int *cx)
 	const struct ui_rect *r = &u->lay.input;
 	*cy = *cx = -1;
 	if (!u->focus) {
-		const char *h = u->nreplay ? "replaying: q quits" : ": command   ? help   q quit";
+		const char *h = u->busy ? "working: Esc or Ctrl-C cancels, q quits" : u->nreplay ? "replaying: q quits"
+		              : ": command   ? help   q quit";
 		put(u, r->y, r->x, r->w, u->attr[UI_R_DIM], h);
 		return;
 	}
@@ -1358,6 +1507,42 @@ static void draw_too_small(struct ui *u)
 		put(u, y + 1, wb < W ? (W - wb) / 2 : 0, W, u->attr[UI_R_NORMAL], b);
 }
 
+void ui_draw_busy(struct ui *u, int full)
+{
+	if (u->full_redraw) {
+		clearok(curscr, TRUE);
+		u->full_redraw = 0;
+	}
+	u->nbtn = 0;
+	if (u->lay.too_small) {
+		attrset(u->attr[UI_R_NORMAL]);
+		erase();
+		draw_too_small(u);
+	} else {
+		if (full) {
+			/* after a resize the last frame is gone: the summary (its text is
+			 * ours) and a note where the panels go */
+			attrset(u->attr[UI_R_NORMAL]);
+			erase();
+			draw_summary(u);
+			int y = u->lay.status.y / 2;
+			char note[300];
+			snprintf(note, sizeof note, "%s is running: the panels come back when it ends", u->busy_what);
+			int w = text_width(u, note), x = w < COLS ? (COLS - w) / 2 : 0;
+			put_cut(u, y, x, COLS - x, u->attr[UI_R_DIM], note);
+		}
+		draw_status(u);
+		fill(u->lay.msg.y, 0, COLS, u->attr[UI_R_NORMAL]);
+		draw_msg(u);
+		fill(u->lay.input.y, 0, COLS, u->attr[UI_R_NORMAL]);
+		draw_input(u, &(int){ 0 }, &(int){ 0 });
+	}
+	attrset(A_NORMAL);
+	curs_set(0);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
 void ui_draw_frame(struct ui *u)
 {
 	int cy = -1, cx = -1;
@@ -1365,6 +1550,7 @@ void ui_draw_frame(struct ui *u)
 		clearok(curscr, TRUE);
 		u->full_redraw = 0;
 	}
+	u->nbtn = 0;
 	attrset(u->attr[UI_R_NORMAL]);
 	erase();
 	if (u->lay.too_small) {

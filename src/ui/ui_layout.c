@@ -29,6 +29,8 @@ void ui_layout_compute(const struct ui_layout_in *in, struct ui_layout *out)
 	out->need_w = UI_MIN_W;
 	out->need_h = UI_MIN_H;
 	int W = in->cols, H = in->rows;
+	out->cols = W;
+	out->rows = H;
 	if (W < UI_MIN_W || H < UI_MIN_H) {
 		out->too_small = 1;
 		return;

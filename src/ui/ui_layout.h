@@ -37,6 +37,7 @@ struct ui_layout_in {
 };
 
 struct ui_layout {
+	int cols, rows;            /* the terminal size it was computed for */
 	int too_small, need_w, need_h;
 	struct ui_rect summary, caption, big, laws, contrast, drift, loss, sweep;
 	struct ui_rect status, hints, msg, input, overlay;

@@ -1,17 +1,22 @@
 /* ui_main.c — the screen's event loop: input, training slices, frames,
- * readline in callback mode, signals, record and replay.
+ * readline in callback mode, signals, long work, record and replay.
  *
- * One loop, no threads. Each turn: act on signal flags, wait for input (not at
- * all while training runs), feed keys to the key table or to readline, run a
- * slice of training (at most ~15 ms, so a key answers fast), and compose a
- * frame at most 30 times a second (one wnoutrefresh + doupdate).
+ * Each turn: act on signal flags, wait for input (not at all while training
+ * runs), feed keys to the key table or to readline, run a slice of training
+ * (at most ~15 ms, so a key answers fast), and compose a frame at most 30
+ * times a second (one wnoutrefresh + doupdate). Long work never blocks the
+ * loop: a typed `step N` runs in the same slices, and laws count/find, laws
+ * checkpoints, sweeps and load params run on a worker thread (ui_job.c)
+ * while the loop draws their progress and takes Esc/Ctrl-C to cancel.
  *
  * Signal handlers only set volatile sig_atomic_t flags — except the crash
  * handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT), which write the
  * terminal's saved reset string and settings with async-signal-safe calls
  * and re-raise. SIGWINCH belongs to curses (it turns into KEY_RESIZE).
  * Invariants: curses is active exactly while u->curses_on; ctx fields
- * replaced at entry are put back before ui_main returns. */
+ * replaced at entry are put back before ui_main returns; while a worker job
+ * runs (u->busy == UI_BUSY_JOB) the loop touches neither ctx nor the
+ * experiment. */
 #include <curses.h>
 #include <term.h>
 #include <errno.h>
@@ -64,9 +69,24 @@ static void on_quit(int sig) { sig_quit = sig; ui_interrupt = 1; }
 static void on_tstp(int sig) { (void)sig; sig_tstp = 1; }
 static void on_cont(int sig) { (void)sig; sig_cont = 1; }
 
+/* Mouse reports on or off: xterm's press/release reports (1000) in the
+ * SGR encoding (1006), which tmux, xterm, VTE and kitty all speak; a
+ * terminal without a mouse ignores both. Off before the terminal goes back
+ * to the shell (quit, Ctrl-Z, exit, crash: the reset string has it too). */
+#define MOUSE_ON "\033[?1000h\033[?1006h"
+#define MOUSE_OFF "\033[?1006l\033[?1000l"
+static void mouse_report(struct ui *u, int on)
+{
+	if (!u->mouse)
+		return;
+	fputs(on ? MOUSE_ON : MOUSE_OFF, stdout);
+	fflush(stdout);
+}
+
 static void ui_atexit(void)
 {
 	if (g_ui && g_ui->curses_on) {
+		mouse_report(g_ui, 0);
 		endwin();
 		g_ui->curses_on = 0;
 	}
@@ -188,21 +208,76 @@ static void record_flush(struct ui *u)
 	}
 }
 
-/* Writes one event. Run/pause toggles become comments: the steps the loop
- * ran are written as `step N` before the next event, so the file replays the
- * same steps and also runs headless. */
+/* Writes one command of a recorded line. `source FILE` is written inline
+ * (its lines, nested sources too), so the recording needs no other file. */
+static void record_command(struct ui *u, const char *cmd, int depth)
+{
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	if (word_is(cmd, "toggle") || word_is(cmd, "run") || word_is(cmd, "quit") ||
+	    (word_is(cmd, "pause") && !strchr(cmd, '"'))) {
+		fprintf(u->rec, "# %s\n", cmd);
+		return;
+	}
+	char path[1024];
+	FILE *f = NULL;
+	if (word_is(cmd, "source") && depth < 8 && sscanf(cmd + 6, " %1023s", path) == 1 &&
+	    cmd[strspn(cmd + 6, " \t") + 6 + strlen(path)] == '\0')
+		f = fopen(path, "r");
+	if (!f) {
+		fprintf(u->rec, "%s\n", cmd);
+		return;
+	}
+	fprintf(u->rec, "# source %s (inlined)\n", path);
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		const char *p = line + strspn(line, " \t");
+		if (word_is(p, "source"))
+			record_command(u, p, depth + 1);
+		else
+			fprintf(u->rec, "%s\n", line);
+	}
+	fclose(f);
+	fprintf(u->rec, "# end of %s\n", path);
+}
+
+/* Writes one event: the commands of the line, one per line. Run/pause
+ * toggles become comments: the steps the loop ran are written as `step N`
+ * before the next event, so the file replays the same steps and also runs
+ * headless. line == NULL writes only the key comment (a `step N` the loop
+ * runs in slices is written as the steps it ran). */
 static void record_event(struct ui *u, const char *line, const char *key)
 {
-	if (!u->rec || word_is(line, "repeat") || word_is(line, "focus") || word_is(line, "redraw"))
+	if (!u->rec || (line && (word_is(line, "repeat") || word_is(line, "focus") || word_is(line, "redraw"))))
 		return;
 	record_flush(u);
 	if (key)
 		fprintf(u->rec, "# key %s\n", key);
-	if (word_is(line, "toggle") || word_is(line, "run") || word_is(line, "quit") ||
-	    (word_is(line, "pause") && !strchr(line, '"')))
-		fprintf(u->rec, "# %s\n", line);
-	else
-		fprintf(u->rec, "%s\n", line);
+	if (line) {
+		/* one command per line: split at ';' outside quotes, before a comment */
+		char buf[4096];
+		str_copy(buf, line, sizeof buf);
+		int inq = 0;
+		char *start = buf;
+		for (char *p = buf;; p++) {
+			if (*p == '"')
+				inq = !inq;
+			int end = !*p || (!inq && *p == '#' && (p == buf || p[-1] == ' ' || p[-1] == ';'));
+			if (end || (!inq && *p == ';')) {
+				char c = *p;
+				*p = '\0';
+				if (start[strspn(start, " \t")])
+					record_command(u, start, 0);
+				if (end) {
+					if (c == '#')
+						fprintf(u->rec, "#%s\n", p + 1);
+					break;
+				}
+				start = p + 1;
+			}
+		}
+	}
 	fflush(u->rec);
 }
 
@@ -244,9 +319,9 @@ static void replay_free(struct ui *u)
  * `step N` line is animated: the loop's slices run it up to replay_until. */
 static void replay_tick(struct ui *u)
 {
-	long step = run_steps(experiment_run(u->ctx->x, 0));
-	if (!u->nreplay || u->overlay == UI_O_WAIT)
+	if (!u->nreplay || u->overlay == UI_O_WAIT || u->busy)
 		return;
+	long step = run_steps(experiment_run(u->ctx->x, 0));
 	if (u->replay_until >= 0) {
 		if (step < u->replay_until)
 			return;
@@ -300,19 +375,37 @@ static void sweep_message(struct ui *u)
 	ui_message(u, 0, "%s · Esc hides the plot · overlay output: the table", b);
 }
 
-int ui_exec(struct ui *u, const char *line, const char *key_label)
+/* How a line runs: in the loop (almost every command), in the loop's
+ * training slices (a lone `step N`, N >= 2), or on the worker thread (the
+ * long computations, each as the line's only command). */
+enum { RUN_HERE, RUN_SLICES, RUN_WORKER };
+
+static int how_to_run(const char *line, long *n)
+{
+	if (strchr(line, ';'))
+		return RUN_HERE;
+	char buf[1024], *argv[8];
+	str_copy(buf, line, sizeof buf);
+	int argc = cmd_split(buf, argv, 8);
+	if (argc < 1)
+		return RUN_HERE;
+	if (!strcmp(argv[0], "step") && argc == 2 && parse_long(argv[1], n) == 0 && *n >= 2 && *n <= 1000000000L)
+		return RUN_SLICES;
+	if (argc >= 2 && !strcmp(argv[0], "laws") &&
+	    (!strcmp(argv[1], "count") || !strcmp(argv[1], "find") || !strcmp(argv[1], "checkpoints")))
+		return RUN_WORKER;
+	if (argc >= 2 && ((!strcmp(argv[0], "sweep") && !strcmp(argv[1], "tau")) || !strcmp(argv[0], "load")))
+		return RUN_WORKER;
+	return RUN_HERE;
+}
+
+/* What the screen does after a command ran (in the loop or on the worker):
+ * run-state requests, the error in the message line and in full in the
+ * output overlay, a new sweep plot, output into the message line or the
+ * overlay. */
+static void after_command(struct ui *u, int rc)
 {
 	struct cmd_ctx *c = u->ctx;
-	record_event(u, line, key_label);
-	log_pending(u);
-	u->comp_n = 0;
-	/* the output of a command that prints replaces the last one (out_append);
-	 * commands without output (keys, `overlay output`) leave it to be read */
-	u->out_fresh = 0;
-	u->msg[0] = '\0';
-	u->msg_error = 0;
-	c->requests = 0;
-	int rc = cmd_exec_line(c, line);
 	/* the screen alone owns the run state; commands only ask */
 	if (c->requests & REQ_QUIT)
 		u->quit = 1;
@@ -331,6 +424,14 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 		u->msg_error = 1;
 		if (!u->msg[0])
 			ui_message(u, 1, "%s", c->last_error[0] ? c->last_error : "command failed");
+		/* the last error in full stays readable in the output overlay */
+		if (c->last_error[0]) {
+			if (u->out_fresh && u->out_len && u->out[u->out_len - 1] != '\n')
+				out_append(u, "\n");
+			out_append(u, "error: ");
+			out_append(u, c->last_error);
+			out_append(u, "\n");
+		}
 	}
 	int sweep_new = 0;
 	if (c->sweep_gen != u->sweep_gen) {   /* a sweep (or `sweep show`): plot it */
@@ -344,16 +445,148 @@ int ui_exec(struct ui *u, const char *line, const char *key_label)
 	if (u->out_fresh && u->out_len > 0 && !u->quit && !sweep_new) {
 		/* one short line fits the message line; more opens the overlay */
 		const char *nl = strchr(u->out, '\n');
-		if ((!nl || !nl[1]) && !u->msg[0]) {
+		if (u->msg_error) {
+			/* stays in the output for `o` (the message line says so when cut) */
+		} else if ((!nl || !nl[1]) && !u->msg[0]) {
 			sink_msg(u, u->out);
 		} else {
 			u->overlay = UI_O_OUTPUT;
 			u->overlay_scroll = 0;
 		}
 	}
+	/* the panels follow a finished configuration at once (a model still being
+	 * built stays unbuilt: the title says so) */
+	if (!u->quit && experiment_dirty(c->x))
+		experiment_prepare(c->x);
 	u->need_q = 1;
 	u->dirty = 1;
 	u->next_frame = 0;
+}
+
+/* Starts a typed `step N` in the loop's slices; 0, or -1 when it cannot
+ * (the command then runs as usual and reports why). */
+static int start_steps(struct ui *u, long n, const char *line)
+{
+	struct experiment *x = u->ctx->x;
+	if (experiment_prepare(x))
+		return -1;
+	u->running = 0;
+	u->busy = UI_BUSY_STEP;
+	u->cancel = 0;
+	u->goal_from = run_steps(experiment_run(x, 0));
+	u->goal_to = u->goal_from + n;
+	u->busy_t0 = now_seconds();
+	u->last_chunk = 0;
+	str_copy(u->busy_what, line + strspn(line, " \t"), sizeof u->busy_what);
+	return 0;
+}
+
+/* The end of a typed `step N`: reached, cancelled, or stopped by an error
+ * (run_slice has said which). */
+static void end_steps(struct ui *u, int cancelled)
+{
+	long at = run_steps(experiment_run(u->ctx->x, 0));
+	u->busy = UI_BUSY_NONE;
+	char a[32], b[32];
+	ui_fmt_count(a, sizeof a, at - u->goal_from);
+	ui_fmt_count(b, sizeof b, u->goal_to - u->goal_from);
+	if (cancelled)
+		ui_message(u, 0, "%s cancelled at step %ld (%s of %s steps done)", u->busy_what, at, a, b);
+	else if (!u->msg_error && now_seconds() - u->busy_t0 > 1)
+		ui_message(u, 0, "%s: done in %.1f s (step %ld)", u->busy_what, now_seconds() - u->busy_t0, at);
+	u->need_q = u->dirty = 1;
+}
+
+/* A worker job ended: its output into the screen, then as any command. */
+static void end_job(struct ui *u)
+{
+	double frac;
+	char stage[96];
+	ui_job_progress(u, &frac, stage, sizeof stage);
+	u->msg[0] = '\0';
+	u->msg_error = 0;
+	int rc = ui_job_finish(u);
+	u->busy = UI_BUSY_NONE;
+	ui_interrupt = 0;
+	int cancelled = u->cancel && (rc == NT_EINTR || rc < 0);
+	if (cancelled)
+		record_event(u, NULL, NULL);
+	else
+		record_event(u, u->busy_what, u->job_key[0] ? u->job_key : NULL);
+	if (u->rec && cancelled)
+		fprintf(u->rec, "# cancelled: %s\n", u->busy_what);
+	after_command(u, cancelled ? 0 : rc);
+	if (cancelled) {
+		if (u->overlay == UI_O_OUTPUT)
+			u->overlay = UI_O_NONE;     /* what it printed before stopping is in `overlay output` */
+		char where[160] = "", name[64];
+		if (frac >= 0)
+			snprintf(where, sizeof where, " %.0f%%%s%s%s", 100 * frac, stage[0] ? " (" : "", stage, stage[0] ? ")" : "");
+		str_copy(name, u->busy_what, sizeof name);
+		char *sp = strchr(name, ' ');
+		if (sp && (sp = strchr(sp + 1, ' ')) != NULL)
+			*sp = '\0';
+		if (where[0])
+			ui_message(u, 0, "%s cancelled at%s after %.1f s", name, where, now_seconds() - u->busy_t0);
+		else
+			ui_message(u, 0, "%s cancelled after %.1f s", name, now_seconds() - u->busy_t0);
+	}
+	u->cancel = 0;
+}
+
+/* Esc, Ctrl-C or a click on "Esc cancels" while busy. */
+static void cancel_busy(struct ui *u)
+{
+	if (u->busy == UI_BUSY_STEP) {
+		end_steps(u, 1);
+	} else if (u->busy == UI_BUSY_JOB) {
+		u->cancel = 1;
+		ui_interrupt = 1;
+		ui_message(u, 0, "cancelling %s ...", u->busy_what);
+	}
+	u->dirty = 1;
+}
+
+int ui_exec(struct ui *u, const char *line, const char *key_label)
+{
+	struct cmd_ctx *c = u->ctx;
+	if (u->busy) {
+		ui_message(u, 0, "busy with %s: Esc cancels it", u->busy_what);
+		return NT_ESTATE;
+	}
+	long n = 0;
+	int how = how_to_run(line, &n);
+	log_pending(u);
+	u->comp_n = 0;
+	/* the output of a command that prints replaces the last one (out_append);
+	 * commands without output (keys, `overlay output`) leave it to be read */
+	u->out_fresh = 0;
+	u->msg[0] = '\0';
+	u->msg_error = 0;
+	c->requests = 0;
+	if (how == RUN_SLICES && start_steps(u, n, line) == 0) {
+		record_event(u, NULL, key_label);     /* the steps it runs are recorded */
+		u->dirty = 1;
+		u->next_frame = 0;
+		return 0;
+	}
+	if (how == RUN_WORKER) {
+		ui_interrupt = 0;
+		u->cancel = 0;
+		if (ui_job_start(u, line) == 0) {
+			u->busy = UI_BUSY_JOB;
+			u->busy_t0 = now_seconds();
+			u->busy_full = 0;           /* the last frame stays */
+			str_copy(u->busy_what, line + strspn(line, " \t"), sizeof u->busy_what);
+			str_copy(u->job_key, key_label ? key_label : "", sizeof u->job_key);
+			u->dirty = 1;
+			u->next_frame = 0;
+			return 0;
+		}
+	}
+	record_event(u, line, key_label);
+	int rc = cmd_exec_line(c, line);
+	after_command(u, rc);
 	return rc;
 }
 
@@ -514,18 +747,15 @@ static void feed_readline(struct ui *u, int ch)
 	}
 	if (ch != '\t')
 		u->comp_n = 0;          /* the list belongs to the last Tab */
-	if (ch == 27) {                         /* lone Esc leaves; Esc+key is Meta */
-		int next = getch();
-		if (next == ERR) {
-			readline_clear();
-			u->focus = 0;
-			u->comp_n = 0;
-			u->msg[0] = '\0';
-			return;
-		}
-		char b[2] = { 27, (char)next };
-		if (next >= 0 && next < 256)
-			rlq_push(b, 2);
+	if (ch == 27) {                         /* a lone Esc leaves the command line */
+		readline_clear();
+		u->focus = 0;
+		u->comp_n = 0;
+		u->msg[0] = '\0';
+		return;
+	} else if (ch >= UI_KEY_ALT && ch < UI_KEY_ALT + 256) {   /* Alt-key: readline's Meta */
+		char b[2] = { 27, (char)(ch - UI_KEY_ALT) };
+		rlq_push(b, 2);
 	} else if (ch >= 0 && ch < 256) {
 		char b = (char)ch;
 		rlq_push(&b, 1);
@@ -554,7 +784,7 @@ static void feed_readline(struct ui *u, int ch)
 	}
 }
 
-/* ---- keys ----------------------------------------------------------------- */
+/* ---- keys and the mouse ------------------------------------------------- */
 
 static void key_overlay(struct ui *u, int ch)
 {
@@ -575,11 +805,107 @@ static void key_overlay(struct ui *u, int ch)
 	u->dirty = 1;
 }
 
+/* Keys while long work runs: Esc and Ctrl-C cancel it, q quits once it has
+ * stopped, everything else is answered with what is going on. */
+static void busy_key(struct ui *u, int ch)
+{
+	if (ch == 27 || ch == 3) {
+		cancel_busy(u);
+	} else if (ch == 'q' || ch == KEY_F(10)) {
+		u->quit_when_idle = 1;
+		cancel_busy(u);
+	} else if (ch == 12) {
+		u->full_redraw = 1;
+		u->busy_full = 1;
+	} else if (ch != UI_KEY_MOUSE) {
+		ui_message(u, 0, "busy with %s: Esc cancels it, q quits", u->busy_what);
+	}
+	u->dirty = 1;
+}
+
+static int in_rect(const struct ui_rect *r, int y, int x)
+{
+	return r->h > 0 && y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w;
+}
+
+/* Mouse: a click on a panel focuses it (PgUp/PgDn and the wheel scroll it), a
+ * click on a button of the hints or status line runs its command, the wheel
+ * scrolls what is under it; a click outside an overlay closes it. */
+static void handle_mouse(struct ui *u)
+{
+	const struct ui_mouse *ev = &u->mev;
+	if (!u->mouse || !ev->press)
+		return;
+	int y = ev->y, x = ev->x;
+	int wheel = ev->button == 64 ? -3 : ev->button == 65 ? 3 : 0;
+	int click = ev->button == 0;
+	if (u->busy) {
+		for (int i = 0; click && i < u->nbtn; i++)
+			if (y == u->btn[i].y && x >= u->btn[i].x0 && x < u->btn[i].x1 && !strcmp(u->btn[i].cmd, "cancel"))
+				cancel_busy(u);
+		return;
+	}
+	u->dirty = 1;
+	if (u->overlay == UI_O_HELP || u->overlay == UI_O_OUTPUT) {
+		if (wheel)
+			u->overlay_scroll += wheel;
+		else if (click && !in_rect(&u->lay.overlay, y, x))
+			ui_exec(u, "overlay close", "click");
+		return;
+	}
+	if (u->focus || u->lay.too_small)
+		return;
+	if (wheel) {
+		int *sc = in_rect(&u->lay.laws, y, x) ? &u->scroll_law
+		        : in_rect(&u->lay.contrast, y, x) ? (experiment_nruns(u->ctx->x) > 1 ? &u->scroll_law : &u->scroll_con)
+		        : NULL;
+		if (sc) {
+			*sc += wheel;
+			if (*sc < 0)
+				*sc = 0;         /* the drawing clamps the other end */
+		}
+		return;
+	}
+	if (!click)
+		return;
+	for (int i = 0; i < u->nbtn; i++)
+		if (y == u->btn[i].y && x >= u->btn[i].x0 && x < u->btn[i].x1) {
+			char cmd[32];
+			str_copy(cmd, u->btn[i].cmd, sizeof cmd);
+			ui_exec(u, cmd, "click");
+			return;
+		}
+	int f = in_rect(&u->lay.laws, y, x) ? 1 : in_rect(&u->lay.contrast, y, x) ? 2 : 0;
+	if (f && f != u->panel_focus) {
+		u->panel_focus = f;
+		ui_message(u, 0, "%s panel focused: PgUp/PgDn and the wheel scroll it",
+		           f == 1 ? "conserved" : experiment_nruns(u->ctx->x) > 1 ? "B's conserved" : "contrast");
+	} else if (!f && u->panel_focus) {
+		u->panel_focus = 0;
+		ui_message(u, 0, "PgUp/PgDn scroll both panels");
+	}
+}
+
 static void handle_key(struct ui *u, int ch)
 {
+	if (ch >= UI_KEY_ESC_THEN) {             /* Esc, then a key typed right after it */
+		handle_key(u, 27);
+		ch -= UI_KEY_ESC_THEN;
+	}
 	if (ch == KEY_RESIZE) {
 		u->full_redraw = 1;
+		u->busy_full = 1;
 		u->dirty = 1;
+		return;
+	}
+	if (ch == UI_KEY_MOUSE) {
+		handle_mouse(u);
+		return;
+	}
+	if (ch == UI_KEY_NONE)
+		return;                          /* an escape sequence no key is bound to: consumed */
+	if (u->busy) {
+		busy_key(u, ch);
 		return;
 	}
 	if (u->nreplay) {                        /* replaying: only quitting */
@@ -591,6 +917,8 @@ static void handle_key(struct ui *u, int ch)
 		feed_readline(u, ch);
 		return;
 	}
+	if (ch >= UI_KEY_ALT)
+		return;                          /* Alt-key: not bound */
 	if (u->overlay == UI_O_HELP || u->overlay == UI_O_OUTPUT) {
 		key_overlay(u, ch);
 		return;
@@ -606,15 +934,40 @@ static void handle_key(struct ui *u, int ch)
 		ui_message(u, 0, "key '%c' is not bound: ? lists the keys, : types a command", ch);
 }
 
+static int next_byte(void *ctx)
+{
+	(void)ctx;
+	int c = getch();
+	return c == ERR ? -1 : c;
+}
+
+/* One key: curses' code, what an escape sequence it did not know means, or
+ * a mouse report (UI_KEY_MOUSE, in u->mev). curses only matches the report's
+ * prefix (its terminfo kmous; the mouse is not curses' to decode: its own
+ * decoder reads the report's bytes past its input buffer and can block). */
+static int read_key(struct ui *u)
+{
+	int ch = getch();
+	if (ch == 27)
+		ch = ui_key_escape(next_byte, NULL, &u->mev);
+	else if (ch == KEY_MOUSE)
+		ch = ui_key_mouse(next_byte, NULL, u->mouse_sgr, &u->mev);
+	return ch;
+}
+
 static void read_keys(struct ui *u)
 {
 	int ch, any = 0;
-	while (!u->quit && (ch = getch()) != ERR) {
-		handle_key(u, ch);
+	while (!u->quit && (ch = read_key(u)) != ERR) {
+		if (!any && u->key_t == 0)
+			u->key_t = now_seconds();
 		any = 1;
+		handle_key(u, ch);
 	}
-	if (any && u->key_t == 0)
-		u->key_t = now_seconds();
+	if (any) {                      /* a key is answered by the next frame, now */
+		u->dirty = 1;
+		u->next_frame = 0;
+	}
 }
 
 /* ---- signals in the loop -------------------------------------------------- */
@@ -625,6 +978,12 @@ static void handle_signals(struct ui *u)
 		u->quit = 1;
 		u->exit_status = 128 + sig_quit;
 		return;
+	}
+	if (sig_int && u->busy) {               /* Ctrl-C cancels long work */
+		sig_int = 0;
+		ui_interrupt = 0;
+		cancel_busy(u);
+		u->last_sigint = now_seconds();
 	}
 	if (sig_int) {
 		double t = now_seconds();
@@ -653,6 +1012,7 @@ static void handle_signals(struct ui *u)
 	}
 	if (sig_tstp) {
 		sig_tstp = 0;
+		mouse_report(u, 0);
 		endwin();
 		handler_for(SIGTSTP, SIG_DFL);
 		raise(SIGTSTP);                 /* stops here until SIGCONT */
@@ -662,6 +1022,7 @@ static void handle_signals(struct ui *u)
 	if (sig_cont) {
 		sig_cont = 0;
 		refresh();                      /* back to program mode */
+		mouse_report(u, 1);
 		u->full_redraw = 1;
 		u->dirty = 1;
 		u->next_frame = 0;
@@ -672,7 +1033,7 @@ static void handle_signals(struct ui *u)
 
 static int stepping(const struct ui *u)
 {
-	return u->running || u->replay_until >= 0;
+	return u->running || u->replay_until >= 0 || u->busy == UI_BUSY_STEP;
 }
 
 static void run_slice(struct ui *u)
@@ -680,6 +1041,8 @@ static void run_slice(struct ui *u)
 	struct experiment *x = u->ctx->x;
 	const struct run *a = experiment_run(x, 0);
 	long room = u->spf > 0 ? u->spf - u->frame_steps : LONG_MAX;
+	if (u->busy == UI_BUSY_STEP)             /* a typed step N: as fast as slices allow */
+		room = u->goal_to - run_steps(a);
 	if (u->replay_until >= 0 && u->replay_until - run_steps(a) < room)
 		room = u->replay_until - run_steps(a);
 	if (room <= 0)
@@ -721,13 +1084,35 @@ static void run_slice(struct ui *u)
 		if (u->replay_until >= 0)
 			replay_free(u);
 		ui_message(u, 1, "%s", experiment_error(x)[0] ? experiment_error(x) : "training stopped");
+		if (u->busy == UI_BUSY_STEP)
+			end_steps(u, 0);
+		return;
 	}
+	if (u->busy == UI_BUSY_STEP && run_steps(a) >= u->goal_to)
+		end_steps(u, 0);
 }
 
 void ui_frame(struct ui *u)
 {
 	struct experiment *x = u->ctx->x;
 	double t0 = now_seconds();
+	if (u->busy == UI_BUSY_JOB) {
+		/* the worker owns the experiment: the last frame stays, the status,
+		 * message and input lines show the progress (all of it after a resize) */
+		if (u->lay.cols != COLS || u->lay.rows != LINES) {
+			struct ui_layout_in in = {
+				.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
+				.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
+				.contrast_rows = u->view.ncontrast,
+			};
+			ui_layout_compute(&in, &u->lay);
+			u->busy_full = 1;
+		}
+		ui_job_progress(u, &u->busy_frac, u->busy_stage, sizeof u->busy_stage);
+		ui_draw_busy(u, u->busy_full);
+		u->busy_full = 0;
+		goto done;
+	}
 	if (u->need_q && !experiment_dirty(x)) {
 		experiment_update(x);
 		u->need_q = 0;
@@ -749,7 +1134,12 @@ void ui_frame(struct ui *u)
 		in.contrast_rows = u->view_b.nlaw + u->view_b.nclaim + (u->view_b.nlaw == 0);
 	}
 	ui_layout_compute(&in, &u->lay);
+	if (u->busy == UI_BUSY_STEP) {
+		u->busy_frac = (double)(u->view.step - u->goal_from) / (double)(u->goal_to - u->goal_from);
+		u->busy_stage[0] = '\0';
+	}
 	ui_draw_frame(u);
+done:;
 	double t1 = now_seconds();
 	u->t_draw += t1 - t0;
 	u->frames++;
@@ -780,9 +1170,11 @@ int ui_wait_key(struct ui *u)
 		handle_signals(u);
 		if (was_int)
 			break;
-		ch = getch();
-		if (ch == ERR || ch == KEY_RESIZE)
+		ch = read_key(u);
+		if (ch == ERR || ch == KEY_RESIZE || ch == UI_KEY_MOUSE || ch == UI_KEY_NONE)
 			continue;
+		if (ch >= UI_KEY_ESC_THEN)
+			ch = 27;
 		break;
 	}
 	u->overlay = UI_O_NONE;
@@ -798,35 +1190,68 @@ static void loop(struct ui *u)
 			break;
 		double now = now_seconds();
 		int timeout;
-		int quota_left = u->spf <= 0 || u->frame_steps < u->spf;
-		if ((stepping(u) && quota_left) || (u->nreplay && u->replay_until < 0))
+		int quota_left = u->spf <= 0 || u->frame_steps < u->spf || u->busy == UI_BUSY_STEP;
+		if ((stepping(u) && quota_left) || (u->nreplay && u->replay_until < 0 && !u->busy) ||
+		    (u->have_deferred && !u->busy))
 			timeout = 0;
 		else if (stepping(u) || u->dirty)
 			timeout = u->next_frame > now ? (int)((u->next_frame - now) * 1000) + 1 : 0;
+		else if (u->busy == UI_BUSY_JOB)
+			timeout = 100;               /* the progress bar moves */
 		else
 			timeout = -1;
-		struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-		int pr = poll(&pfd, 1, timeout);
+		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { ui_job_fd(u), POLLIN, 0 } };
+		int pr = poll(pfd, u->busy == UI_BUSY_JOB ? 2 : 1, timeout);
 		if (pr < 0 && errno != EINTR)
 			break;
 		if (pr < 0) {
 			/* a signal: flags first, then read (SIGWINCH is KEY_RESIZE) */
 			handle_signals(u);
-			pfd.revents = 0;
+			pfd[0].revents = pfd[1].revents = 0;
 		}
-		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			u->quit = 1;
 			u->exit_status = 128 + SIGHUP;
 			break;
 		}
+		if (u->busy == UI_BUSY_JOB && (pfd[1].revents & POLLIN)) {
+			end_job(u);
+			if (u->quit_when_idle)
+				u->quit = 1;
+		}
+		if (u->busy == UI_BUSY_JOB && now_seconds() >= u->next_frame)
+			u->dirty = 1;
 		read_keys(u);
 		if (u->quit)
 			break;
+		if (!u->busy && u->quit_when_idle)
+			break;
+		if (u->have_deferred && !u->busy) {   /* `repeat`: the last typed line, as typed */
+			u->have_deferred = 0;
+			ui_exec(u, u->deferred, NULL);
+		}
 		replay_tick(u);
 		if (stepping(u) && quota_left)
 			run_slice(u);
 		if (now_seconds() >= u->next_frame && (u->dirty || stepping(u)))
 			ui_frame(u);
+	}
+	if (u->busy == UI_BUSY_JOB) {
+		/* quitting (q, SIGTERM, hang-up) while the worker computes: ask it to
+		 * stop, wait a little, and if it does not, leave without it */
+		ui_interrupt = 1;
+		struct pollfd pf = { ui_job_fd(u), POLLIN, 0 };
+		if (poll(&pf, 1, 3000) > 0) {
+			end_job(u);
+		} else {
+			record_flush(u);
+			if (u->rec)
+				fflush(u->rec);
+			mouse_report(u, 0);
+			endwin();
+			fprintf(stderr, "noether: %s did not stop within 3 s; left without it\n", u->busy_what);
+			_exit(u->exit_status ? u->exit_status : 130);
+		}
 	}
 }
 
@@ -860,8 +1285,15 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 			free(u);
 			return 2;
 		}
-		fprintf(u->rec, "# noether recording: replay with  noether --replay FILE  (or run it headless with -b)\n");
-		fprintf(u->rec, "# starts from the experiment the screen opened on, at step %ld\n", run_steps(experiment_run(ctx->x, 0)));
+		/* a complete script: the preset the screen opened on, then every
+		 * command and key as a command, the loop's steps as `step N` */
+		fprintf(u->rec, "# noether recording: replay with  noether --replay FILE  or run it headless with  noether -b FILE\n");
+		fprintf(u->rec, "# keys are comments above the command they ran; steps the screen ran are `step N` lines\n");
+		if (opt->preset)
+			fprintf(u->rec, "preset %s\n", opt->preset);
+		else
+			fprintf(u->rec, "# starts from the experiment the screen opened on, at step %ld\n", run_steps(experiment_run(ctx->x, 0)));
+		fflush(u->rec);
 	}
 	if (opt->replay && replay_load(u, opt->replay) < 0) {
 		fprintf(stderr, "noether: %s: cannot read the recording\n", opt->replay);
@@ -896,12 +1328,22 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	add_cap("sgr0");
 	add_cap("cnorm");
 	add_cap("rmcup");
+	if (!opt->no_mouse && reset_len + strlen(MOUSE_OFF) < sizeof reset_seq) {
+		memcpy(reset_seq + reset_len, MOUSE_OFF, strlen(MOUSE_OFF));
+		reset_len += strlen(MOUSE_OFF);
+	}
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	if (!opt->no_mouse) {
+		char *km = tigetstr("kmous");
+		u->mouse_sgr = km && km != (char *)-1 && strchr(km, '<') != NULL;
+		u->mouse = 1;
+		mouse_report(u, 1);
+	}
 	if (has_colors() && !no_color) {
 		start_color();
 		use_default_colors();
@@ -919,6 +1361,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	ctx->interrupt = &ui_interrupt;
 	ctx->ui = u;
 	ctx->screen_op = ui_screen_op;
+	ctx->progress = NULL;            /* long work reports through the worker (ui_job.c) */
 	ctx->screen = 1;
 	ctx->interactive = 1;
 	ctx->file = NULL;
@@ -944,6 +1387,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 		u->rec = NULL;
 	}
 	readline_teardown();
+	mouse_report(u, 0);
 	endwin();
 	u->curses_on = 0;
 	delscreen(scr);
@@ -964,6 +1408,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	ctx->interrupt = saved.interrupt;
 	ctx->ui = saved.ui;
 	ctx->screen_op = saved.screen_op;
+	ctx->progress = saved.progress;
 	ctx->screen = saved.screen;
 	ctx->interactive = saved.interactive;
 	ctx->file = saved.file;

@@ -14,6 +14,7 @@
 #include "ui_layout.h"
 #include "ui_view.h"
 #include "ui_canvas.h"
+#include "ui_keys.h"
 
 enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_MONO, UI_THEME_CONTRAST, UI_THEME_COUNT };
 
@@ -24,6 +25,17 @@ enum ui_role {
 };
 
 enum ui_overlay { UI_O_NONE, UI_O_HELP, UI_O_OUTPUT, UI_O_WAIT };
+
+/* Long work in progress: none, a typed `step N` in the loop's slices, or a
+ * command on the worker thread (ui_job.c). */
+enum ui_busy { UI_BUSY_NONE, UI_BUSY_STEP, UI_BUSY_JOB };
+
+/* A clickable word of the hints or status line and the command it runs
+ * ("cancel": cancel the long work). Filled by the drawing, read by the mouse. */
+struct ui_button { int y, x0, x1; char cmd[24]; };
+enum { UI_BUTTONS = 32 };
+
+struct ui_job;
 
 enum { UI_SERIES_MAX = 512, UI_SPARK_MAX = 32 };
 
@@ -108,6 +120,30 @@ struct ui {
 	int preset_idx;
 	char pending[1024];     /* line accepted by readline, not yet run */
 	int have_pending;
+	char deferred[1024];    /* `repeat`: the line to run once the current one is done */
+	int have_deferred;
+
+	/* long work (enum ui_busy): what runs, since when, how far (frac < 0:
+	 * unknown), and the run-A steps of a typed step N */
+	int busy;
+	char busy_what[256];
+	double busy_t0, busy_frac;
+	char busy_stage[96];
+	int busy_full;          /* the next busy frame redraws everything it can */
+	int cancel;             /* cancel asked (the worker sees the interrupt flag) */
+	int quit_when_idle;     /* q while busy: quit once the work has stopped */
+	long goal_from, goal_to;
+	struct ui_job *job;
+	char job_key[32];       /* key that started the job, for the recording */
+
+	/* mouse: on unless --no-mouse; the focused quantity panel (0 both,
+	 * 1 conserved, 2 contrast or B) takes PgUp/PgDn; buttons of the last frame */
+	int mouse;
+	int mouse_sgr;          /* curses' kmous prefix is the SGR one (ESC [ <) */
+	struct ui_mouse mev;    /* the last mouse report */
+	int panel_focus;
+	struct ui_button btn[UI_BUTTONS];
+	int nbtn;
 };
 
 /* ui_main.c: composes and flushes one frame (update, layout, draw). */
@@ -118,6 +154,22 @@ int ui_wait_key(struct ui *u);
 /* ui_draw.c */
 void ui_theme_apply(struct ui *u);
 void ui_draw_frame(struct ui *u);
+/* The frame while a worker job owns the experiment: status, message and
+ * input lines over the last frame; full: also the summary line and a note
+ * where the panels were (after a resize). Reads no experiment state. */
+void ui_draw_busy(struct ui *u, int full);
+
+/* ui_job.c: a long command on a worker thread. ui_job_start runs line on it
+ * (0, or -1 when no thread could start: run it in the loop instead); the
+ * context's sinks, progress and screen_op are the job's until ui_job_finish,
+ * which waits for the thread (call it once ui_job_fd is readable), restores
+ * the context, replays the job's output and messages into the screen's
+ * sinks and returns cmd_exec_line's status. ui_job_progress reads the last
+ * progress report (frac -1 when none yet). */
+int ui_job_start(struct ui *u, const char *line);
+int ui_job_fd(const struct ui *u);
+void ui_job_progress(struct ui *u, double *frac, char *stage, size_t len);
+int ui_job_finish(struct ui *u);
 
 /* ui_cmd.c: performs a screen operation (ctx->screen_op); the command layer
  * has checked the arguments. */

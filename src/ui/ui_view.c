@@ -122,24 +122,37 @@ void ui_fmt_opt(char *buf, size_t len, const struct train_settings *st, int asci
 		snprintf(buf + n, len - (size_t)n, " wd %s=%g", ascii ? "lambda" : "λ", st->wd);
 }
 
+/* "teacher n=64 in=10 → dense 32 → relu → dense 1"; while the model is
+ * being built (the configuration does not build yet) it starts "building:"
+ * and names each block as typed (widths are known only once it builds). */
 static void fmt_model(char *buf, size_t len, const struct experiment *x, int ascii)
 {
 	const char *arrow = ascii ? " -> " : " → ";
 	size_t o = 0;
 	buf[0] = '\0';
+	int building = experiment_dirty(x);
+	if (building)
+		o = (size_t)snprintf(buf, len, "building: ");
 	const struct dataset *d = experiment_data(x);
 	if (d) {
-		int n = snprintf(buf, len, "%s n=%d in=%d", d->kind, d->n, d->d_in);
-		o = n > 0 ? (size_t)n : 0;
+		int n = snprintf(buf + o, len - o, "%s n=%d in=%d", d->kind, d->n, d->d_in);
+		o += n > 0 ? (size_t)n : 0;
 	} else {
-		o = (size_t)snprintf(buf, len, "no data");
+		o += (size_t)snprintf(buf + o, len - o, "no data");
 	}
 	const struct model *m = experiment_model(x);
 	for (int i = 0; m && i < m->nblocks && o < len; i++) {
 		const struct block *b = &m->blocks[i];
 		int n;
+		char opt[128] = "";
+		if (building && b->kind->describe)
+			b->kind->describe(b, opt, sizeof opt);
+		opt[strcspn(opt, " ")] = '\0';     /* the first option: dense's width */
 		if (b->kind->is_activation)
 			n = snprintf(buf + o, len - o, "%s%s", arrow, b->kind->name);
+		else if (building)
+			n = snprintf(buf + o, len - o, "%s%s%s%s", arrow, b->kind->name, opt[0] && opt[0] != '{' ? " " : "",
+			             opt[0] != '{' ? opt : "");
 		else
 			n = snprintf(buf + o, len - o, "%s%s %d", arrow, b->kind->name, b->out.width);
 		if (n < 0)
@@ -194,6 +207,13 @@ void ui_view_update(struct ui_view *v, const struct experiment *x, const struct 
 	v->flow_h = run_flow_h(run);
 	v->params = run_nparams(run);
 	fmt_model(v->model, sizeof v->model, x, ascii);
+	v->built = !experiment_dirty(x);
+	if (v->built)
+		v->why[0] = '\0';
+	else if (ascii)
+		ui_to_ascii(experiment_error(x), v->why, sizeof v->why);
+	else
+		str_copy(v->why, experiment_error(x), sizeof v->why);
 	enum loss_kind lk = experiment_loss(x);
 	str_copy(v->loss_name, (lk >= 0 && lk < LOSS_COUNT) ? loss_names[lk] : "?", sizeof v->loss_name);
 	ui_fmt_schedule(v->sched, sizeof v->sched, &st->sched, ascii);

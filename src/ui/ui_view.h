@@ -35,6 +35,8 @@ struct ui_view {
 	char opt[128];          /* the dynamics the labels are for: "gd", "momentum beta=0.9 (32 ... broken)" */
 	char seeds[64];         /* "seeds data 1 init 2" */
 	size_t params;
+	int built;              /* 0: the configuration changed and does not build (yet) */
+	char why[256];          /* then: why not (the experiment's error), or "" */
 };
 
 void ui_view_init(struct ui_view *v);

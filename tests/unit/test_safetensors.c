@@ -165,7 +165,7 @@ static void test_params(void)
 	CHECK(cmd_exec_line(&c3, "load params test_st.tmp.safetensors") != 0 && strstr(c3.last_error, "layer1.dense.W")
 	      && strstr(c3.last_error, "shape"), "shape mismatch names the tensor");
 	struct cmd_ctx c4 = ctx();
-	CHECK(cmd_exec_line(&c4, "preset relu2; layer relu; layer dense 1") == 0, "deeper model");
+	CHECK(cmd_exec_line(&c4, "preset relu2; layer add relu; layer dense 1") == 0, "deeper model");
 	CHECK(cmd_exec_line(&c4, "load params test_st.tmp.safetensors") != 0 && strstr(c4.last_error, "layer5.dense.W"),
 	      "missing tensor named");
 	CHECK(cmd_exec_line(&c4, "load params no-such-file.safetensors") != 0 && strstr(c4.last_error, "cannot open"), "missing file");

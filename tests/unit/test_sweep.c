@@ -55,6 +55,21 @@ static void test_parse(void)
 	CHECK(sweep_parse(3, b4, &sp, err, sizeof err) != 0 && strstr(err, "bogus"), "unknown option named");
 }
 
+struct prog_log { int calls, monotone; double first, last; };
+static void prog_note(void *user, double frac, const char *stage)
+{
+	struct prog_log *p = user;
+	if (!p->calls) {
+		p->first = frac;
+		p->monotone = 1;
+	} else if (frac < p->last) {
+		p->monotone = 0;
+	}
+	p->last = frac;
+	p->calls++;
+	(void)stage;
+}
+
 static void test_relu2(void)
 {
 	struct cmd_ctx c = { 0 };
@@ -78,7 +93,7 @@ static void test_relu2(void)
 	char *a[] = { "1e-3", "2e-3", "5e-3", "1e-2", "steps=1000", "at=10,1000", "seeds=3" };
 	CHECK(sweep_parse(7, a, &sp, err, sizeof err) == 0, "parse");
 	struct sweep_result r;
-	CHECK(sweep_run(x, &sp, &r, NULL) == 0, "sweep const runs");
+	CHECK(sweep_run(x, &sp, &r, NULL, NULL) == 0, "sweep const runs");
 	printf("  const: slope k=10 %.4f (max %.4f), k=1000 %.4f (max %.4f)\n", r.slope_eps[0], r.slope_max[0],
 	       r.slope_eps[1], r.slope_max[1]);
 	CHECK(r.slope_eps[0] >= 1.8 && r.slope_eps[0] <= 2.2, "early-horizon slope in [1.8, 2.2]");
@@ -89,6 +104,17 @@ static void test_relu2(void)
 	sweep_stat(&r, 0, 3, 0, &m2, &sd);
 	CHECK(m1 > m2, "constant step: drift grows with k");
 	CHECK(sd > 0, "seeds differ");
+
+	/* with progress reported the runs step in pieces: the same numbers, to the bit */
+	struct prog_log pl = { 0 };
+	struct nt_progress pg = { prog_note, &pl };
+	struct sweep_result r2;
+	CHECK(sweep_run(x, &sp, &r2, NULL, &pg) == 0, "sweep with progress runs");
+	size_t cells = (size_t)sp.ntau * sp.seeds * sp.nat;
+	CHECK(!memcmp(r.eps, r2.eps, cells * sizeof *r.eps) && !memcmp(r.law, r2.law, cells * r.nlaws * sizeof *r.law),
+	      "progress does not change a result (bit for bit)");
+	CHECK(pl.calls >= 12 * 20 && pl.first == 0 && pl.last == 1 && pl.monotone, "progress from 0 to 1, rising, per piece");
+	sweep_result_free(&r2);
 	sweep_result_free(&r);
 
 	/* the experiment's own run is untouched */
@@ -99,7 +125,7 @@ static void test_relu2(void)
 
 	char *b[] = { "0.02", "0.05", "steps=10000", "at=100,1000,10000", "schedule=decay" };
 	CHECK(sweep_parse(5, b, &sp, err, sizeof err) == 0, "parse decay");
-	CHECK(sweep_run(x, &sp, &r, NULL) == 0, "sweep decay runs");
+	CHECK(sweep_run(x, &sp, &r, NULL, NULL) == 0, "sweep decay runs");
 	for (int j = 0; j < 2; j++) {
 		double e100, e1k, e10k;
 		sweep_stat(&r, 0, j, 0, &e100, &sd);

@@ -125,7 +125,7 @@ static void test_twin_relu2(void)
 	CHECK(experiment_nruns(x) == 2 && experiment_config_gen(x) == g0, "a setting change on A keeps the twin");
 	CHECK(run_steps(s) == 5 && run_theta(s)[3] == th5, "a schedule change does not reset θ");
 	CHECK(run_settings(b)->sched.kind == SCHED_DECAY && run_settings(b)->wd == 0, "B keeps its own settings");
-	cmd_exec_line(&c, "layer dense 1");
+	cmd_exec_line(&c, "layer add dense 1");
 	CHECK(experiment_nruns(x) == 2, "a new layer is pending until the next step");
 	last_msg[0] = '\0';
 	cmd_exec_line(&c, "step 1");
