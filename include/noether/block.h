@@ -78,6 +78,7 @@ struct block_kind {
 	int is_activation;          /* elementwise, no parameters */
 	enum block_pass pass;       /* how features pass through (PASS_SCALE: per feature) */
 	int tensorizable;           /* polynomial in θ and x as the data-symmetry theory needs */
+	int needs_sequence;         /* mixes the positions of a sample: one position is refused */
 	int batch_stats;            /* a sample's output depends on the other samples of its batch
 	                             * (batchnorm): f is a function of a whole batch */
 	/* Parse options (argv after the kind name); block_opts_configure for most. */

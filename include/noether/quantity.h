@@ -37,7 +37,7 @@ typedef double (*quantity_fn)(const struct quantity *q, const double *theta, dou
 
 struct quantity {
 	char name[96];
-	char formula[160];       /* human-readable definition */
+	char formula[512];       /* human-readable definition */
 	enum qkind kind;
 	enum qrole role;
 	int block;               /* owning block index (0-based), -1 if none */

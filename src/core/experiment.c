@@ -378,13 +378,6 @@ static void restore_build(struct experiment *x)
 	model_build(x->model, in, x->data->n, e, sizeof e);
 }
 
-/* Blocks that mix the positions of a sequence: on one position per sample
- * they degenerate (softmax over one score), so they ask for sequence data. */
-static int mixes_positions(const struct block_kind *k)
-{
-	return !strcmp(k->name, "attn") || !strcmp(k->name, "lattn");
-}
-
 /* Atomic: the new block is configured and, when there is data and the model
  * so far lays out, its shape is checked against what feeds it; on any error
  * the model is exactly as before (blocks, shapes and a built workspace). */
@@ -407,7 +400,8 @@ int experiment_add_layer(struct experiment *x, int argc, char **argv)
 	if (check) {
 		const struct block *b = &m->blocks[m->nblocks - 1];
 		rc = model_layout(m, in, NULL, e, sizeof e);
-		if (!rc && b->in.len == 1 && mixes_positions(b->kind))
+		/* blocks that mix positions degenerate on one (softmax over one score) */
+		if (!rc && b->in.len == 1 && b->kind->needs_sequence)
 			rc = nt_err(e, sizeof e, NT_EINVAL, "layer %d (%s) mixes the positions of a sequence, but the data "
 			            "'%s' has one position per sample (use sequence data: data seq or data seqcls)",
 			            m->nblocks, b->kind->name, x->data->desc);

@@ -368,6 +368,7 @@ static double attn_flops(const struct block *b)
 
 const struct block_kind block_attn = {
 	.name = "attn",
+	.needs_sequence = 1,
 	.usage = "attn [heads=1] [dk=d/heads] [dv=dk] [pe=none|sin|rope] [causal]",
 	.help = "Multi-head softmax self-attention over each sequence: per head, scores "
 	        "(X Q)(X K)^T/sqrt(dk) (causal: j <= i only), row softmax P, output "

@@ -148,6 +148,7 @@ static double lattn_flops(const struct block *b)
 
 const struct block_kind block_lattn = {
 	.name = "lattn",
+	.needs_sequence = 1,
 	.usage = "lattn [dk=d] [causal]",
 	.help = "Unnormalized (lightning) attention y = (1/T) M∘((X Q)(X K)^T) (X V), Q,K (d,dk), "
 	        "V (d,d), no softmax and no output projection; causal masks j > i. A polynomial "
