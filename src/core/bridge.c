@@ -1570,25 +1570,26 @@ static void pass_rows(const struct mblock *b, struct pass *p)
 
 /* ----------------------------------------------------------- accumulate */
 
-/* Variance of the rounding error of a stored value: ulp²/12 (p significant
- * bits, exponent at least emin). */
-static inline double sig2(double x, int p, int emin)
+/* Variance of the rounding error of a stored value: ulp²/12 with ulp =
+ * 2^(floor(log2|x|) − (p−1)), the exponent at least emin (p significant bits).
+ * Written with a mask and a max so that the loops using it vectorise. */
+struct prec { double lo, scale; };
+
+static inline double sig2(double x, struct prec q)
 {
 	uint64_t u;
 	memcpy(&u, &x, 8);
-	int e = (int)((u >> 52) & 0x7ff) - 1023;
-	if (e < emin)
-		e = emin;
-	uint64_t v = (uint64_t)(2 * (e - p + 1) + 1023) << 52;
-	double r;
-	memcpy(&r, &v, 8);
-	return r * (1.0 / 12);
+	u &= 0x7ff0000000000000ull;   /* 2^floor(log2|x|), 0 for 0 and subnormals */
+	double m;
+	memcpy(&m, &u, 8);
+	m = m > q.lo ? m : q.lo;
+	return m * m * q.scale;
 }
 
-static void prec(enum st_dtype t, int *p, int *emin)
+static struct prec prec_of(enum st_dtype t)
 {
-	*p = t == ST_F32 ? 24 : t == ST_F16 ? 11 : 8;
-	*emin = t == ST_F16 ? -14 : -126;
+	int p = t == ST_F32 ? 24 : t == ST_F16 ? 11 : 8, emin = t == ST_F16 ? -14 : -126;
+	return (struct prec){ ldexp(1.0, emin), ldexp(1.0, -2 * (p - 1)) / 12 };
 }
 
 static double *grow(double **v, size_t *cap, size_t n)
@@ -1626,9 +1627,8 @@ static void acc_reset(struct bridge *br, const struct mblock *b)
 static void acc_rows(struct bridge *br, const struct slicing *L, struct acc *a, const double *X, long r0, long R, long cols,
                      enum st_dtype type)
 {
-	int fl = type != ST_F64, p, emin;
-	prec(type, &p, &emin);
-	int n = L->n;
+	int fl = type != ST_F64, n = L->n;
+	struct prec pq = prec_of(type);
 	long s0 = (r0 - L->off) / n, ns = R / n;
 	for (long s = s0; s < s0 + ns; s++) {
 		const double *W = X + (size_t)(s - s0) * n * cols;
@@ -1639,7 +1639,7 @@ static void acc_rows(struct bridge *br, const struct slicing *L, struct acc *a, 
 				for (long c = 0; c < cols; c++) {
 					double x2 = W[c] * W[c];
 					g += x2;
-					d4 += x2 * sig2(W[c], p, emin);
+					d4 += x2 * sig2(W[c], pq);
 				}
 			else
 				for (long c = 0; c < cols; c++)
@@ -1661,7 +1661,7 @@ static void acc_rows(struct bridge *br, const struct slicing *L, struct acc *a, 
 			const double *w = W + (size_t)r * cols;
 			double *xx = r >= L->tail ? xt : xa, *ss = r >= L->tail ? st : sa;
 			for (long c = 0; c < cols; c++) {
-				double x2 = w[c] * w[c], s2 = sig2(w[c], p, emin);
+				double x2 = w[c] * w[c], s2 = sig2(w[c], pq);
 				d4 += x2 * s2;
 				xx[c] += x2;
 				ss[c] += s2;
@@ -1681,15 +1681,14 @@ static void acc_rows(struct bridge *br, const struct slicing *L, struct acc *a, 
 /* Column slicing: X holds rows [.., +R) of a (rows, cols) tensor, all columns. */
 static void acc_cols(const struct slicing *L, struct acc *a, const double *X, long R, long cols, enum st_dtype type)
 {
-	int fl = type != ST_F64, p, emin;
-	prec(type, &p, &emin);
-	int n = L->n;
+	int fl = type != ST_F64, n = L->n;
+	struct prec pq = prec_of(type);
 	if (n == 1) {
 		for (long r = 0; r < R; r++) {
 			const double *w = X + (size_t)r * cols + L->off;
 			if (fl)
 				for (int i = 0; i < L->count; i++) {
-					double x2 = w[i] * w[i], d = x2 * sig2(w[i], p, emin);
+					double x2 = w[i] * w[i], d = x2 * sig2(w[i], pq);
 					a->G[i] += x2;
 					a->dg[i] += 4 * d;
 					a->T[i] += d;
@@ -1710,7 +1709,7 @@ static void acc_cols(const struct slicing *L, struct acc *a, const double *X, lo
 			const double *w = X + (size_t)r * cols + L->off + (size_t)s * n;
 			double *dg = a->dg + (size_t)s * n, xa = 0, sa = 0, xt = 0, st = 0;
 			for (int i = 0; i < n; i++) {
-				double x2 = w[i] * w[i], s2 = sig2(w[i], p, emin);
+				double x2 = w[i] * w[i], s2 = sig2(w[i], pq);
 				dg[i] += 4 * x2 * s2;
 				if (i >= L->tail) { xt += x2; st += s2; }
 				else { xa += x2; sa += s2; }
@@ -1723,15 +1722,15 @@ static void acc_cols(const struct slicing *L, struct acc *a, const double *X, lo
 /* A bias joins each slice as one more sample. */
 static void acc_bias(const struct slicing *L, struct acc *a, const double *bv, enum st_dtype type)
 {
-	int fl = type != ST_F64, p, emin, n = L->n;
-	prec(type, &p, &emin);
+	int fl = type != ST_F64, n = L->n;
+	struct prec pq = prec_of(type);
 	for (int s = 0; s < L->count; s++) {
 		const double *v = bv + L->off + (size_t)s * n;
 		double *G = a->G + (size_t)s * n * n, *dg = a->dg + (size_t)s * n, xa = 0, sa = 0, xt = 0, st = 0;
 		for (int i = 0; i < n; i++) {
 			for (int j = i; j < n; j++)
 				G[i * n + j] += v[i] * v[j];
-			double x2 = v[i] * v[i], s2 = fl ? sig2(v[i], p, emin) : 0;
+			double x2 = v[i] * v[i], s2 = fl ? sig2(v[i], pq) : 0;
 			dg[i] += 4 * x2 * s2;
 			if (i >= L->tail) { xt += x2; st += s2; }
 			else { xa += x2; sa += s2; }
