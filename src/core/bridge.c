@@ -920,7 +920,8 @@ static int discover(struct bridge *br, struct src **out, int *nout, char *err, s
 	}
 	if (!rc && nf)
 		rc = group_files(br, files, nf, out, nout, err, errlen);
-	qsort(dirs, (size_t)nd, sizeof *dirs, cmp_path);
+	if (nd)
+		qsort(dirs, (size_t)nd, sizeof *dirs, cmp_path);
 	for (int i = 0; i < nd && !rc; i++)
 		rc = folder_src(br, dirs[i], out, nout, err, errlen);
 	free_strs(files, nf);
@@ -1284,7 +1285,8 @@ static int infer_map(struct bridge *br, const struct ckopen *c, const struct src
 	for (int i = 0; i < br->nnotes; i++)
 		block_key(&br->notes[i]);
 	qsort(br->b, (size_t)br->nb, sizeof *br->b, blk_cmp);
-	qsort(br->notes, (size_t)br->nnotes, sizeof *br->notes, blk_cmp);
+	if (br->nnotes)
+		qsort(br->notes, (size_t)br->nnotes, sizeof *br->notes, blk_cmp);
 	return 0;
 }
 

@@ -10,7 +10,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 no() { fail=$((fail + 1)); echo "not ok - $1"; }
-rows() { grep -c '^[0-9]' "$1" 2>/dev/null || true; }
+rows() { n=$(grep -c '^[0-9]' "$1" 2>/dev/null); echo "${n:-0}"; }
 G=tests/bridge/gqa
 
 # --- follow: two checkpoints at the start, a third renamed in, a fourth in two goes
