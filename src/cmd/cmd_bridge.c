@@ -321,8 +321,12 @@ int cmd_laws_checkpoints(struct cmd_ctx *c, int argc, char **argv)
 		have_csv = 1;
 	}
 	double t0 = now_seconds();
-	int w;
-	while ((w = bridge_work(b, (size_t)64 << 20, err, sizeof err)) != BRIDGE_IDLE) {
+	int w, total = bridge_pending(b);
+	nt_progress_report(c->progress, 0, "checkpoints");
+	/* pieces of 16 MB (a few hundredths of a second): progress and Ctrl-C are answered between them */
+	while ((w = bridge_work(b, (size_t)16 << 20, err, sizeof err)) != BRIDGE_IDLE) {
+		if (total > 0)
+			nt_progress_report(c->progress, (bridge_nck(b) + bridge_progress(b)) / total, "checkpoints");
 		if (w < 0) {
 			rc = cmd_error(c, w, "laws checkpoints: %s", err);
 			break;
