@@ -286,10 +286,12 @@ static void sample_memory(struct bridge *b)
 static int read_json(const char *path, json_t **out, char *err, size_t errlen)
 {
 	*out = NULL;
+	struct stat st;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))   /* before opening: a FIFO would block */
+		return nt_err(err, errlen, NT_EIO, "'%s' is not a regular file", path);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return nt_err(err, errlen, NT_ENOENT, "cannot open '%s': %s", path, strerror(errno));
-	struct stat st;
 	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > JSON_MAX_BYTES) {
 		fclose(f);
 		return nt_err(err, errlen, NT_EIO, "'%s': not a regular file of at most %zu bytes", path, JSON_MAX_BYTES);
@@ -469,10 +471,12 @@ static int map_line(struct bridge *br, char **w, int nw, const char *path, int l
 
 static int map_read(struct bridge *br, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))   /* before opening: a FIFO would block */
+		return nt_err(err, errlen, NT_EIO, "map: '%s' is not a regular file", path);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return nt_err(err, errlen, NT_ENOENT, "map: cannot open '%s': %s", path, strerror(errno));
-	struct stat st;
 	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
 		fclose(f);
 		return nt_err(err, errlen, NT_EIO, "map: '%s' is not a regular file", path);
@@ -1057,7 +1061,7 @@ static int ck_changed(const struct ckopen *c, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- infer */
 
-struct cfg { int heads, kv, hd, hidden, rope, rd, have; char type[64]; double rfac; };
+struct cfg { int heads, kv, hd, hidden, rope, rd, have, found; char type[64], err[200]; double rfac; };
 
 static long jint(json_t *o, const char *k)
 {
@@ -1068,11 +1072,15 @@ static long jint(json_t *o, const char *k)
 static void cfg_read(const char *path, struct cfg *c)
 {
 	json_t *j;
-	char e[256];
+	char e[300];
 	memset(c, 0, sizeof *c);
 	c->rope = -1;
-	if (read_json(path, &j, e, sizeof e))
+	struct stat st;
+	c->found = !stat(path, &st);
+	if (read_json(path, &j, e, sizeof e)) {
+		str_copy(c->err, e, sizeof c->err);
 		return;
+	}
 	json_t *o = j;
 	if (jint(o, "num_attention_heads") < 0 && jint(o, "n_head") < 0 && json_is_object(json_object_get(o, "text_config")))
 		o = json_object_get(o, "text_config");
@@ -1194,10 +1202,13 @@ static int infer_map(struct bridge *br, const struct ckopen *c, const struct src
 	char cp[PATHLEN + 16];
 	snprintf(cp, sizeof cp, "%s/config.json", s->dir);
 	cfg_read(cp, &cfg);
-	if (!cfg.have && !cfg.type[0]) {
+	if (!cfg.found) {
 		snprintf(cp, sizeof cp, "%s/config.json", br->rundir);
 		cfg_read(cp, &cfg);
 	}
+	char nocfg[260];
+	snprintf(nocfg, sizeof nocfg, "%s", !cfg.found ? "no config.json" : cfg.err[0] ? cfg.err
+	         : "config.json gives no usable num_attention_heads/head_dim");
 	for (int i = 0; i < c->n; i++) {
 		const char *nm = c->lk[i].name;
 		char p[512];
@@ -1226,7 +1237,18 @@ static int infer_map(struct bridge *br, const struct ckopen *c, const struct src
 			set_t(b, T_O, o, p);
 			b->qknorm = lk_t(c, "%s.q_norm.weight", p) || lk_t(c, "%s.k_norm.weight", p) || lk_t(c, "%s.q_layernorm.weight", p)
 			            || lk_t(c, "%s.k_layernorm.weight", p);
-			if (cfg.have) {
+			int fits = cfg.have;
+			if (fits) {   /* does config.json's split fit the tensors? (rows of q/k, or of the fused qkv) */
+				const struct st_tensor *tq = lk_t(c, "%s", b->t[fused || gpt2 ? T_QKV : T_Q]), *tk = fused || gpt2 ? NULL : lk_t(c, "%s", b->t[T_K]);
+				long qd = (long)cfg.heads * cfg.hd, kd = (long)cfg.kv * cfg.hd;
+				long oq = tq->ndim == 2 ? tq->shape[gpt2 ? 1 : 0] : -1, ok = tk && tk->ndim == 2 ? tk->shape[0] : -1;
+				fits = tk ? oq == qd && ok == kd : oq == qd + 2 * kd;
+			}
+			if (cfg.have && !fits) {
+				b->na_all = fused || gpt2;
+				snprintf(b->note, sizeof b->note, "config.json's heads %d, kv heads %d, head_dim %d do not fit the tensor shapes: %s",
+				         cfg.heads, cfg.kv, cfg.hd, b->na_all ? "laws not applicable" : "whole-layer trace laws only");
+			} else if (cfg.have) {
 				b->heads = cfg.heads;
 				b->kv = cfg.kv;
 				b->hd = cfg.hd;
@@ -1238,10 +1260,10 @@ static int infer_map(struct bridge *br, const struct ckopen *c, const struct src
 				b->rd = b->rope == ROPE_NONE ? 0 : cfg.rd > 0 && cfg.rd <= cfg.hd && cfg.rd % 2 == 0 ? cfg.rd : cfg.hd;
 			} else if (fused || gpt2) {
 				b->na_all = 1;
-				snprintf(b->note, sizeof b->note, "fused q/k/v cannot be split without heads (no config.json): laws not applicable");
+				snprintf(b->note, sizeof b->note, "fused q/k/v cannot be split without heads (%s): laws not applicable", nocfg);
 			} else
-				snprintf(b->note, sizeof b->note, "heads unknown (no config.json): whole-layer trace laws only; "
-				         "a config.json or map= gives the per-group laws");
+				snprintf(b->note, sizeof b->note, "heads unknown (%s): whole-layer trace laws only; "
+				         "a config.json or map= gives the per-group laws", nocfg);
 		} else if (SUF(".gate_proj.weight") || SUF(".gate_up_proj.weight") || SUF(".w1.weight")) {
 			int fused = ends_with(nm, ".gate_up_proj.weight"), mix = ends_with(nm, ".w1.weight");
 			const char *down = mix ? "%s.w2.weight" : "%s.down_proj.weight", *up = mix ? "%s.w3.weight" : "%s.up_proj.weight";

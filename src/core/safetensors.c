@@ -274,14 +274,16 @@ int st_parse(const unsigned char *buf, size_t len, struct st_file **out, char *e
 int st_read(const char *path, struct st_file **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;   /* before opening: a FIFO would block, a directory would open */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return nt_err(err, errlen, NT_EIO, "cannot read '%s': it is %s, not a safetensors file", path,
+		              S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return nt_err(err, errlen, errno == ENOENT ? NT_ENOENT : NT_EIO, "cannot open '%s': %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {   /* replaced between stat and open */
 		close(fd);
-		return nt_err(err, errlen, NT_EIO, "cannot read '%s': %s", path,
-		              S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+		return nt_err(err, errlen, NT_EIO, "cannot read '%s': it is not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > ST_MAX_FILE) {
 		close(fd);

@@ -667,6 +667,12 @@ static void test_maps(void)
 	CHECK(map_fails(ATT "heads=3 rope=half\n", "[12,8]"), "heads × head_dim against the shape");
 	CHECK(map_fails(ATT "heads=2 rope=half rope_dims=3\n", "even rope_dims"), "odd rope_dims");
 	CHECK(map_fails("", "no blocks"), "empty map");
+	CHECK(mkfifo("test_bridge.tmp.fifo", 0600) == 0, "make a FIFO");
+	b = series("tests/bridge/sgd", "test_bridge.tmp.fifo", err, sizeof err);
+	CHECK(!b && strstr(err, "not a regular file"), "a FIFO as map is refused, not waited on");
+	remove("test_bridge.tmp.fifo");
+	b = series("tests/bridge/sgd", "tests/bridge", err, sizeof err);
+	CHECK(!b && strstr(err, "not a regular file"), "a directory as map is refused");
 	CHECK(map_fails(ATT "heads=2 rope=half layers=3-1\n", "layers=A-B"), "bad layer range");
 	/* without heads: whole-layer trace laws (true for any head split) */
 	write_text("test_bridge.tmp.map", "attention a q=model.layers.0.self_attn.q_proj.weight k=model.layers.0.self_attn.k_proj.weight "
@@ -707,6 +713,13 @@ static void test_layouts(void)
 	CHECK(!b && strstr(err, "1 of 2 shards"), "a missing shard is named");
 	snprintf(q, sizeof q, "%s/model-00002-of-00002.safetensors", d);
 	copy_file("tests/bridge/gqa/checkpoint-0/model-00002-of-00002.safetensors", q, -1);
+	snprintf(p, sizeof p, "%s/config.json", d);
+	write_text(p, "{\"num_attention_heads\": 4, \"num_key_value_heads\": 4, \"head_dim\": 8}");
+	b = series(d, NULL, err, sizeof err);
+	CHECK(b && strstr(bridge_map_text(b), "heads 4, kv heads 4, head_dim 8 do not fit") && findfam(b, "layer0.attn", "qk.trace") >= 0,
+	      "a config.json that does not fit the shapes: said, trace laws");
+	bridge_free(b);
+	remove(p);
 	b = series(d, NULL, err, sizeof err);
 	CHECK(b && bridge_nck(b) == 1 && bridge_ck(b, 0)->nfiles == 2 && strstr(bridge_map_text(b), "heads unknown")
 	      && findfam(b, "layer3.attn", "qk.trace") >= 0 && bridge_na_count(b) == 0,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void sink(void *u, const char *t) { (void)u; (void)t; }
 
@@ -192,7 +193,10 @@ static void test_encode(void)
 	}
 	CHECK(st_ulp(ST_BF16, 1.0) == 0x1p-7 && st_ulp(ST_BF16, 3.0) == 0x1p-6 && st_ulp(ST_F16, 1.0) == 0x1p-10
 	      && st_ulp(ST_F32, 1.0) == 0x1p-23 && st_ulp(ST_BF16, 0x1p-130) == 0x1p-133, "ulp of each dtype, subnormal range");
-	CHECK(st_read(".", &f, err, sizeof err) != 0 && strstr(err, "is a directory"), "a directory is refused by name");
+	CHECK(st_read(".", &f, err, sizeof err) != 0 && strstr(err, "it is a directory"), "a directory is refused by name");
+	CHECK(mkfifo("test_st.tmp.fifo", 0600) == 0, "make a FIFO");
+	CHECK(st_read("test_st.tmp.fifo", &f, err, sizeof err) != 0 && strstr(err, "not a regular file"), "a FIFO is refused, not waited on");
+	remove("test_st.tmp.fifo");
 	remove("test_st.tmp.bf16");
 	remove("test_st.tmp.f16");
 }
