@@ -101,7 +101,7 @@ enum { PAIR_NONE, PAIR_HALF, PAIR_INTERLEAVED };
 #define MAXD 8
 
 struct tm {
-	int d, H, G, hd, rd, dff, T, pairing, bias, upbias, gpt2;
+	int d, H, G, hd, rd, dff, T, pairing, bias, upbias, gpt2, phi3, mixtral;
 	int oq, obq, ok, obk, ov, obv, oo, og, ou, obu, odn, D;
 	double X[MAXT * MAXD], Wl[MAXT * MAXD], Wm[MAXT * MAXD];
 };
@@ -263,6 +263,21 @@ static int tm_write(const struct tm *m, const double *th, const char *path, enum
 		s4[0] = d; s4[1] = 2; s5[0] = 2; s5[1] = d;
 		t[n++] = (struct st_out){ "h.0.mlp.c_fc.weight", 2, s4, th };
 		t[n++] = (struct st_out){ "h.0.mlp.c_proj.weight", 2, s5, th };
+	} else if (m->phi3) {   /* fused qkv_proj (rows q|k|v) and gate_up_proj (rows gate|up), Linear layout */
+		int w = qd + 2 * kd;
+		fused = malloc((size_t)w * d * sizeof *fused);
+		ft = malloc((size_t)2 * m->dff * d * sizeof *ft);
+		memcpy(fused, th + m->oq, (size_t)qd * d * sizeof *fused);
+		memcpy(fused + (size_t)qd * d, th + m->ok, (size_t)kd * d * sizeof *fused);
+		memcpy(fused + (size_t)(qd + kd) * d, th + m->ov, (size_t)kd * d * sizeof *fused);
+		memcpy(ft, th + m->og, (size_t)m->dff * d * sizeof *ft);
+		memcpy(ft + (size_t)m->dff * d, th + m->ou, (size_t)m->dff * d * sizeof *ft);
+		static long s1[2], s2[2];
+		s1[0] = w; s1[1] = d; s2[0] = 2 * m->dff; s2[1] = d;
+		t[n++] = (struct st_out){ "model.layers.0.self_attn.qkv_proj.weight", 2, s1, fused };
+		ADD("model.layers.0.self_attn.o_proj.weight", m->oo, d, qd);
+		t[n++] = (struct st_out){ "model.layers.0.mlp.gate_up_proj.weight", 2, s2, ft };
+		ADD("model.layers.0.mlp.down_proj.weight", m->odn, d, m->dff);
 	} else {
 		ADD("model.layers.0.self_attn.q_proj.weight", m->oq, qd, d);
 		ADD("model.layers.0.self_attn.k_proj.weight", m->ok, kd, d);
@@ -273,7 +288,11 @@ static int tm_write(const struct tm *m, const double *th, const char *path, enum
 			ADD("model.layers.0.self_attn.k_proj.bias", m->obk, kd, 0);
 			ADD("model.layers.0.self_attn.v_proj.bias", m->obv, kd, 0);
 		}
-		if (m->dff) {
+		if (m->dff && m->mixtral) {
+			ADD("model.layers.0.block_sparse_moe.experts.0.w1.weight", m->og, m->dff, d);
+			ADD("model.layers.0.block_sparse_moe.experts.0.w3.weight", m->ou, m->dff, d);
+			ADD("model.layers.0.block_sparse_moe.experts.0.w2.weight", m->odn, d, m->dff);
+		} else if (m->dff) {
 			ADD("model.layers.0.mlp.gate_proj.weight", m->og, m->dff, d);
 			ADD("model.layers.0.mlp.up_proj.weight", m->ou, m->dff, d);
 			ADD("model.layers.0.mlp.down_proj.weight", m->odn, d, m->dff);
@@ -420,6 +439,12 @@ static void test_rates(void)
 	/* GPT-2: fused Conv1D c_attn with bias, no RoPE: the full matrix laws */
 	m = (struct tm){ .d = 6, .H = 2, .G = 2, .hd = 3, .T = 5, .pairing = PAIR_NONE, .bias = 1, .gpt2 = 1 };
 	rate_case("GPT-2 Conv1D fused qkv", &m, 2);
+	/* Phi-3: fused qkv_proj and gate_up_proj in the Linear layout, GQA */
+	m = (struct tm){ .d = 6, .H = 4, .G = 2, .hd = 4, .rd = 4, .dff = 5, .T = 4, .pairing = PAIR_HALF, .phi3 = 1 };
+	rate_case("Phi-3 fused qkv_proj, gate_up_proj", &m, 3);
+	/* Mixtral: an expert's w1/w3/w2 is a gated MLP */
+	m = (struct tm){ .d = 5, .H = 2, .G = 1, .hd = 4, .rd = 4, .dff = 6, .T = 4, .pairing = PAIR_HALF, .mixtral = 1 };
+	rate_case("Mixtral expert w1/w3/w2", &m, 3);
 }
 
 /* ------------------------------------------------------------ floor */
