@@ -1,9 +1,8 @@
 /* cmd_exp.c — experiments and files: `sweep tau`, `save params|data`,
- * `load params`, and `laws checkpoints` (the bridge to PyTorch runs).
- * The work is done in the core (sweep.c, safetensors.c, bridge.c); these
+ * `load params` (`laws checkpoints` is in cmd_bridge.c).
+ * The work is done in the core (sweep.c, safetensors.c); these
  * handlers parse arguments, print tables and report errors. */
 #include "cmd_impl.h"
-#include "noether/bridge.h"
 #include "noether/safetensors.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
@@ -183,108 +182,5 @@ int cmd_load(struct cmd_ctx *c, int argc, char **argv)
 	c->requests |= REQ_PAUSE;
 	if (c->interactive)
 		cmd_printf(c, "loaded %s: θ0 = θ = the file's parameters, step 0\n", argv[2]);
-	return 0;
-}
-
-/* laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL] */
-int cmd_laws_checkpoints(struct cmd_ctx *c, int argc, char **argv)
-{
-	const char *spec = NULL, *map = NULL, *csv = NULL;
-	double flat = -1, drifts = -1;
-	for (int i = 2; i < argc; i++) {
-		if (!strncmp(argv[i], "map=", 4)) map = argv[i] + 4;
-		else if (!strncmp(argv[i], "csv=", 4)) csv = argv[i] + 4;
-		else if (!strncmp(argv[i], "flat=", 5) && !parse_double(argv[i] + 5, &flat) && flat > 0) continue;
-		else if (!strncmp(argv[i], "drifts=", 7) && !parse_double(argv[i] + 7, &drifts) && drifts > 0) continue;
-		else if (!spec && !strchr(argv[i], '=')) spec = argv[i];
-		else
-			return cmd_error(c, NT_EINVAL, "laws checkpoints: unexpected argument '%s'", argv[i]);
-	}
-	if (!spec || !map || !*map)
-		return cmd_error(c, NT_EINVAL, "usage: laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]");
-	char err[1024];
-	struct bridge *b = bridge_new(map, err, sizeof err);
-	if (!b)
-		return cmd_error(c, NT_EINVAL, "%s", err);
-	char **files = NULL;
-	int n = bridge_list(spec, &files, err, sizeof err), rc = 0;
-	if (n < 0) {
-		bridge_free(b);
-		return cmd_error(c, n, "laws checkpoints: %s", err);
-	}
-	for (int i = 0; i < n && !rc; i++)
-		if ((rc = bridge_add(b, files[i], err, sizeof err)))
-			cmd_error(c, rc, "laws checkpoints: %s", err);
-	for (int i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
-	if (rc) {
-		bridge_free(b);
-		return rc;
-	}
-	int last = b->nck - 1;
-	cmd_printf(c, "%d checkpoints, map %s; relative drift from the first checkpoint\n", b->nck, map);
-	cmd_printf(c, "%-10s", "step");
-	for (int k = 0; k < b->nblocks; k++)
-		cmd_printf(c, " %-14.14s %-11s %-11s", b->block_name[k], "ε", "contr.min");
-	cmd_printf(c, "\n");
-	for (int i = 0; i < b->nck; i++) {
-		cmd_printf(c, "%-10ld", b->ck_step[i]);
-		for (int k = 0; k < b->nblocks; k++) {
-			char a[32], e[32], m[32];
-			cmd_fmt(a, sizeof a, bridge_law_max(b, k, i));
-			cmd_fmt(e, sizeof e, bridge_law_mean(b, k, i));
-			cmd_fmt(m, sizeof m, bridge_contrast_min(b, k, i));
-			cmd_printf(c, " max %-10s %-11s %-11s", a, e, m);
-		}
-		cmd_printf(c, "\n");
-	}
-	cmd_printf(c, "%-44s %12s %12s %11s\n", "quantity (last checkpoint)", "h(first)", "h(last)", "rel drift");
-	for (int i = 0; i < b->nq; i++) {
-		const struct bridge_q *q = &b->q[i];
-		if (q->role == BQ_NA) {
-			cmd_printf(c, "%-44s  not applicable: %s\n", q->name, q->why);
-			continue;
-		}
-		char h0[32], hk[32], r[32];
-		double n0 = 0, nk = 0;
-		for (int k = 0; k < q->ncomp; k++) {
-			n0 += q->val[k] * q->val[k];
-			nk += q->val[(size_t)last * q->ncomp + k] * q->val[(size_t)last * q->ncomp + k];
-		}
-		cmd_fmt(h0, sizeof h0, q->ncomp == 1 ? q->val[0] : sqrt(n0));
-		cmd_fmt(hk, sizeof hk, q->ncomp == 1 ? q->val[last] : sqrt(nk));
-		cmd_fmt(r, sizeof r, q->rel[last]);
-		cmd_printf(c, "%-44s %12s %12s %11s  %s%s\n", q->name, h0, hk, r, q->role == BQ_LAW ? "law" : "contrast",
-		           q->ncomp > 1 ? " (norm)" : "");
-	}
-	double lmax = bridge_law_max(b, -1, last), cmin = bridge_contrast_min(b, -1, last);
-	char a[32], m[32];
-	cmd_fmt(a, sizeof a, lmax);
-	cmd_fmt(m, sizeof m, cmin);
-	cmd_printf(c, "largest law drift %s, smallest contrast drift %s\n", a, m);
-	if (csv) {
-		char line[2048] = "laws";
-		for (int i = 1; i < argc; i++)
-			snprintf(line + strlen(line), sizeof line - strlen(line), " %s", argv[i]);
-		if ((rc = bridge_export_csv(b, csv, line, map, err, sizeof err))) {
-			bridge_free(b);
-			return cmd_error(c, rc, "laws checkpoints: %s", err);
-		}
-	}
-	bridge_free(b);
-	int fail = 0;
-	if (flat > 0 && !(lmax <= flat)) {
-		cmd_error(c, 0, "expect failed: largest law drift %s, wanted <= %g (flat=)", a, flat);
-		fail = 1;
-	}
-	if (drifts > 0 && !(lmax >= drifts)) {
-		cmd_error(c, 0, "expect failed: largest law drift %s, wanted >= %g (drifts=)", a, drifts);
-		fail = 1;
-	}
-	if (fail) {
-		c->expect_failed++;
-		return 1;
-	}
 	return 0;
 }

@@ -265,7 +265,8 @@ const struct cmd cmd_table[] = {
 	  "`sweep show` brings it back, `sweep off` discards it.", NULL, cmd_sweep, 0, SCR_NONE },
 	{ "laws", "laws [all|NAME] | laws count [over=all|augmented] [find=on|off] [levels=N] [points=P] [seed=N] "
 	  "[params=PATTERN] | laws find [degree=1|2] [over=...] [points=P] [seed=N] [params=PATTERN] "
-	  "| laws drop NAME...|found | laws keep NAME... | laws checkpoints DIR|GLOB map=FILE [csv=OUT] [flat=TOL] [drifts=TOL]",
+	  "| laws drop NAME...|found | laws keep NAME... | laws checkpoints DIR|GLOB|FILE [map=FILE] [csv=OUT] [all] [flat=TOL] [drifts=TOL] [ratio=R] [na=N] "
+	  "[follow [every=SEC] [idle=SEC] [until=STEP] [settle=SEC]]",
 	  "Table, for the dynamics in force (said on its first line), of the conserved laws (checked numerically: rate "
 	  "<∇h,dθ/dt> at random points, dθ/dt what the optimizer does), failing claims, gradient-flow laws these dynamics break "
 	  "(with the reason), and with `all` the contrasts: h(θ0), h(θk), |Δh| (h(θk) − F·h(θ0) under weight decay), "
@@ -282,7 +283,14 @@ const struct cmd cmd_table[] = {
 	  "points=P solves at P random points (0, the default: one per equation) before the fresh-point check. "
 	  "params=PATTERN (tensor names with * ? [..], comma-separated): only laws that depend on those parameters alone. "
 	  "over=augmented: fields ∇L_Z over sampled "
-	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws (per-head attention, RoPE planes, SwiGLU) and contrasts on a series of safetensors checkpoints from another tool, tensors named by a map file (see FILES); drift from the first checkpoint per block; laws a declared feature breaks are listed as not applicable; flat=/drifts= fail like expect unless the largest law drift is <= / >= TOL.", complete_laws, cmd_laws, 0, SCR_NONE },
+	  "data sets Z (random targets). `laws checkpoints`: the catalogue laws on the safetensors checkpoints of a PyTorch run (files, shards with an index, "
+	  "checkpoint-N/ folders; F64/F32/F16/BF16, streamed with bounded memory): grouped-query attention per head group and RoPE "
+	  "plane, V/O, gated-MLP neurons, biases joined; the map is inferred from Llama/Qwen/Mistral or GPT-2 names and config.json "
+	  "and printed (map=FILE overrides, see FILES); contrasts are each law's single terms; drift relative to the law's "
+	  "magnitude, with the rounding floor of the stored precision; `all` lists every quantity; csv= writes a row per checkpoint. "
+	  "`follow` watches the run and prints a CSV row per new checkpoint (every= seconds between looks, stops after idle= seconds "
+	  "without one, at until=STEP, or on Ctrl-C). flat=/drifts=/ratio=/na= fail like expect unless the largest law drift is "
+	  "<= TOL, >= TOL, <= R × the median contrast drift, or at most N laws are not applicable.", complete_laws, cmd_laws, 0, SCR_NONE },
 	{ "watch", "watch [NAME...|all] | watch NAME = EXPR",
 	  "Show/export a quantity (list watched ones without argument). `watch NAME = EXPR` defines a quantity over "
 	  "named tensors, rate-checked like a law (conserved for this data and loss, or a contrast), with drift, CSV "

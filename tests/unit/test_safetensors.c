@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void sink(void *u, const char *t) { (void)u; (void)t; }
 
@@ -75,27 +76,129 @@ static void test_parser(void)
 		st_free(f);
 	}
 	unsigned char z[64] = { 0 };
-	CHECK(refuses("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", z, 8, "unsupported dtype 'I64'"), "unknown dtype");
+	CHECK(refuses("{\"w\":{\"dtype\":\"X64\",\"shape\":[1],\"data_offsets\":[0,8]}}", z, 8, "unsupported dtype 'X64'"), "unknown dtype");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}", z, 8, "outside"), "offsets beyond data");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}", z, 8, "need 16"), "size mismatch");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},\"u\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
 	              z, 16, "overlap"), "overlapping tensors");
-	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,0]}}", z, 8, "outside"), "reversed offsets");
+	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,0]}}", z, 8, "begin after end"), "reversed offsets");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1]}}", z, 8, "lacks data_offsets"), "missing field");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],\"x\":1}}", z, 8, "unexpected"), "unknown field");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}", z, 8, "bad safetensors header"), "unclosed object");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1.5],\"data_offsets\":[0,8]}}", z, 8, "integer"), "fractional shape");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[-1],\"data_offsets\":[0,8]}}", z, 8, "integer"), "negative shape");
-	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}} x", z, 8, "trailing"), "trailing garbage");
+	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}} x", z, 8, "at byte 64: end of file expected"),
+	      "trailing garbage, its byte named");
 	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}",
-	              z, 8, "twice"), "duplicate tensor");
+	              z, 8, "duplicate object key"), "duplicate tensor");
 	CHECK(refuses("{\"__metadata__\":{\"a\":1}}", z, 0, "bad safetensors header"), "non-string metadata");
 	CHECK(refuses("{\"w\\q\":{}}", z, 0, "escape"), "bad escape");
-	CHECK(refuses("[1,2]", z, 0, "expected '{'"), "not an object");
+	CHECK(refuses("[1,2]", z, 0, "not a JSON object"), "not an object");
+	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}\x01", z, 8, "bad safetensors header"), "control byte after the JSON");
+	CHECK(refuses("{\"w\\u0000\":{}}", z, 0, "bad safetensors header"), "NUL in a name");
+	CHECK(refuses("{\"w\":{\"dtype\":\"F64\",\"shape\":[9007199254740993],\"data_offsets\":[0,8]}}", z, 8, "integers"),
+	      "shape beyond 2^53");
+	/* a 0-byte tensor between two overlapping ones: checked against the
+	 * furthest-reaching tensor, not only its neighbour */
+	CHECK(refuses("{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]},"
+	              "\"z\":{\"dtype\":\"F64\",\"shape\":[0],\"data_offsets\":[8,8]},"
+	              "\"b\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[8,24]}}", z, 24, "'a' and 'b' overlap"),
+	      "overlap hidden behind a 0-byte tensor refused");
+	CHECK(refuses("{\"a\":{\"dtype\":\"F64\",\"shape\":[4],\"data_offsets\":[0,32]},"
+	              "\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,16]},"
+	              "\"c\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[24,32]}}", z, 32, "overlap at file offset"),
+	      "a tensor inside a larger one refused, offset named");
+	/* 0-byte tensors anywhere and integer tensors are fine (integers are not read) */
+	{
+		size_t l2;
+		unsigned char *b2 = image("{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
+		                          "\"z\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
+		                          "\"i\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[8,16]}}", z, 16, &l2);
+		struct st_file *f2 = NULL;
+		CHECK(st_parse(b2, l2, &f2, err, sizeof err) == 0 && f2->n == 3 && st_find(f2, "i")->type == ST_OTHER,
+		      "0-byte tensor inside another's range and an I64 tensor accepted");
+		if (f2) {
+			double v = 0;
+			st_get(f2, st_find(f2, "i"), &v);
+			CHECK(isnan(v), "an integer tensor's values are not read (NaN)");
+		}
+		st_free(f2);
+		free(b2);
+	}
 	/* absurd header length */
 	unsigned char big[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}' };
 	CHECK(st_parse(big, 16, &f, err, sizeof err) != 0 && strstr(err, "length"), "absurd header length refused");
 	CHECK(st_parse(big, 5, &f, err, sizeof err) != 0 && strstr(err, "shorter"), "5-byte file refused");
+}
+
+/* element i of a written file's first tensor, as raw bits */
+static unsigned raw_bits(const char *path, int i, int width)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char b[8];
+	uint64_t hl = 0;
+	unsigned v = 0;
+	if (f && fread(b, 1, 8, f) == 8) {
+		for (int k = 7; k >= 0; k--)
+			hl = hl << 8 | b[k];
+		fseek(f, (long)(8 + hl) + (long)i * width, SEEK_SET);
+		if (fread(b, 1, (size_t)width, f) == (size_t)width)
+			v = b[0] | (unsigned)b[1] << 8;
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void test_encode(void)
+{
+	/* bf16 round to nearest, ties to even, straight from double (no double rounding through float) */
+	double v[] = { 1.0, 1.0 / 3, 1 + 0x1p-8, 1 + 3 * 0x1p-8, 1 + 0x1p-8 + 0x1p-40, -2.0, 1e39, 0x1p-133, 0.0 };
+	unsigned want_bf[] = { 0x3F80, 0x3EAB, 0x3F80, 0x3F82, 0x3F81, 0xC000, 0x7F80, 0x0001, 0x0000 };
+	double h[] = { 1.0, 1.0 / 3, 65504, 65520, 0x1p-24, -0.5, 0x1p-25 + 0x1p-40, 70000 };
+	unsigned want_h[] = { 0x3C00, 0x3555, 0x7BFF, 0x7C00, 0x0001, 0xB800, 0x0001, 0x7C00 };
+	long n1 = 9, n2 = 8;
+	struct st_out o1 = { "v", 1, &n1, v }, o2 = { "h", 1, &n2, h };
+	char err[512];
+	CHECK(st_write("test_st.tmp.bf16", &o1, 1, NULL, 0, ST_BF16, err, sizeof err) == 0, "write BF16");
+	CHECK(st_write("test_st.tmp.f16", &o2, 1, NULL, 0, ST_F16, err, sizeof err) == 0, "write F16");
+	int ok = 1;
+	for (int i = 0; i < 9; i++)
+		if (raw_bits("test_st.tmp.bf16", i, 2) != want_bf[i]) {
+			printf("  bf16(%a) = %04x, want %04x\n", v[i], raw_bits("test_st.tmp.bf16", i, 2), want_bf[i]);
+			ok = 0;
+		}
+	CHECK(ok, "BF16 bits: rounding to nearest even, overflow to inf, subnormals");
+	ok = 1;
+	for (int i = 0; i < 8; i++)
+		if (raw_bits("test_st.tmp.f16", i, 2) != want_h[i]) {
+			printf("  f16(%a) = %04x, want %04x\n", h[i], raw_bits("test_st.tmp.f16", i, 2), want_h[i]);
+			ok = 0;
+		}
+	CHECK(ok, "F16 bits: rounding, largest finite, overflow, subnormals");
+	struct st_file *f;
+	double back[9];
+	CHECK(st_read("test_st.tmp.bf16", &f, err, sizeof err) == 0, "BF16 file reads back (mapped)");
+	if (f) {
+		st_get(f, st_find(f, "v"), back);
+		CHECK(back[0] == 1.0 && back[1] == 0.333984375 && back[4] == 1 + 0x1p-7 && isinf(back[6]) && back[7] == 0x1p-133,
+		      "BF16 values converted exactly");
+		double part[2];
+		st_get_range(f, st_find(f, "v"), 3, 2, part);
+		CHECK(part[0] == 1 + 0x1p-6 && part[1] == 1 + 0x1p-7, "a range of elements");
+		st_release(f, st_find(f, "v"), 0, 9);
+		st_get_range(f, st_find(f, "v"), 0, 1, part);
+		CHECK(part[0] == 1.0, "pages given back are read again");
+		st_free(f);
+	}
+	CHECK(st_ulp(ST_BF16, 1.0) == 0x1p-7 && st_ulp(ST_BF16, 3.0) == 0x1p-6 && st_ulp(ST_F16, 1.0) == 0x1p-10
+	      && st_ulp(ST_F32, 1.0) == 0x1p-23 && st_ulp(ST_BF16, 0x1p-130) == 0x1p-133, "ulp of each dtype, subnormal range");
+	CHECK(st_read(".", &f, err, sizeof err) != 0 && strstr(err, "it is a directory"), "a directory is refused by name");
+	CHECK(mkfifo("test_st.tmp.fifo", 0600) == 0, "make a FIFO");
+	CHECK(st_read("test_st.tmp.fifo", &f, err, sizeof err) != 0 && strstr(err, "not a regular file"), "a FIFO is refused, not waited on");
+	remove("test_st.tmp.fifo");
+	remove("test_st.tmp.bf16");
+	remove("test_st.tmp.f16");
 }
 
 static void test_params(void)
@@ -247,6 +350,7 @@ static void test_csv(void)
 int main(void)
 {
 	test_parser();
+	test_encode();
 	test_params();
 	test_csv();
 	return test_summary("test_safetensors");
