@@ -1130,8 +1130,13 @@ static void draw_progress(struct ui *u)
 	int room = r->x + r->w - cw - x - text_width(u, tail);
 	int cells = room - text_width(u, stage) - 1;
 	if (cells < 8) {
-		stage[0] = '\0';
-		cells = room - 1;
+		/* a long stage is cut (with an ellipsis) before the bar goes below 8
+		 * cells; only when not even a few characters of it fit is it dropped */
+		cells = 8;
+		if (room - 1 - cells < 6) {
+			stage[0] = '\0';
+			cells = room - 1;
+		}
 	}
 	if (cells > 30)
 		cells = 30;
