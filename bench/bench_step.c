@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 		printf("note dgemm peak measured here (n=512): %.2f GFLOP/s\n", peak);
 	}
 	if (!nn) {
-		static const char *const defaults[] = { "relu2", "mha-rope", "moe-topk", "mha", "swiglu" };
+		static const char *const defaults[] = { "relu2-gd", "mha-rope", "moe-topk", "mha", "swiglu" };
 		char path[1024];
 		for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++) {
 			if (i && cmd_preset_path(defaults[i], path, sizeof path)) {

@@ -2,7 +2,7 @@
 # bench/run.sh — `make bench`: runs every benchmark and prints a summary.
 #   sh bench/run.sh [BUILD]     (BUILD defaults to build; binaries in BUILD/bench/)
 # Order: the dgemm peak (one thread), steps/s of the presets (bench_step, FLOP
-# fraction of the peak), the PyTorch reference for relu2 (Debian's python3-torch:
+# fraction of the peak), the PyTorch reference for relu2-gd (Debian's python3-torch:
 # /usr/bin/python3 if it imports torch, else python3 on PATH, else skipped with a
 # note), then every other BUILD/bench/bench_* binary, output as is.
 # Targets from the spec are printed PASS/MISS for information; the exit status is
@@ -43,7 +43,7 @@ else
 fi || { echo "bench: bench_step failed (exit $(cat "$tmp/step.rc"))"; status=1; }
 echo
 
-echo "== PyTorch reference (relu2, float64, 1 thread) =="
+echo "== PyTorch reference (relu2-gd, float64, 1 thread) =="
 py=
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
 	py=/usr/bin/python3
@@ -84,7 +84,7 @@ $1 == "step" {
 	# +0: kv() returns strings, which awk would compare as strings ("218828" < "64070")
 	p = kv("preset"); sps = kv("median_steps_per_s") + 0; fl = kv("flops_per_step") + 0; frac = kv("frac_limit") + 0
 	tr = "-"; ratio = "-"; tv = "-"
-	if (p == "relu2") {
+	if (p == "relu2-gd") {
 		if (torch != "") { tr = sprintf("%.0f", torch); ratio = sprintf("%.1fx", sps / torch); tv = (sps >= 10 * torch) ? "PASS" : "MISS" }
 		else { tr = "skipped" }
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""torch_ref.py - the relu2 step in PyTorch, as the reference for `make bench`.
+"""torch_ref.py - the relu2-gd step in PyTorch, as the reference for `make bench`.
 
-Same model, data shapes and step as noether's relu2 preset (the data need not be
+Same model, data shapes and step as noether's relu2-gd preset (the data need not be
 bit-identical): teacher regression, n=64 samples, 10 inputs, a 10-32-1 ReLU net
 with biases on both layers, MSE with the 1/2-mean convention L = 1/(2n) sum (f-y)^2,
 full-batch gradient descent with a constant step 0.05, and after each update the
@@ -86,7 +86,7 @@ def main():
         rates.append(steps / dt)
     med = statistics.median(rates)
     drift = (trace[-1] - trace[0]).abs().max().item()
-    print("torch relu2: loss %.3g -> %.3g, max law drift %.3g over %d steps"
+    print("torch relu2-gd: loss %.3g -> %.3g, max law drift %.3g over %d steps"
           % (losses[0].item(), losses[-1].item(), drift, steps))
     print("torch steps_per_s=%.1f min_steps_per_s=%.1f max_steps_per_s=%.1f runs=%d steps_per_run=%d version=%s threads=%d"
           % (med, min(rates), max(rates), a.runs, steps, torch.__version__, torch.get_num_threads()))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_cli.sh — the headless front end: options, exit statuses (0 ok, 1 failed
 # expect or run error, 2 usage), file:line error messages, stdin scripts, and
-# the CSV of the issue's acceptance command (laws far below contrasts).
+# the CSVs of the two relu presets' lessons (full batch: laws far below the
+# weight norms; the default SGD preset: the constant step's drift keeps growing).
 BIN=${NOETHER_BIN:-./noether}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
@@ -41,8 +42,8 @@ grep -q "control character\|unknown command\|unterminated" "$T/o" && ok "garbage
 
 "$BIN" -e 'preset relu2; run' >"$T/o" 2>&1; check $? 1 "run in a script: exit 1 (scripts use step N)"
 
-# The issue's acceptance command and what its CSV shows.
-( cd "$T" && "$OLDPWD/$BIN" -e "preset relu2; schedule decay 0.05; step 2000; export csv a.csv" ) 2>"$T/o" >/dev/null || true
+# Full-batch GD under a decaying step, and what its CSV shows.
+( cd "$T" && "$OLDPWD/$BIN" -e "preset relu2-gd; schedule decay 0.05; step 2000; export csv a.csv" ) 2>"$T/o" >/dev/null || true
 if [ -f "$T/a.csv" ]; then
 	ok "acceptance command writes a.csv"
 	awk -F, '
@@ -64,6 +65,38 @@ if [ -f "$T/a.csv" ]; then
 	check $rc 0 "CSV: every law drifts at least 10x less than every tensor norm changes"
 else
 	no "acceptance command writes a.csv"; cat "$T/o"
+fi
+
+# The README's command on the default preset (minibatch SGD, noisy teacher):
+# from the CSV's raw values, the largest law drift at step 10^4 is at least 5x
+# its value at step 100, stays below 0.1, and ||W3||^2 moves 10x more.
+( cd "$T" && "$OLDPWD/$BIN" -e "preset relu2; step 10000; export csv b.csv every=100" ) 2>"$T/o" >/dev/null || true
+if [ -f "$T/b.csv" ]; then
+	awk -F, '
+		/^#/ { next }
+		!h { for (i = 1; i <= NF; i++) name[i] = $i; h = 1; next }
+		!first { for (i = 1; i <= NF; i++) v0[i] = $i; first = 1 }
+		{
+			n++; m = 0
+			for (i = 4; i in name; i++)
+				if (name[i] ~ /^law:/) {
+					d = $i - v0[i]; if (d < 0) d = -d; r = v0[i] < 0 ? -v0[i] : v0[i]
+					if (d / r > m) m = d / r
+				}
+			if ($1 == 100) m100 = m
+			for (i = 1; i in name; i++) v[i] = $i
+		}
+		END {
+			w = -1
+			for (i = 4; i in name; i++)
+				if (name[i] == "q:|layer3.dense.W|^2") { w = (v[i] - v0[i]) / v0[i]; if (w < 0) w = -w }
+			printf "rows %d, max law rel drift %.3g at step 100, %.3g at step %d; |W3|^2 rel change %.3g\n", n, m100, m, v[1], w
+			exit !(n == 101 && v[1] == 10000 && m100 > 0 && m >= 5 * m100 && m <= 0.1 && w >= 10 * m)
+		}' "$T/b.csv" > "$T/summary"
+	rc=$?; cat "$T/summary"
+	check $rc 0 "CSV (relu2, const 0.05): law drift grows >= 5x from k=100 to 10^4, <= 0.1, ||W3||^2 moves 10x more"
+else
+	no "relu2 command writes b.csv"; cat "$T/o"
 fi
 
 echo "$pass passed, $fail failed"

@@ -384,10 +384,11 @@ cap $S | grep -q "1-7/32↓"; check "Home scrolls back" $?
 quit_clean $S "overlay"
 
 # ---- sweep tau: drift against tau, log-log, on screen ----------------------
+# (on relu2-gd: full-batch GD, whose gradients shrink, so the late slope falls)
 for size in 80x24 60x20; do
 	w=${size%x*} h=${size#*x}
 	S=ssw$w
-	start $S "$w" "$h"
+	start $S "$w" "$h" -- relu2-gd
 	typecmd $S 'sweep tau 1e-3 3e-3 1e-2 3e-2 steps=200' 1
 	wait_for $S "DRIFT vs τ (log-log)" 100; check "$size sweep: plot titled DRIFT vs τ (log-log)" $?
 	cap $S > "$TMP/sw.txt"

@@ -202,10 +202,10 @@ static void test_divergence(void)
 static void test_drift_growth(void)
 {
 	/* constant τ: drift ~ τ² Σ||g_k||² grows linearly while the gradients are
-	 * O(1) (the first tens of steps of relu2), then levels off as ||∇L|| → 0
+	 * O(1) (the first tens of steps of relu2-gd), then levels off as ||∇L|| → 0
 	 * under full-batch GD; decay τ0/(k+1): bounded, and far below. */
 	struct cmd_ctx c = new_ctx();
-	run(&c, "preset relu2");
+	run(&c, "preset relu2-gd");
 	char err[256];
 	double d5, d10, d20, d4k, e4k;
 	run(&c, "step 5");

@@ -1,5 +1,5 @@
 /* test_flow.c — the gradient-flow integrator (opt flow): laws conserved to the
- * integrator's tolerance (≤ 1e-8 relative at tol 1e-10 on relu2, and on mha
+ * integrator's tolerance (≤ 1e-8 relative at tol 1e-10 on relu2-gd, and on mha
  * when that preset exists), drift falling with the tolerance, weight decay
  * (Λ = λt exactly; e^{2Λ}h flat while h itself decays like e^{-2λt}), and the
  * heavy-ball ODE (flow+momentum) breaking the laws. */
@@ -69,7 +69,7 @@ static void test_weight_decay(void)
 	struct cmd_ctx c = { 0 };
 	c.x = experiment_new();
 	c.out = c.msg = sink;
-	CHECK(run(&c, "preset relu2; schedule const 0.05; wd 1; opt flow tol=1e-10; step 6000") == 0, "flow with wd");
+	CHECK(run(&c, "preset relu2-gd; schedule const 0.05; wd 1; opt flow tol=1e-10; step 6000") == 0, "flow with wd");
 	struct run *s = experiment_run(c.x, 0);
 	run_update(s);
 	CHECK_NEAR(run_lambda(s), 1.0 * run_time(s), 1e-12, "Λ = λ t exactly");
@@ -94,7 +94,7 @@ static void test_weight_decay(void)
 static void test_momentum(void)
 {
 	double t, r;
-	double d = flow_drift("relu2", "opt flow+momentum beta=0.9 tol=1e-10", 1500, &t, &r);
+	double d = flow_drift("relu2-gd", "opt flow+momentum beta=0.9 tol=1e-10", 1500, &t, &r);
 	printf("  flow+momentum: drift %.3e at t=%.3f\n", d, t);
 	CHECK(d > 1e-3, "heavy-ball ODE breaks the laws");
 	struct cmd_ctx c = { 0 };
@@ -107,7 +107,7 @@ static void test_momentum(void)
 
 int main(void)
 {
-	test_tolerance("relu2", 2000);
+	test_tolerance("relu2-gd", 2000);
 	char path[1024];
 	if (cmd_preset_path("mha", path, sizeof path) == 0)
 		test_tolerance("mha", 2000);

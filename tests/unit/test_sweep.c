@@ -1,6 +1,7 @@
 /* test_sweep.c — τ sweeps: the log-log fit on exact power laws, argument
- * parsing, the acceptance numbers on the relu2 preset (early slope ≈ 2 with a
- * constant step; drift bounded over k = 100, 1000, 10000 with τ0/(k+1)), and
+ * parsing, the acceptance numbers on the relu2-gd preset (full-batch GD: early
+ * slope ≈ 2 with a constant step, smaller later as the gradients vanish; drift
+ * bounded over k = 100, 1000, 10000 with τ0/(k+1)), and
  * that a sweep leaves the experiment's own runs exactly as they were. */
 #include "test.h"
 #include "cmd/cmd.h"
@@ -75,7 +76,7 @@ static void test_relu2(void)
 	struct cmd_ctx c = { 0 };
 	c.x = experiment_new();
 	c.out = c.msg = sink;
-	CHECK(run(&c, "preset relu2") == 0, "preset relu2");
+	CHECK(run(&c, "preset relu2-gd") == 0, "preset relu2-gd");
 	CHECK(run(&c, "schedule const 0.05; step 37") == 0, "user steps");
 	struct experiment *x = c.x;
 	const struct run *s = experiment_run(x, 0);
