@@ -11,7 +11,7 @@
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
-PKGS    := openblas ncursesw readline jansson
+PKGS    := openblas ncursesw readline jansson cairo fontconfig
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 ifeq ($(CI),true)
@@ -29,22 +29,27 @@ LDLIBS  += $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SAN)
 VERSION := 0.1.0
 
-# Three libraries, layered and enforced by the include paths: the core
+# Four libraries, layered and enforced by the include paths: the core
 # (src/core, public headers in include/noether/ only) sees no other layer; the
-# command layer (src/cmd) sees the core; the UI (src/ui) and the program
-# (src/cli) see both. Tests link what they test: test_engine links the core alone.
+# figures (src/fig: data → PNG/SVG/PDF through cairo) see the core only; the
+# command layer (src/cmd) sees the core and the figures; the UI (src/ui) and
+# the program (src/cli) see all. Tests link what they test: test_engine links
+# the core alone.
 CORE_SRC := $(wildcard src/core/*.c src/core/blocks/*.c)
+FIG_SRC  := $(wildcard src/fig/*.c)
 CMD_SRC  := $(wildcard src/cmd/*.c)
 UI_SRC   := $(wildcard src/ui/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+FIG_OBJ  := $(FIG_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/libnoether-core.a
+FIG_LIB  := $(BUILD)/libnoether-fig.a
 CMD_LIB  := $(BUILD)/libnoether-cmd.a
 UI_LIB   := $(BUILD)/libnoether-ui.a
-LIBS     := $(UI_LIB) $(CMD_LIB) $(CORE_LIB)
+LIBS     := $(UI_LIB) $(CMD_LIB) $(FIG_LIB) $(CORE_LIB)
 BIN      ?= noether
 TEST_SRC := $(filter-out tests/unit/test_harness.c,$(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -70,6 +75,9 @@ $(BIN): $(CLI_OBJ) $(LIBS)
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+$(FIG_LIB): $(FIG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 $(CMD_LIB): $(CMD_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -92,6 +100,11 @@ CORE_OPT ?= -O3 -fno-math-errno -fno-trapping-math
 $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CORE_OPT) -MMD -MP -c -o $@ $<
+
+# the figures see include/ only (and their own directory)
+$(BUILD)/src/fig/%.o: src/fig/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # test_engine: the core alone (no command layer, no screen)
 CORE_LDLIBS := $(shell pkg-config --libs openblas 2>/dev/null) -lm
@@ -140,4 +153,4 @@ install: all
 clean:
 	rm -rf build build-asan noether noether-asan
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(FIG_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d) $(TEST_BIN:=.d)

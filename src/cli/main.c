@@ -4,6 +4,7 @@
  *   otherwise                                  → the ncurses screen on a preset
  * Exit status: 0 ok, 1 a failed expect or a run error, 2 usage. */
 #include "cmd/cmd.h"
+#include "fig/fig.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
 #include "repl.h"
@@ -289,6 +290,8 @@ int main(int argc, char **argv)
 			history_truncate_file(hist, 2000);
 	}
 	progress_clear();
+	cmd_sweep_clear(&c);
 	experiment_free(x);
+	fig_release();
 	return status;
 }

@@ -56,10 +56,10 @@ struct cmd_ctx {
 	/* result of the last `laws count` (metrics count.lower/upper/complete); count_step < 0: none */
 	int count_lower, count_upper, count_status; /* status: 1 complete, 0 open, -1 uncertain */
 	long count_step;
-	/* the last `sweep tau` run while the screen is up (its drift-vs-τ plot);
-	 * owned here, replaced by the next sweep, freed by `sweep off` or
-	 * cmd_sweep_clear (the screen calls it when it ends). NULL: none. Headless
-	 * runs keep nothing. sweep_gen counts sweeps shown (also `sweep show`). */
+	/* the last `sweep tau` (the screen's drift-vs-τ plot, `export plot
+	 * sweep`); owned here, replaced by the next sweep, freed by `sweep off` or
+	 * cmd_sweep_clear (the front ends call it when they end). NULL: none.
+	 * sweep_gen counts sweeps shown (also `sweep show`). */
 	struct sweep_spec *sweep_spec;
 	struct sweep_result *sweep;
 	long sweep_gen;

@@ -125,16 +125,13 @@ int cmd_sweep(struct cmd_ctx *c, int argc, char **argv)
 		if (c->interactive)
 			cmd_printf(c, "wrote %s\n", csv);
 	}
-	if (c->screen) {           /* kept for the screen's plot until the next sweep */
-		cmd_sweep_clear(c);
-		c->sweep = xmalloc(sizeof *c->sweep);
-		c->sweep_spec = xmalloc(sizeof *c->sweep_spec);
-		*c->sweep = r;
-		*c->sweep_spec = sp;
-		c->sweep_gen++;
-		return 0;
-	}
-	sweep_result_free(&r);
+	/* kept for the screen's plot and `export plot sweep` until the next sweep */
+	cmd_sweep_clear(c);
+	c->sweep = xmalloc(sizeof *c->sweep);
+	c->sweep_spec = xmalloc(sizeof *c->sweep_spec);
+	*c->sweep = r;
+	*c->sweep_spec = sp;
+	c->sweep_gen++;
 	return 0;
 }
 

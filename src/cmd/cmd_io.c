@@ -8,8 +8,11 @@
 
 int cmd_export(struct cmd_ctx *c, int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "plot"))
+		return cmd_export_plot(c, argc, argv);
 	if (argc < 3 || strcmp(argv[1], "csv"))
-		return cmd_error(c, NT_EINVAL, "usage: export csv FILE [every=N]");
+		return cmd_error(c, NT_EINVAL, "usage: export csv FILE [every=N] | export plot FILE.png|.svg|.pdf "
+		                 "[drift|loss|sweep|portrait] [width=W] [height=H] [logx=on|off]");
 	long every = 1;
 	for (int i = 3; i < argc; i++) {
 		if (!strncmp(argv[i], "every=", 6) && !parse_long(argv[i] + 6, &every) && every >= 1)

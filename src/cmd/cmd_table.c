@@ -151,8 +151,10 @@ static const char *const *complete_metric(struct cmd_ctx *c, int argi, int argc,
 
 static const char *const *complete_export(struct cmd_ctx *c, int argi, int argc, char **argv)
 {
-	static const char *const fmts[] = { "csv", NULL };
-	return argi == 0 ? fmts : NULL;
+	static const char *const fmts[] = { "csv", "plot", NULL };
+	static const char *const plot_opts[] = { "drift", "loss", "sweep", "portrait", "width=", "height=", "logx=on",
+		"logx=off", NULL };
+	return argi == 0 ? fmts : argi >= 2 && argc > 1 && !strcmp(argv[1], "plot") ? plot_opts : NULL;
 }
 
 static const char *const *complete_laws(struct cmd_ctx *c, int argi, int argc, char **argv)
@@ -314,13 +316,20 @@ const struct cmd cmd_table[] = {
 	  "Marks where a script's checks begin: `preset NAME` stops there (the experiment is left at step 0), "
 	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0, SCR_NONE },
 	{ "source", "source FILE", "Run the commands of FILE.", NULL, cmd_source, 0, SCR_NONE },
-	{ "export", "export csv FILE [every=N]",
+	{ "export", "export csv FILE [every=N] | export plot FILE.png|.svg|.pdf [drift|loss|sweep|portrait] [width=W] [height=H] [logx=on|off]",
 	  "Write the trace as CSV: # metadata (version, seeds, the dynamics, commands), header step,tau,loss,"
 	  "law:NAME...,q:NAME... (plain values; a matrix law: NAME.i.j per upper-triangle entry; a vector law: NAME.i), "
 	  "then pred:NAME... (the predicted value of each law with an exact one-step identity), last lambda (Λ: a law is "
 	  "compared with e^{-2Λ}·h(θ0), e^{-Λ} if linear), one row per recorded step (%.17g); tau is the step size taken "
 	  "from that row. Under compare, run B's columns follow on the same row: B.tau,B.loss,B.law:NAME...,B.pred:NAME..., "
-	  "and B.lambda after lambda.", complete_export, cmd_export, 0, SCR_NONE },
+	  "and B.lambda after lambda. "
+	  "`export plot` draws a figure for a slide or a paper (format from the extension; PNG in pixels, SVG and PDF "
+	  "in points; default 960×900 for drift and loss stacked, 960×600 for one): the drift plot (relative law "
+	  "drift: ε, the mean over the laws, and the largest law's; the budget Σ τk², the predicted drift, the "
+	  "contrasts' median relative change, a reference line ∝ k; runs A and B under compare), the loss plot, the "
+	  "last sweep's drift against τ (log-log, ± sd over seeds, a τ² reference) or the portrait (trajectory and "
+	  "level set). The step axis is logarithmic unless logx=off; log axes carry evenly spaced decade ticks.",
+	  complete_export, cmd_export, 0, SCR_NONE },
 	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
 	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
 	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
