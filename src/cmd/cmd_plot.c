@@ -4,13 +4,13 @@
  * drawing is fig_render's. The screen can build the same figure from the same
  * source and draw its series in character cells.
  *
- * Drift panel: per run ε (the mean relative law drift, the screen's "laws ε"
- * and ε_block over the whole model), the largest law's relative drift, the
- * budget Σ τ_k² (dashed), the contrasts' median relative change (one run; the
- * median, because a single term that starts near 0 has a huge relative change
- * and would swamp a mean), and a reference line ∝ k through A's last ε. Relative drift is taken against the
- * law's value at θ0 with the screen's guard (its magnitude when h(θ0) ≈ 0), so
- * the picture and the screen agree. */
+ * Drift panel, per run: ε, the mean relative drift of the laws (as `laws`
+ * measures it: ||h(θk) − F h(θ0)|| over F times the law's magnitude), the
+ * largest law's, the accumulated prediction of the exact one-step identity
+ * (where the optimizer has one), the budget Σ τ_k² (dashed); for one run the
+ * contrasts' median relative change (a single term that starts near 0 has a
+ * huge relative change and would swamp a mean); a reference line ∝ k through
+ * A's last ε. */
 #include "cmd_impl.h"
 #include "fig/fig.h"
 #include "noether/sweep.h"
@@ -24,6 +24,7 @@ enum { PLOT_MAX_ROWS = 4000 };     /* points per series (log-spaced on a log axi
 
 static const unsigned run_rgb[2] = { 0x0072B2, 0xD55E00 };      /* A blue, B vermillion */
 static const unsigned run_light[2] = { 0x56B4E9, 0xE69F00 };    /* their largest-law lines */
+static const unsigned run_dark[2] = { 0x003B5C, 0x6E2F00 };     /* their predicted drift */
 static const char *const run_tag[2] = { "A", "B" };
 
 const char *const plot_kind_names[] = { "drift+loss", "drift", "loss", "sweep", "portrait", NULL };   /* [0]: the default */
@@ -79,14 +80,23 @@ void cmd_plot_source_free(struct plot_source *src)
 	src->portrait = NULL;
 }
 
-/* same rule as the screen's ui_rel_drift: |x − h(θ0)| over |h(θ0)|, or over
- * the law's magnitude when h(θ0) is ~0 */
-static double rel_drift(const struct quantity *q, double x)
+/* Relative drift of quantity q on a trace row, as run_update measures it:
+ * ||v − F h(θ0)|| over F times the law's magnitude (F the weight-decay
+ * factor, e^{-2Λ} for a quadratic law, e^{-Λ} for a linear one, 1 for a
+ * contrast). vals: the row's values of q (ncomp of them). Under weight decay
+ * the table also tries the magnitude at θk, which a trace row cannot give;
+ * F·magnitude at θ0 is used here. */
+static double rel_drift(const struct quantity *q, const double *vals, double lambda)
 {
-	double h0 = q->first_value, den = fabs(h0);
-	if (den == 0 || den < 1e-9 * q->mag0)
-		den = q->mag0 > 0 ? q->mag0 : 1;
-	return fabs(x - h0) / den;
+	double dec = exp(-lambda);
+	double F = q->role != QR_LAW ? 1.0 : q->kind == QK_QUADRATIC ? dec * dec : q->kind == QK_LINEAR ? dec : 1.0;
+	double d2 = 0;
+	for (int c = 0; c < q->ncomp; c++) {
+		double e = vals[c] - F * q->h0[c];
+		d2 += (q->ncomp == 1 ? 1.0 : q->comp[c].weight) * e * e;
+	}
+	double mag = F * q->mag0;
+	return mag > 0 ? sqrt(d2) / mag : sqrt(d2);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -173,7 +183,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 	char title[160];
 	int nl = count_laws(src->run[0]);
 	if (drift && nl)
-		snprintf(title, sizeof title, "Law drift · ε = mean over the %d laws of |h(θk) − h(θ0)| / |h(θ0)|", nl);
+		snprintf(title, sizeof title, "Law drift · ε = mean over the %d laws of |h(θk) − h(θ0)| / magnitude", nl);
 	else if (drift)
 		snprintf(title, sizeof title, "Drift · no conservation laws in this model");
 	else
@@ -195,24 +205,31 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 		int n = pick_rows(t, logx, tcol, rows);
 		double *x = xmalloc((size_t)(n ? n : 1) * sizeof *x), *y1 = xmalloc((size_t)(n ? n : 1) * sizeof *y1);
 		double *y2 = xmalloc((size_t)(n ? n : 1) * sizeof *y2), *y3 = xmalloc((size_t)(n ? n : 1) * sizeof *y3);
-		double *y4 = xmalloc((size_t)(n ? n : 1) * sizeof *y4);
+		double *y4 = xmalloc((size_t)(n ? n : 1) * sizeof *y4), *y5 = xmalloc((size_t)(n ? n : 1) * sizeof *y5);
 		double *con = xmalloc((size_t)(qs->n ? qs->n : 1) * sizeof *con);
-		int nlaw = 0, ncon = 0;
+		int nlaw = 0, ncon = 0, npred = 0;
 		for (int i = 0; i < n; i++) {
 			const double *row = t->rows + rows[i] * t->width;
 			x[i] = row[tcol];
-			double sl = 0, mx = 0;
-			nlaw = ncon = 0;
+			double sl = 0, mx = 0, sp = 0;
+			nlaw = ncon = npred = 0;
 			for (int q = 0; q < qs->n; q++) {
 				const struct quantity *qu = qs->q[q];
 				int col = TRACE_FIXED + qu->slot;
-				if (qu->slot < 0 || col >= t->width || qu->internal)
+				/* phase-space laws (momentum) are measured against β^k, which
+				 * a row does not carry: they stay in the table */
+				if (qu->slot < 0 || col + qu->ncomp > t->width || qu->internal || qu->phase)
 					continue;
-				double r = rel_drift(qu, row[col]);
+				double r = rel_drift(qu, row + col, row[4]);
 				if (qu->role == QR_LAW) {
 					sl += r;
 					mx = fmax(mx, r);
 					nlaw++;
+					int pcol = TRACE_FIXED + t->nvals + qu->pslot;
+					if (qu->pslot >= 0 && pcol + qu->ncomp <= t->width) {
+						sp += rel_drift(qu, row + pcol, row[4]);   /* NaN when not predicted */
+						npred++;
+					}
 				} else if (qu->role == QR_CONTRAST && qu->kind != QK_LOSS)
 					con[ncon++] = r;
 			}
@@ -220,6 +237,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			y2[i] = nlaw ? mx : NAN;          /* largest law */
 			y3[i] = row[5];                   /* Σ τ² */
 			y4[i] = drift ? median(con, ncon) : row[2];
+			y5[i] = npred == nlaw && nlaw ? sp / npred : NAN;   /* predicted ε */
 			if (x[i] > 0)
 				xmin = fmin(xmin, x[i]);
 		}
@@ -232,6 +250,13 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 				fig_add_series(p, x, y1, n, lab, fig_style(run_rgb[k], 2.4, FIG_SOLID, 0));
 				snprintf(lab, sizeof lab, one ? "largest law" : "%s largest law", run_tag[k]);
 				fig_add_series(p, x, y2, n, lab, fig_style(run_light[k], 1.2, FIG_SOLID, 0));
+				int predicted = 0;
+				for (int i = 0; i < n; i++)
+					predicted |= y5[i] > 0 && isfinite(y5[i]);
+				if (predicted) {   /* the exact one-step identity, accumulated: on top of ε */
+					snprintf(lab, sizeof lab, one ? "ε predicted (Σ τ² h(g))" : "%s ε predicted", run_tag[k]);
+					fig_add_series(p, x, y5, n, lab, fig_style(run_dark[k], 1.2, FIG_DOTTED, 0));
+				}
 				for (int i = n - 1; i >= 0 && k == 0; i--)
 					if (x[i] > 0 && y1[i] > 0 && isfinite(y1[i])) {
 						ref_x = x[i];
@@ -249,7 +274,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			snprintf(lab, sizeof lab, one ? "loss, %s" : "%s loss", set);
 			fig_add_series(p, x, y4, n, lab, fig_style(run_rgb[k], 2.2, FIG_SOLID, 0));
 		}
-		free(rows); free(x); free(y1); free(y2); free(y3); free(y4); free(con);
+		free(rows); free(x); free(y1); free(y2); free(y3); free(y4); free(y5); free(con);
 	}
 	/* a line ∝ k through A's last ε, for the eye: parallel means linear growth */
 	if (drift && !flow && isfinite(ref_x) && xmin < ref_x) {

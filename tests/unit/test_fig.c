@@ -522,6 +522,21 @@ static void test_export_command(void)
 	CHECK(has_ref && has_eps && !strcmp(f.panel[0].y.title, "relative law drift") && strstr(f.panel[0].x.title, "step k"),
 	      "drift plot: ε, a ∝ k reference, axis titles 'relative law drift' and 'step k'");
 	CHECK(strstr(f.panel[0].title, "ε = mean over the 32 laws") != NULL, "the panel title defines ε");
+	/* the curves end where the program's own metrics are */
+	double maxrel = NAN, lastmax = NAN, lasteps = NAN, lastpred = NAN;
+	cmd_metric(&c, "laws.max-rel", &maxrel, err, sizeof err);
+	for (int i = 0; i < f.panel[0].nseries; i++) {
+		const struct fig_series *se = &f.panel[0].series[i];
+		if (!strcmp(se->label, "largest law"))
+			lastmax = se->y[se->n - 1];
+		else if (!strncmp(se->label, "ε,", strlen("ε,")))
+			lasteps = se->y[se->n - 1];
+		else if (strstr(se->label, "predicted"))
+			lastpred = se->y[se->n - 1];
+	}
+	printf("  at k=1000: largest law %.6e (laws.max-rel %.6e), ε %.6e, predicted %.6e\n", lastmax, maxrel, lasteps, lastpred);
+	CHECK(fabs(lastmax - maxrel) <= 1e-12 * maxrel, "the largest-law curve ends at laws.max-rel");
+	CHECK(fabs(lastpred - lasteps) <= 1e-9 * lasteps, "under GD the predicted ε lies on the measured ε");
 	fig_free(&f);
 	char *svg = slurp("test_fig_cmd.svg", &n);
 	if (CHECK(svg != NULL, "SVG written")) {
