@@ -217,6 +217,7 @@ static void defaults(struct experiment *x)
 {
 	x->loss = LOSS_MSE;
 	x->set.opt.kind = OPT_GD;
+	x->set.opt.batch = 0;          /* full batch: a preset with sgd batch=B must not leak into the next */
 	x->set.opt.seed = 1;
 	x->set.opt.beta = 0.9;
 	x->set.opt.tol = 1e-8;

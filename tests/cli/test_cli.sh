@@ -42,6 +42,11 @@ grep -q "control character\|unknown command\|unterminated" "$T/o" && ok "garbage
 
 "$BIN" -e 'preset relu2; run' >"$T/o" 2>&1; check $? 1 "run in a script: exit 1 (scripts use step N)"
 
+# A preset starts from the defaults: relu2's minibatch SGD does not leak into the next one.
+a=$("$BIN" -e 'preset relu2; preset gelu2; step 50; print loss' 2>&1); b=$("$BIN" -e 'preset gelu2; step 50; print loss' 2>&1)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "preset after relu2 trains as if first ($a)" || no "preset after relu2 ($a vs $b)"
+"$BIN" -e 'preset relu2; preset gelu2; show' 2>&1 | grep -q "opt: gd  " && ok "and shows opt: gd (no batch)" || no "opt after relu2"
+
 # Full-batch GD under a decaying step, and what its CSV shows.
 ( cd "$T" && "$OLDPWD/$BIN" -e "preset relu2-gd; schedule decay 0.05; step 2000; export csv a.csv" ) 2>"$T/o" >/dev/null || true
 if [ -f "$T/a.csv" ]; then

@@ -75,19 +75,19 @@ typecmd $S 'layer add attn heads=2'
 wait_for $S "error" 20
 T send-keys -t $S o
 wait_for $S "OUTPUT" 20
-overlay_text $S | grep -q "mixes the positions of a sequence, but the data 'teacher n=64 in=10 out=1 hidden=8 seed=1' has one position"
+overlay_text $S | grep -q "mixes the positions of a sequence, but the data 'teacher n=512 in=10 out=1 hidden=8 noise=0.1 seed=6' has one position"
 check "layer attn on teacher data: refused, naming the data" $?
 T send-keys -t $S Escape
 sleep 0.3
 typecmd $S 'layer add relu'
-cap $S | head -n 1 | grep -q "noether teacher n=64 in=10 → dense 32 → relu → dense 1 → relu "
+cap $S | head -n 1 | grep -q "noether teacher n=512 in=10 → dense 32 → relu → dense 1 → relu "
 check "layer add appends to the model (no new model)" $?
 typecmd $S 'layer clear'
-cap $S | head -n 1 | grep -q "building: teacher n=64 in=10 → no layers"; check "layer clear empties the model" $?
+cap $S | head -n 1 | grep -q "building: teacher n=512 in=10 → no layers"; check "layer clear empties the model" $?
 typecmd $S 'layer dense 8'
 typecmd $S 'layer relu'
 typecmd $S 'layer dense 1'
-cap $S | head -n 1 | grep -q "noether teacher n=64 in=10 → dense 8 → relu → dense 1 "; check "after layer clear the layers build one model" $?
+cap $S | head -n 1 | grep -q "noether teacher n=512 in=10 → dense 8 → relu → dense 1 "; check "after layer clear the layers build one model" $?
 quit_clean $S "bad layer"
 
 finish
