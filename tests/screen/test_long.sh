@@ -77,8 +77,7 @@ quit_clean $S "step N"
 
 # headless: progress on stderr when it is a terminal, silent otherwise
 S=hl
-T new-session -d -s $S -x 100 -y 10 "env PS1='$ ' sh"
-T set-option -t $S status off >/dev/null
+shell $S 100 10
 T send-keys -t $S "clear; cd '$ROOT'; '$BIN' -e 'preset relu2; step 400000' >/dev/null; echo DONE-\$?" Enter
 wait_for $S "\[#*-*\] *[0-9]*% step 400000" 50; check "headless: progress bar on stderr (a terminal)" $?
 wait_for $S "s left" 100; check "headless: with an estimate of the time left" $?
@@ -87,8 +86,7 @@ wait_for $S "DONE-" 100
 cap $S | grep -q "%"; [ $? != 0 ]; check "headless: the progress line is erased when it stops" $?
 T kill-session -t $S
 S=hl2
-T new-session -d -s $S -x 120 -y 10 "env PS1='$ ' sh"
-T set-option -t $S status off >/dev/null
+shell $S 120 10
 T send-keys -t $S "clear; cd '$ROOT'; NOETHER_PRESETS='$TMP/p' '$BIN' -e 'preset big; laws count' >/dev/null; echo DONE-\$?" Enter
 wait_for $S "\[#*-*\] *[0-9]*% count: " 100; check "headless: laws count shows its fraction and stage on stderr" $?
 wait_for $S "DONE-0" 600

@@ -46,8 +46,7 @@ quit_clean $S "60x20 text"
 
 # the prompt (no screen): never "press space"
 S=trepl
-T new-session -d -s $S -x 120 -y 12 "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh"
-T set-option -t $S status off >/dev/null
+shell $S 120 12
 T send-keys -t $S "clear; cd '$ROOT'; '$BIN' --repl; echo DONE-\$?" Enter
 wait_for $S "noether>" 30
 T send-keys -t $S 'preset relu2' Enter
@@ -63,7 +62,7 @@ T kill-session -t $S
 grep -q "unknown preset 'badname'; presets: .*relu2" "$TMP/o"; check "noether badname: the message names the presets" $?
 grep -q "(list: preset)" "$TMP/o"; [ $? != 0 ]; check "noether badname: no in-program hint on the command line" $?
 S=tbad
-T new-session -d -s $S -x 150 -y 10 "env PS1='$ ' sh"
+shell $S 150 10
 T send-keys -t $S "clear; cd '$ROOT'; '$BIN' badname; echo DONE-\$?" Enter
 wait_for $S "DONE-2" 30; check "noether badname on a terminal: exit 2 too" $?
 T kill-session -t $S
