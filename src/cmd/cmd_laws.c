@@ -180,6 +180,21 @@ static void law_table(struct cmd_ctx *c, const struct run *run, int all)
 	cmd_fmt(bud, sizeof bud, run_budget(run));
 	cmd_printf(c, "step %ld, budget Σ τ_k² = %s\n", run_steps(run), bud);
 	enum opt_kind k = st->opt.kind;
+	if (k == OPT_GD || k == OPT_SGD || k == OPT_FLOW) {
+		/* laws with no exact identity: say so, with the bound that holds */
+		int nn = 0;
+		for (int i = 0; i < qs->n; i++) {
+			const struct quantity *q = qs->q[i];
+			if (q->role == QR_LAW && !q->internal && q->pslot < 0 && !q->phase) {
+				if (!nn++)
+					cmd_printf(c, "no exact one-step identity (not a polynomial of degree <= 2), so no prediction, for:");
+				cmd_printf(c, " %s", q->name);
+			}
+		}
+		if (nn)
+			cmd_printf(c, "\n  (the bound in force for them: |Δh| = O(Σ τ_i² ||∇L_i||²) for a smooth h, the constant "
+			           "its second derivative along the steps)\n");
+	}
 	if (pred) {
 		double mx = 0;
 		for (int i = 0; i < qs->n; i++)

@@ -80,5 +80,10 @@ echo "$hdr" | grep -q ",law:layer1.moe.gate.0,law:layer1.moe.gate.1,law:layer1.m
 echo "$hdr" | grep -q ",pred:layer1.moe.gate.0," && ok "and its prediction columns follow" || no "pred columns"
 grep -q "^# dynamics: gd$" "$T/v.csv" && ok "the CSV says which dynamics the labels are for" || no "dynamics line"
 
+# a law with no exact one-step identity (an angle) is said to have none
+"$BIN" -e 'preset sym-linear-mse; step 20; laws' >"$T/o" 2>&1
+grep -q "no exact one-step identity .* for: angle" "$T/o" && ok "laws says which laws have no exact identity, and the bound in force" \
+	|| no "no-identity note"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
