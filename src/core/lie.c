@@ -355,14 +355,12 @@ void lie_count_defaults(struct lie_count_opts *o)
  * taking it into the basis is one more reflector. Applying the reflectors to
  * a batch costs about half of one Gram–Schmidt pass and is orthogonal to
  * rounding, so it needs no second pass. They are applied in blocks of HB
- * (compact WY form I − V T Vᵀ, LAPACK dlarft/dlarfb); the triangular factor
- * T of every full block aligned on a multiple of HB is kept, since the same
- * blocks are applied to every batch. */
+ * (compact WY form I − V T Vᵀ, LAPACK dlarfb); the triangular factor T of
+ * each block is built one column per reflector as it is made (dlarft's
+ * recurrence) and kept, since the same blocks are applied to every batch. */
 #define HB 128
 
 void dlarfg_(const int *n, double *alpha, double *x, const int *incx, double *tau);
-void dlarft_(const char *direct, const char *storev, const int *n, const int *k, const double *v, const int *ldv,
-             const double *tau, double *t, const int *ldt);
 void dlarfb_(const char *side, const char *trans, const char *direct, const char *storev, const int *m, const int *n,
              const int *k, const double *v, const int *ldv, const double *t, const int *ldt, double *c, const int *ldc,
              double *work, const int *ldwork);
@@ -371,10 +369,8 @@ struct hh {
 	size_t D;
 	double *Y, *tau;
 	int r, cap;
-	double *T;            /* T of each full block (tcap blocks of HB×HB) */
-	unsigned char *tvalid;
-	int tcap;
-	double *Tw, *work;    /* T of a partial block; dlarfb scratch (maxb, HB) */
+	double *T;            /* T of each block of HB reflectors (HB×HB column-major, upper), kept up to date */
+	double *work;         /* dlarfb scratch (maxb, HB) */
 	int maxb;             /* widest batch hh_apply takes */
 };
 
@@ -383,7 +379,6 @@ static void hh_init(struct hh *h, size_t D, int maxb)
 	memset(h, 0, sizeof *h);
 	h->D = D;
 	h->maxb = maxb;
-	h->Tw = xmalloc((size_t)HB * HB * sizeof *h->Tw);
 	h->work = xmalloc(((size_t)maxb * HB + 1) * sizeof *h->work);
 }
 
@@ -392,15 +387,13 @@ static void hh_free(struct hh *h)
 	free(h->Y);
 	free(h->tau);
 	free(h->T);
-	free(h->tvalid);
-	free(h->Tw);
 	free(h->work);
 	memset(h, 0, sizeof *h);
 }
 
 static size_t hh_bytes(const struct hh *h)
 {
-	return ((size_t)h->cap * h->D + (size_t)(h->tcap + 1) * HB * HB + (size_t)h->maxb * HB) * sizeof(double);
+	return ((size_t)h->cap * h->D + ((size_t)h->cap / HB + 1) * HB * HB + (size_t)h->maxb * HB) * sizeof(double);
 }
 
 static void hh_reserve(struct hh *h, int rows)
@@ -414,46 +407,56 @@ static void hh_reserve(struct hh *h, int rows)
 		cap = (int)h->D;
 	h->Y = xrealloc(h->Y, ((size_t)cap * h->D + 1) * sizeof *h->Y);
 	h->tau = xrealloc(h->tau, ((size_t)cap + 1) * sizeof *h->tau);
-	int nt = cap / HB + 1;
-	h->T = xrealloc(h->T, (size_t)nt * HB * HB * sizeof *h->T);
-	h->tvalid = xrealloc(h->tvalid, (size_t)nt);
-	memset(h->tvalid + h->tcap, 0, (size_t)(nt - h->tcap));
-	h->tcap = nt;
+	h->T = xrealloc(h->T, ((size_t)cap / HB + 1) * HB * HB * sizeof *h->T);
 	h->cap = cap;
 }
 
-/* Keeps the first r reflectors only. */
+/* Keeps the first r reflectors only (the blocks' T stay valid: column i of
+ * a block's T depends on its reflectors up to i only). */
 static void hh_truncate(struct hh *h, int r)
 {
-	if (r >= h->r)
-		return;
-	h->r = r;
-	for (int i = r / HB; i < h->tcap; i++)
-		h->tvalid[i] = 0;
+	if (r < h->r)
+		h->r = r;
+}
+
+/* Makes w (D, in the current frame) reflector r, with residual norm rn > 0
+ * (the norm of w[r..D)), and adds its column to its block's T (LAPACK dlarft's
+ * recurrence: T[0:i, i] = −τ_i T[0:i, 0:i] Y[:, 0:i]ᵀ y_i over the block). */
+static void hh_push(struct hh *h, double *w)
+{
+	size_t D = h->D;
+	int r = h->r, n = (int)D - r, one = 1;
+	hh_reserve(h, r + 1);
+	double *y = h->Y + (size_t)r * D, alpha = w[r], tau = 0;
+	dlarfg_(&n, &alpha, w + r + 1, &one, &tau);
+	memset(y, 0, (size_t)r * sizeof *y);
+	y[r] = 1;
+	memcpy(y + r + 1, w + r + 1, (size_t)(n - 1) * sizeof *y);
+	h->tau[r] = tau;
+	int b0 = r / HB * HB, li = r - b0;
+	double *Tb = h->T + (size_t)(r / HB) * HB * HB;
+	if (li > 0) {
+		cblas_dgemv(CblasColMajor, CblasTrans, n, li, -tau, h->Y + (size_t)b0 * D + r, (int)D, y + r, 1, 0.0,
+		            Tb + (size_t)li * HB, 1);
+		cblas_dtrmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, li, Tb, HB, Tb + (size_t)li * HB, 1);
+	}
+	Tb[(size_t)li * HB + li] = tau;
+	h->r++;
 }
 
 /* Applies reflectors k0..k1−1 (their transposes, in order) to the b <= maxb
  * columns of V (D, b), column-major: V ← H_{k1−1} ··· H_{k0} V. Columns that
- * have reflectors 0..k0−1 applied then have 0..k1−1. */
+ * have reflectors 0..k0−1 applied then have 0..k1−1. A run of reflectors
+ * inside one block uses the principal submatrix of the block's T. */
 static void hh_apply(struct hh *h, int k0, int k1, double *V, int b)
 {
 	size_t D = h->D;
-	int ld = (int)D;
+	int ld = (int)D, ldt = HB;
 	for (int j = k0; j < k1;) {
-		int end = (j / HB + 1) * HB < k1 ? (j / HB + 1) * HB : k1;
-		int nb = end - j, m = (int)D - j, ldt = HB;
-		const double *Yj = h->Y + (size_t)j * D + j;
-		double *T = h->Tw;
-		if (j % HB == 0 && nb == HB) {
-			T = h->T + (size_t)(j / HB) * HB * HB;
-			if (!h->tvalid[j / HB]) {
-				dlarft_("F", "C", &m, &nb, Yj, &ld, h->tau + j, T, &ldt);
-				h->tvalid[j / HB] = 1;
-			}
-		} else {
-			dlarft_("F", "C", &m, &nb, Yj, &ld, h->tau + j, T, &ldt);
-		}
-		dlarfb_("L", "T", "F", "C", &m, &b, &nb, Yj, &ld, T, &ldt, V + j, &ld, h->work, &b);
+		int b0 = j / HB * HB, end = b0 + HB < k1 ? b0 + HB : k1;
+		int nb = end - j, m = (int)D - j;
+		const double *T = h->T + (size_t)(j / HB) * HB * HB + (size_t)(j - b0) * (HB + 1);
+		dlarfb_("L", "T", "F", "C", &m, &b, &nb, h->Y + (size_t)j * D + j, &ld, T, &ldt, V + j, &ld, h->work, &b);
 		j = end;
 	}
 }
@@ -487,17 +490,9 @@ static void hh_decide(struct hh *h, double *V, int i0, int i1, double tol, struc
 		return;
 	}
 	double *w = V + (size_t)i0 * D;
-	int r = h->r, n = (int)D - r, one = 1;
-	double rn = lie_nrm2((size_t)n, w + r);
+	double rn = lie_nrm2(D - (size_t)h->r, w + h->r);
 	if (rn > tol) {
-		hh_reserve(h, r + 1);
-		double *y = h->Y + (size_t)r * D, alpha = w[r], tau = 0;
-		dlarfg_(&n, &alpha, w + r + 1, &one, &tau);
-		memset(y, 0, (size_t)r * sizeof *y);
-		y[r] = 1;
-		memcpy(y + r + 1, w + r + 1, (size_t)(n - 1) * sizeof *y);
-		h->tau[r] = tau;
-		h->r++;
+		hh_push(h, w);
 		if (nt) {
 			nt->accepted++;
 			if (rn < nt->acc_min)
