@@ -2,14 +2,18 @@
  * commands: census, Lie count, laws find for the lower bound, report).
  *  1. small models (D ≈ 50-300): median of 5, count+find and count only;
  *  2. research scale: ReLU nets with D ≈ 2500 and D ≈ 5000, runs interleaved
- *     (A B A B A B), medians; targets 3 s and 30 s (SPEC); working memory of
- *     the count and the process's peak resident size;
+ *     (A B A B ...), medians of 5; targets 3 s and 30 s (SPEC); working memory
+ *     of the count and the process's peak resident size;
  *  3. laws find: relu2 with points=1 (a single random point: the fresh-point
  *     refinement has to cut 1671 candidates down to the 32 laws; target 30 s)
  *     and a net with ~9600 unknowns (the limit is 10000).
  * Wall time on a shared machine counts other processes' load; the CPU time
- * beside it is this process's own. Prints one line per case. */
+ * beside it is this process's own (a target met in CPU time only is shown
+ * PASS(CPU)). BLAS runs on one thread, the program's default (noether
+ * --threads 1), so CPU time is the work done. The load average is printed
+ * before and after. Prints one line per case. */
 #include "cmd/cmd.h"
+#include "noether/linalg.h"
 #include "noether/util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static char last[256], memline[512];
+static char last[256], memline[512], unkline[256];
 
 static void sink(void *user, const char *text)
 {
@@ -26,6 +30,8 @@ static void sink(void *user, const char *text)
 		str_copy(last, text, sizeof last);
 	if (strstr(text, "upper bound: D"))
 		str_copy(memline, text, sizeof memline);
+	if (strstr(text, " unknowns (linear forms"))
+		str_copy(unkline, text, sizeof unkline);
 }
 
 static int cmp(const void *a, const void *b)
@@ -121,7 +127,7 @@ static void research_scale(void)
 		{ "relu 10-200-2", "data teacher n=64 in=10 out=2; layer dense 200; layer relu; layer dense 2", 3.0 },
 		{ "relu 10-384-2", "data teacher n=64 in=10 out=2; layer dense 384; layer relu; layer dense 2", 30.0 },
 	};
-	enum { N = sizeof cases / sizeof cases[0], R = 3 };
+	enum { N = sizeof cases / sizeof cases[0], R = 5 };
 	double wall[N][R], cpu[N][R], mb[N];
 	size_t D[N];
 	char res[N][256];
@@ -148,29 +154,42 @@ static void find_scale(void)
 		{ "relu 24-70-1", "data teacher n=64 in=24 out=1; layer dense 70; layer relu; layer dense 1", "laws find", 0 },
 	};
 	printf("\nlaws find (one run each)\n");
-	printf("%-16s %5s %10s %10s %8s  %s\n", "model", "D", "wall", "CPU", "target", "result");
+	printf("%-16s %5s %8s %10s %10s %8s  %s\n", "model", "D", "unknowns", "wall", "CPU", "target", "result");
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t D;
 		double w, c;
+		unkline[0] = 0;
 		run_once(cases[i].setup, cases[i].cmd, &D, &w, &c);
+		long unk = -1;
+		sscanf(unkline, " %ld unknowns", &unk);
 		char res[256];
 		str_copy(res, last, sizeof res);
 		trim(res);
 		char tg[16] = "-";
 		if (cases[i].target > 0)
 			snprintf(tg, sizeof tg, "%.0f s", cases[i].target);
-		printf("%-16s %5zu %8.2f s %8.2f s %8s  %s%s\n", cases[i].name, D, w, c, tg, res,
+		printf("%-16s %5zu %8ld %8.2f s %8.2f s %8s  %s%s\n", cases[i].name, D, unk, w, c, tg, res,
 		       cases[i].target > 0 ? (w <= cases[i].target ? "  PASS" : "  MISS") : "");
 	}
 }
 
+static void load(const char *when)
+{
+	double la[3];
+	if (getloadavg(la, 3) == 3)
+		printf("%sload average %.2f %.2f %.2f (1, 5, 15 min)\n", when, la[0], la[1], la[2]);
+}
+
 int main(void)
 {
+	linalg_set_threads(1);
+	load("");
 	small_models();
 	research_scale();
 	find_scale();
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("\npeak resident size of the benchmark process: %.0f MB\n", ru.ru_maxrss / 1024.0);
+	load("at the end: ");
 	return 0;
 }

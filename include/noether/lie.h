@@ -14,8 +14,9 @@
  * families that report activation patterns (the output fields of a model with
  * top-level ReLU/leaky-ReLU layers) detect a crossing exactly, others through
  * the disagreement of two step sizes; the candidate is dropped and a fresh one
- * (new inputs) takes its place. Candidates are orthogonalised in batches (block
- * Gram–Schmidt through dgemm); each bracket level's rank is confirmed by the
+ * (new inputs) takes its place. Candidates are orthogonalised in batches
+ * against the span so far, held as Householder reflectors applied in blocks
+ * (LAPACK dlarft/dlarfb); each bracket level's rank is confirmed by the
  * singular values of its candidates.
  *
  * Near a θ where some ReLU units never switch (dead, or always on, for every

@@ -19,11 +19,15 @@
  *    rounding noise stays noise and cannot pose as a new direction; and by no
  *    less than |X||E|/σ, the size the terms have when the fields change at
  *    the rate of θ, so a bracket whose terms both vanish stays noise too.
- *  - The basis Q has orthonormal rows. Candidates arrive in batches and are
- *    projected off Q by block Gram–Schmidt applied twice (dgemm), then decided
- *    one at a time within the batch; a bracket level's decisions are confirmed
- *    by the singular values of all its candidates, which overrule the
- *    one-at-a-time thresholds when their gap is clear.
+ *  - The basis of the span found so far is a product of Householder
+ *    reflectors (struct hh): the frame it defines is orthogonal to rounding.
+ *    Candidates arrive in batches, get the reflectors in blocks (LAPACK
+ *    dlarfb), and are decided one at a time in order within the batch: the
+ *    norm of a candidate's coordinates off the span is its residual, the
+ *    same decision as projecting it off everything accepted before it. A
+ *    rejected candidate adds nothing. A bracket level's decisions are
+ *    confirmed by the singular values of all its candidates, which overrule
+ *    the one-at-a-time thresholds when their gap is clear.
  * Nothing here prints; results go to structs, messages to caller buffers. */
 #include "lie_impl.h"
 #include "noether/linalg.h"
@@ -73,38 +77,6 @@ void lie_sv_window(const double *s, int n, int r, int *first, int *nsv, double *
 	*nsv = hi - lo;
 	for (int i = lo; i < hi; i++)
 		out[i - lo] = s[i];
-}
-
-void lie_block_project(const double *Q, int r, size_t D, double *V, int b, double *C)
-{
-	if (r <= 0 || b <= 0 || D == 0)
-		return;
-	/* first pass on every row: C (b,r) = V Qᵀ ; V -= C Q */
-	double *before = xmalloc((size_t)b * sizeof *before);
-	for (int i = 0; i < b; i++)
-		before[i] = lie_nrm2(D, V + (size_t)i * D);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, r, (int)D, 1.0, V, (int)D, Q, (int)D, 0.0, C, r);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, V, (int)D);
-	/* second pass only where the first removed most of a row (Kahan's "twice
-	 * is enough": a row that kept more than 1/√2 of its length is orthogonal
-	 * to Q to rounding already). Those rows are moved to the front, projected
-	 * together, and moved back. */
-	int *idx = xmalloc((size_t)b * sizeof *idx), m = 0;
-	for (int i = 0; i < b; i++)
-		if (!(lie_nrm2(D, V + (size_t)i * D) >= before[i] * M_SQRT1_2))
-			idx[m++] = i;
-	if (m > 0) {
-		double *W = xmalloc((size_t)m * D * sizeof *W);
-		for (int k = 0; k < m; k++)
-			memcpy(W + (size_t)k * D, V + (size_t)idx[k] * D, D * sizeof *W);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r, (int)D, 1.0, W, (int)D, Q, (int)D, 0.0, C, r);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int)D, r, -1.0, C, r, Q, (int)D, 1.0, W, (int)D);
-		for (int k = 0; k < m; k++)
-			memcpy(V + (size_t)idx[k] * D, W + (size_t)k * D, D * sizeof *W);
-		free(W);
-	}
-	free(idx);
-	free(before);
 }
 
 int lie_svd(int m, int n, double *A, double *s, double *vt)
@@ -372,41 +344,194 @@ void lie_count_defaults(struct lie_count_opts *o)
 	o->gap_min = 1e3;
 }
 
-/* The working state of one count. */
+/* ------------------------------------------------------------------ Householder basis */
+
+/* An orthonormal basis grown one direction at a time, held as Householder
+ * reflectors in LAPACK's dgeqrf layout: column k of Y (D, cap), column-major,
+ * is reflector k, which acts on coordinates k..D−1 only (Y[k·D + j] = 0 for
+ * j < k, 1 at j = k); Q = H_0 H_1 ··· H_{r−1}. In the frame Qᵀ the first r
+ * coordinates span the basis and the rest is its orthogonal complement: a
+ * vector's residual off the span is the norm of its coordinates r..D−1, and
+ * taking it into the basis is one more reflector. Applying the reflectors to
+ * a batch costs about half of one Gram–Schmidt pass and is orthogonal to
+ * rounding, so it needs no second pass. They are applied in blocks of HB
+ * (compact WY form I − V T Vᵀ, LAPACK dlarfb); the triangular factor T of
+ * each block is built one column per reflector as it is made (dlarft's
+ * recurrence) and kept, since the same blocks are applied to every batch. */
+#define HB 128
+
+void dlarfg_(const int *n, double *alpha, double *x, const int *incx, double *tau);
+void dlarfb_(const char *side, const char *trans, const char *direct, const char *storev, const int *m, const int *n,
+             const int *k, const double *v, const int *ldv, const double *t, const int *ldt, double *c, const int *ldc,
+             double *work, const int *ldwork);
+
+struct hh {
+	size_t D;
+	double *Y, *tau;
+	int r, cap;
+	double *T;            /* T of each block of HB reflectors (HB×HB column-major, upper), kept up to date */
+	double *work;         /* dlarfb scratch (maxb, HB) */
+	int maxb;             /* widest batch hh_apply takes */
+};
+
+static void hh_init(struct hh *h, size_t D, int maxb)
+{
+	memset(h, 0, sizeof *h);
+	h->D = D;
+	h->maxb = maxb;
+	h->work = xmalloc(((size_t)maxb * HB + 1) * sizeof *h->work);
+}
+
+static void hh_free(struct hh *h)
+{
+	free(h->Y);
+	free(h->tau);
+	free(h->T);
+	free(h->work);
+	memset(h, 0, sizeof *h);
+}
+
+static size_t hh_bytes(const struct hh *h)
+{
+	return ((size_t)h->cap * h->D + ((size_t)h->cap / HB + 1) * HB * HB + (size_t)h->maxb * HB) * sizeof(double);
+}
+
+static void hh_reserve(struct hh *h, int rows)
+{
+	if (rows <= h->cap)
+		return;
+	int cap = h->cap ? h->cap : 64;
+	while (cap < rows)
+		cap *= 2;
+	if ((size_t)cap > h->D)
+		cap = (int)h->D;
+	h->Y = xrealloc(h->Y, ((size_t)cap * h->D + 1) * sizeof *h->Y);
+	h->tau = xrealloc(h->tau, ((size_t)cap + 1) * sizeof *h->tau);
+	h->T = xrealloc(h->T, ((size_t)cap / HB + 1) * HB * HB * sizeof *h->T);
+	h->cap = cap;
+}
+
+/* Keeps the first r reflectors only (the blocks' T stay valid: column i of
+ * a block's T depends on its reflectors up to i only). */
+static void hh_truncate(struct hh *h, int r)
+{
+	if (r < h->r)
+		h->r = r;
+}
+
+/* Makes w (D, in the current frame) reflector r, with residual norm rn > 0
+ * (the norm of w[r..D)), and adds its column to its block's T (LAPACK dlarft's
+ * recurrence: T[0:i, i] = −τ_i T[0:i, 0:i] Y[:, 0:i]ᵀ y_i over the block). */
+static void hh_push(struct hh *h, double *w)
+{
+	size_t D = h->D;
+	int r = h->r, n = (int)D - r, one = 1;
+	hh_reserve(h, r + 1);
+	double *y = h->Y + (size_t)r * D, alpha = w[r], tau = 0;
+	dlarfg_(&n, &alpha, w + r + 1, &one, &tau);
+	memset(y, 0, (size_t)r * sizeof *y);
+	y[r] = 1;
+	memcpy(y + r + 1, w + r + 1, (size_t)(n - 1) * sizeof *y);
+	h->tau[r] = tau;
+	int b0 = r / HB * HB, li = r - b0;
+	double *Tb = h->T + (size_t)(r / HB) * HB * HB;
+	if (li > 0) {
+		cblas_dgemv(CblasColMajor, CblasTrans, n, li, -tau, h->Y + (size_t)b0 * D + r, (int)D, y + r, 1, 0.0,
+		            Tb + (size_t)li * HB, 1);
+		cblas_dtrmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, li, Tb, HB, Tb + (size_t)li * HB, 1);
+	}
+	Tb[(size_t)li * HB + li] = tau;
+	h->r++;
+}
+
+/* Applies reflectors k0..k1−1 (their transposes, in order) to the b <= maxb
+ * columns of V (D, b), column-major: V ← H_{k1−1} ··· H_{k0} V. Columns that
+ * have reflectors 0..k0−1 applied then have 0..k1−1. A run of reflectors
+ * inside one block uses the principal submatrix of the block's T. */
+static void hh_apply(struct hh *h, int k0, int k1, double *V, int b)
+{
+	size_t D = h->D;
+	int ld = (int)D, ldt = HB;
+	for (int j = k0; j < k1;) {
+		int b0 = j / HB * HB, end = b0 + HB < k1 ? b0 + HB : k1;
+		int nb = end - j, m = (int)D - j;
+		const double *T = h->T + (size_t)(j / HB) * HB * HB + (size_t)(j - b0) * (HB + 1);
+		dlarfb_("L", "T", "F", "C", &m, &b, &nb, h->Y + (size_t)j * D + j, &ld, T, &ldt, V + j, &ld, h->work, &b);
+		j = end;
+	}
+}
+
+/* Decisions on a batch: counters of a level, or NULL. */
+struct hh_note {
+	int accepted;
+	double acc_min, rej_max;
+	int run;              /* rejected in a row */
+};
+
+/* Decides columns [i0, i1) of V (D, b), each with every reflector made
+ * before column i0 applied: one at a time in order, a column whose residual
+ * off the span (the norm of its coordinates r..D−1) exceeds tol becomes
+ * reflector r (V's column is overwritten). The range is split in two and the
+ * second half gets the first half's new reflectors in one blocked
+ * application, so the batch runs at level-3 speed. Stops when the basis
+ * spans R^D. */
+static void hh_decide(struct hh *h, double *V, int i0, int i1, double tol, struct hh_note *nt)
+{
+	size_t D = h->D;
+	if (h->r >= (int)D || i1 <= i0)
+		return;
+	if (i1 - i0 > 1) {
+		int m = (i0 + i1) / 2, r0 = h->r;
+		hh_decide(h, V, i0, m, tol, nt);
+		if (h->r >= (int)D)
+			return;
+		hh_apply(h, r0, h->r, V + (size_t)m * D, i1 - m);
+		hh_decide(h, V, m, i1, tol, nt);
+		return;
+	}
+	double *w = V + (size_t)i0 * D;
+	double rn = lie_nrm2(D - (size_t)h->r, w + h->r);
+	if (rn > tol) {
+		hh_push(h, w);
+		if (nt) {
+			nt->accepted++;
+			if (rn < nt->acc_min)
+				nt->acc_min = rn;
+			nt->run = 0;
+		}
+	} else if (nt) {
+		if (rn > nt->rej_max)
+			nt->rej_max = rn;
+		nt->run++;
+	}
+}
+
+/* ------------------------------------------------------------------ the count's state */
+
+/* The working state of one count: the basis of the span found so far (all
+ * levels), a batch of candidates, and a bracket level's store. */
 struct counter {
 	struct cctx c;
 	size_t D;
-	double *Q;            /* (qcap, D) orthonormal rows */
-	int r, qcap;
-	double *V, *C;        /* batch (BATCH_FIELDS, D) and dgemm scratch (BATCH_FIELDS, D) */
-	double *L;            /* bracket level store (lcap, D) */
-	int nl, lcap;
+	struct hh h;
+	double *V;            /* batch of candidates (D, BATCH_FIELDS) column-major: one per column */
+	double *L;            /* bracket level store: lw = D − q0 coordinates (q0.. in the frame of the
+	                         earlier levels' reflectors, i.e. projected off their span) per row */
+	int nl, lcap, lw;
 	long k;               /* next field index */
-	size_t mem, mem_max;
+	size_t mem_max;
 };
 
 static void counter_mem(struct counter *t)
 {
-	t->mem = ((size_t)t->qcap + 2 * BATCH_FIELDS + (size_t)t->lcap + 9) * t->D * sizeof(double);
-	if (t->mem > t->mem_max)
-		t->mem_max = t->mem;
+	size_t mem = hh_bytes(&t->h) + ((size_t)BATCH_FIELDS + (size_t)t->lcap + 9) * t->D * sizeof(double);
+	if (mem > t->mem_max)
+		t->mem_max = mem;
 }
 
-static void q_reserve(struct counter *t, int rows)
-{
-	if (rows <= t->qcap)
-		return;
-	int cap = t->qcap ? t->qcap : 64;
-	while (cap < rows)
-		cap *= 2;
-	if ((size_t)cap > t->D)
-		cap = (int)t->D;
-	t->Q = xrealloc(t->Q, ((size_t)cap * t->D + 1) * sizeof *t->Q);
-	t->qcap = cap;
-	counter_mem(t);
-}
-
-static void l_append(struct counter *t, const double *rows, int nb)
+/* Keeps coordinates q0.. of the b columns of V (frame of reflectors 0..q0−1)
+ * as rows of the level store. */
+static void l_append(struct counter *t, const double *V, int nb, int q0)
 {
 	if (t->nl < 0)
 		return;             /* already over the limit */
@@ -414,79 +539,38 @@ static void l_append(struct counter *t, const double *rows, int nb)
 		t->nl = -1;         /* too many: the level is decided by its thresholds alone */
 		return;
 	}
+	size_t w = t->D - (size_t)q0;
 	if (t->nl + nb > t->lcap) {
 		int cap = t->lcap ? t->lcap : 32;
 		while (cap < t->nl + nb)
 			cap *= 2;
 		t->L = xrealloc(t->L, ((size_t)cap * t->D + 1) * sizeof *t->L);
 		t->lcap = cap;
-		counter_mem(t);
 	}
-	memcpy(t->L + (size_t)t->nl * t->D, rows, (size_t)nb * t->D * sizeof *rows);
+	t->lw = (int)w;
+	for (int i = 0; i < nb; i++)
+		memcpy(t->L + (size_t)(t->nl + i) * w, V + (size_t)i * t->D + q0, w * sizeof *V);
 	t->nl += nb;
 }
 
-/* Decides rows [i0, i1) of the batch V, each already projected off every row
- * of Q accepted before row i0: one at a time in order, each against the rows
- * accepted since (modified Gram–Schmidt, twice). Long ranges are split in two
- * and the second half is projected off what the first half added through
- * dgemm, so the whole batch runs at level-3 speed. Updates the level's
- * counters. */
-static void decide_range(struct counter *t, struct lie_level *lv, int i0, int i1, int *run)
-{
-	size_t D = t->D;
-	int r0 = t->r;
-	if (i1 - i0 > 16) {
-		int h = (i0 + i1) / 2;
-		decide_range(t, lv, i0, h, run);
-		if (t->r > r0)
-			lie_block_project(t->Q + (size_t)r0 * D, t->r - r0, D, t->V + (size_t)h * D, i1 - h, t->C);
-		decide_range(t, lv, h, i1, run);
-		return;
-	}
-	for (int i = i0; i < i1 && t->r < (int)D; i++) {
-		double *w = t->V + (size_t)i * D;
-		for (int pass = 0; pass < 2; pass++)
-			for (int j = r0; j < t->r; j++) {
-				const double *q = t->Q + (size_t)j * D;
-				double d = dot((int)D, q, w);
-				axpy((int)D, -d, q, w);
-			}
-		double rn = lie_nrm2(D, w);
-		if (rn > lv->tol) {
-			q_reserve(t, t->r + 1);
-			double *q = t->Q + (size_t)t->r * D;
-			for (size_t x = 0; x < D; x++)
-				q[x] = w[x] / rn;
-			t->r++;
-			lv->accepted++;
-			if (rn < lv->acc_min)
-				lv->acc_min = rn;
-			*run = 0;
-		} else {
-			if (rn > lv->rej_max)
-				lv->rej_max = rn;
-			(*run)++;
-		}
-	}
-}
-
 /* A bracket level's confirmation: singular values of its candidates (rows of
- * L, projected off the earlier levels' span q0 rows). Where their largest gap
- * above the finite-difference error floor is clear it decides the level's
- * rank; the level's rows of Q are then replaced by the leading right singular
- * vectors. Sets lv->gap, lv->sv*, lv->revised; returns the level's rank. */
+ * L: coordinates q0.. in the frame of the earlier levels). Where their largest
+ * gap above the finite-difference error floor is clear it decides the level's
+ * rank; the level's reflectors are then replaced by those of the leading right
+ * singular vectors. Sets lv->gap, lv->sv*, lv->revised; returns the level's
+ * rank. */
 static int confirm_level(struct counter *t, struct lie_level *lv, int q0, double gap_min)
 {
-	int kinc = t->r - q0, n = t->nl;
+	struct hh *h = &t->h;
+	int kinc = h->r - q0, n = t->nl, w = t->lw;
 	size_t D = t->D;
-	if (n <= 0)
+	if (n <= 0 || w <= 0)
 		return kinc;
-	int mn = n < (int)D ? n : (int)D;
-	double *s = xmalloc(((size_t)mn + 1) * sizeof *s), *vt = xmalloc(((size_t)mn * D + 1) * sizeof *vt);
-	double *A = xmalloc(((size_t)n * D + 1) * sizeof *A);
-	memcpy(A, t->L, (size_t)n * D * sizeof *A);
-	int rc = lie_svd(n, (int)D, A, s, vt);
+	int mn = n < w ? n : w;
+	double *s = xmalloc(((size_t)mn + 1) * sizeof *s), *vt = xmalloc(((size_t)mn * w + 1) * sizeof *vt);
+	double *A = xmalloc(((size_t)n * w + 1) * sizeof *A);
+	memcpy(A, t->L, (size_t)n * w * sizeof *A);
+	int rc = lie_svd(n, w, A, s, vt);
 	free(A);
 	int k = kinc;
 	if (!rc) {
@@ -505,10 +589,21 @@ static int confirm_level(struct counter *t, struct lie_level *lv, int q0, double
 			}
 		}
 		if (best >= 1 && best_gap >= gap_min && best != kinc) {
-			q_reserve(t, q0 + best);
-			memcpy(t->Q + (size_t)q0 * D, vt, (size_t)best * D * sizeof *vt);
-			t->r = q0 + best;
-			k = best;
+			/* the level's span becomes that of the leading singular vectors:
+			 * drop its reflectors and make new ones from those vectors (in the
+			 * frame of reflectors 0..q0−1; orthonormal, so each is taken) */
+			hh_truncate(h, q0);
+			for (int c0 = 0; c0 < best; c0 += BATCH_FIELDS) {
+				int nb = best - c0 < BATCH_FIELDS ? best - c0 : BATCH_FIELDS, r0 = h->r;
+				for (int i = 0; i < nb; i++) {
+					double *col = t->V + (size_t)i * D;
+					memset(col, 0, (size_t)q0 * sizeof *col);
+					memcpy(col + q0, vt + (size_t)(c0 + i) * w, (size_t)w * sizeof *col);
+				}
+				hh_apply(h, q0, r0, t->V, nb);
+				hh_decide(h, t->V, 0, nb, -1.0, NULL);
+			}
+			k = h->r - q0;
 			lv->revised = 1;
 		}
 		if (k > 0)
@@ -549,20 +644,20 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 	int patience = o->patience > 0 ? o->patience : 12;
 	double gap_min = o->gap_min > 0 ? o->gap_min : 1e3;
 	t.V = xmalloc(((size_t)BATCH_FIELDS * D + 1) * sizeof *t.V);
-	t.C = xmalloc(((size_t)BATCH_FIELDS * D + 1) * sizeof *t.C);
-	q_reserve(&t, 1);
+	hh_init(&t.h, D, BATCH_FIELDS);
 	int rc = 0, timed_out = 0;
 	long gens[LIE_MAX_LEVELS + 1];
 	char stage[48];
-	for (int d = 0; d <= maxlev && t.r < (int)D; d++) {
+	for (int d = 0; d <= maxlev && t.h.r < (int)D; d++) {
 		struct lie_level *lv = &res->lv[res->nlevels++];
 		lv->level = d;
 		lv->tol = level_tol(d);
 		lv->acc_min = 1;
 		lv->rej_max = 0;
 		lv->gap = INFINITY;
-		int q0 = t.r;
+		int q0 = t.h.r;
 		t.nl = 0;
+		struct hh_note nt = { 0, 1, 0, 0 };
 		/* patience: field values are cheap, 64 in a row; brackets get a budget
 		 * of about 20·D field evaluations per level (new directions among
 		 * random brackets of a ReLU net can be rare), at least `patience`,
@@ -577,22 +672,22 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 			double b = 20.0 * (double)D / per;
 			pat = b > 200 ? 200 : b < patience ? patience : (int)b;
 		}
-		int run = 0, tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0, slow = 0;
+		int tries = 0, maxtries = (int)(4 * D) + 100, stop = 0, dropped_out = 0, slow = 0;
 		if (d == 0)
 			snprintf(stage, sizeof stage, "count: fields");
 		else
 			snprintf(stage, sizeof stage, "count: brackets level %d", d);
-		while (!stop && run < pat && t.r < (int)D && tries < maxtries) {
+		while (!stop && nt.run < pat && t.h.r < (int)D && tries < maxtries) {
 			/* field values: big batches while most are new directions, small
 			 * ones once rejections start (each costs a pass over Q) */
 			int nb;
 			if (d == 0) {
 				/* at most half of what is left: the batch that reaches the
 				 * final rank is wasted work beyond it */
-				nb = slow ? BATCH_SLOW : ((int)D - t.r) / 2;
+				nb = slow ? BATCH_SLOW : ((int)D - t.h.r) / 2;
 				nb = nb < BATCH_SLOW ? BATCH_SLOW : nb > BATCH_FIELDS ? BATCH_FIELDS : nb;
 			} else {
-				nb = pat - run < BATCH_BRACKETS ? pat - run : BATCH_BRACKETS;
+				nb = pat - nt.run < BATCH_BRACKETS ? pat - nt.run : BATCH_BRACKETS;
 			}
 			if (nb < 1)
 				nb = 1;
@@ -637,21 +732,26 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 					memset(v, 0, D * sizeof *v);
 				got++;
 				if (d > 0)
-					lie_progress(o->progress, o->progress_ctx, 0.9 + 0.1 * (d - 1 + (double)run / pat) / maxlev, stage);
+					lie_progress(o->progress, o->progress_ctx, 0.9 + 0.1 * (d - 1 + (double)nt.run / pat) / maxlev, stage);
 			}
 			if (!got)
 				break;
-			lie_block_project(t.Q, q0, D, t.V, got, t.C);
+			/* the frame of the earlier levels (what the level store keeps),
+			 * then of this level's reflectors so far */
+			hh_apply(&t.h, 0, q0, t.V, got);
 			if (d > 0)
-				l_append(&t, t.V, got);
-			lie_block_project(t.Q + (size_t)q0 * D, t.r - q0, D, t.V, got, t.C);
-			int acc0 = lv->accepted;
-			decide_range(&t, lv, 0, got, &run);
-			slow = lv->accepted - acc0 < (3 * got) / 4;
+				l_append(&t, t.V, got, q0);
+			hh_apply(&t.h, q0, t.h.r, t.V, got);
+			int acc0 = nt.accepted;
+			hh_decide(&t.h, t.V, 0, got, lv->tol, &nt);
+			counter_mem(&t);
+			slow = nt.accepted - acc0 < (3 * got) / 4;
 			if (d == 0)
-				lie_progress(o->progress, o->progress_ctx, 0.9 * t.r / (double)D, stage);
+				lie_progress(o->progress, o->progress_ctx, 0.9 * t.h.r / (double)D, stage);
 		}
-		lv->accepted_incremental = lv->accepted;
+		lv->accepted = lv->accepted_incremental = nt.accepted;
+		lv->acc_min = nt.acc_min;
+		lv->rej_max = nt.rej_max;
 		if (d == 0) {
 			if (lv->accepted && lv->rej_max > 0)
 				lv->gap = lv->acc_min / lv->rej_max;
@@ -661,7 +761,7 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 		} else if (lv->accepted && lv->rej_max > 0) {
 			lv->gap = lv->acc_min / lv->rej_max;
 		}
-		lv->rank = t.r;
+		lv->rank = t.h.r;
 		/* stopped by dropped candidates: uncertain when the level still grew
 		 * or decided nothing (a level that adds nothing from the candidates
 		 * it could decide, each clearly below its threshold, is evidence) */
@@ -679,23 +779,22 @@ int lie_count(const struct lie_fields *F, const double *theta, const struct lie_
 			break;
 		if (lv->accepted == 0 && d > 0)
 			break;
-		if (t.r == 0)
+		if (t.h.r == 0)
 			break;             /* every field vanishes at θ: so do their brackets */
-		if (d == maxlev && lv->accepted > 0 && t.r < (int)D) {
+		if (d == maxlev && lv->accepted > 0 && t.h.r < (int)D) {
 			res->saturated = 1;
 			res->uncertain = 1;
 		}
 	}
-	res->rank = t.r;
-	res->upper = (int)D - t.r;
+	res->rank = t.h.r;
+	res->upper = (int)D - t.h.r;
 	lie_progress(o->progress, o->progress_ctx, 1.0, "count: done");
 done:
 	res->field_evals = t.c.evals;
 	res->seconds = now_seconds() - t0;
 	res->mem_bytes = t.mem_max;
-	free(t.Q);
+	hh_free(&t.h);
 	free(t.V);
-	free(t.C);
 	free(t.L);
 	return rc;
 }
@@ -909,19 +1008,10 @@ void lie_sub_free(struct lie_sub *s)
 
 /* ------------------------------------------------------------------ span test */
 
-/* Removes from v its components along the r orthonormal rows of Q (twice, for
- * stability); returns the norm of what is left. */
-static double project_out(const double *Q, int r, size_t D, double *v)
-{
-	for (int pass = 0; pass < 2; pass++)
-		for (int j = 0; j < r; j++) {
-			const double *q = Q + (size_t)j * D;
-			double d = dot((int)D, q, v);
-			axpy((int)D, -d, q, v);
-		}
-	return lie_nrm2(D, v);
-}
-
+/* The test runs on gradients stacked over P random points (length P·D): a
+ * basis of the basis quantities' stacked gradients, then the residual of each
+ * of q's off its span. Rows are decided one at a time in order, each kept
+ * when more than 1e-10 of it lies off the span of those kept before. */
 int lie_span_contains(struct quantity *const *basis, int nb, const struct quantity *q, size_t D,
                       unsigned long seed, double *resid)
 {
@@ -935,39 +1025,47 @@ int lie_span_contains(struct quantity *const *basis, int nb, const struct quanti
 	int rows = 0;
 	for (int i = 0; i < nb; i++)
 		rows += basis[i]->ncomp;
-	double *Qm = xcalloc((size_t)(rows + 1) * L, sizeof *Qm);
-	int rk = 0;
+	int wide = rows > q->ncomp ? rows : q->ncomp;
+	double *G = xmalloc(((size_t)(wide + 1) * L) * sizeof *G);
+	int n = 0;
 	for (int i = 0; i < nb; i++)
 		for (int c = 0; c < basis[i]->ncomp; c++) {
-			double *g = Qm + (size_t)rk * L;
+			double *g = G + (size_t)n * L;
 			memset(g, 0, L * sizeof *g);
 			for (int p = 0; p < P; p++)
 				quantity_comp_grad(basis[i], c, th + (size_t)p * D, 1.0, g + (size_t)p * D);
 			double n0 = lie_nrm2(L, g);
-			if (n0 == 0)
+			if (!(n0 > 0))
 				continue;
-			double n1 = project_out(Qm, rk, L, g);
-			if (n1 > 1e-10 * n0) {
-				for (size_t t = 0; t < L; t++)
-					g[t] /= n1;
-				rk++;
-			}
+			for (size_t t = 0; t < L; t++)
+				g[t] /= n0;
+			n++;
 		}
-	double worst = 0;
-	double *g = xmalloc(L * sizeof *g);
+	struct hh h;
+	hh_init(&h, L, wide > 0 ? wide : 1);
+	hh_decide(&h, G, 0, n, 1e-10, NULL);
+	/* q's components, with their norms */
+	double *n0 = xmalloc(((size_t)q->ncomp + 1) * sizeof *n0);
+	int m = 0;
 	for (int c = 0; c < q->ncomp; c++) {
+		double *g = G + (size_t)m * L;
 		memset(g, 0, L * sizeof *g);
 		for (int p = 0; p < P; p++)
 			quantity_comp_grad(q, c, th + (size_t)p * D, 1.0, g + (size_t)p * D);
-		double n0 = lie_nrm2(L, g);
-		if (n0 == 0)
-			continue;
-		double n1 = project_out(Qm, rk, L, g) / n0;
+		n0[m] = lie_nrm2(L, g);
+		if (n0[m] > 0)
+			m++;
+	}
+	hh_apply(&h, 0, h.r, G, m);
+	double worst = 0;
+	for (int c = 0; c < m; c++) {
+		double n1 = lie_nrm2(L - (size_t)h.r, G + (size_t)c * L + h.r) / n0[c];
 		if (n1 > worst)
 			worst = n1;
 	}
-	free(g);
-	free(Qm);
+	hh_free(&h);
+	free(n0);
+	free(G);
 	free(th);
 	if (resid)
 		*resid = worst;

@@ -16,10 +16,6 @@ int lie_all_finite(size_t n, const double *x);
 /* Copies the singular values s[0..n) around rank r into a window of at most
  * 2·LIE_NSV values: *first is the 1-based index of out[0]. */
 void lie_sv_window(const double *s, int n, int r, int *first, int *nsv, double *out);
-/* Removes from the b rows of V (b, D) their components along the r orthonormal
- * rows of Q (r, D): classical Gram–Schmidt applied twice through dgemm, so the
- * O(b·r·D) work runs at level-3 speed. C is scratch of b·r doubles. */
-void lie_block_project(const double *Q, int r, size_t D, double *V, int b, double *C);
 /* Singular values (descending, min(m,n) of them) and, when vt != NULL, the
  * right singular vectors as rows of vt (min(m,n), n) of A (m, n) row-major
  * (A destroyed). Returns 0 or a LAPACK info code. */
