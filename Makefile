@@ -13,7 +13,18 @@ BUILD   ?= build
 CC      ?= cc
 PKGS    := openblas ncursesw readline jansson
 OPT     ?= -O2 -g
-WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+# clang: its major version (empty for gcc). clang has no -Wformat-truncation;
+# clang < 16 names the dispatcher of an extern target_clones function
+# "f.ifunc", so other files' calls to f do not link: there the attribute is
+# defined away (one portable version of those kernels, the same bits).
+# clang writes DWARF 5 by default, which valgrind 3.19 cannot read: DWARF 4.
+CLANG_MAJOR := $(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | sed -n 's/^\#define __clang_major__ //p')
+ifeq ($(CLANG_MAJOR),)
+WARN    += -Wno-format-truncation
+else
+CC_FIX  := -gdwarf-4 $(if $(shell test $(CLANG_MAJOR) -lt 16 && echo old),'-Dtarget_clones(...)=')
+endif
 ifeq ($(CI),true)
 WARN    += -Werror
 endif
@@ -23,7 +34,7 @@ endif
 SAN     ?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(SAN) -Iinclude $(PKG_CFLAGS) \
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(CC_FIX) $(SAN) -Iinclude $(PKG_CFLAGS) \
            -DNT_VERSION=\"$(VERSION)\" -DNT_PRESET_DIR=\"$(PREFIX)/share/noether/presets\"
 LDLIBS  += $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SAN)
