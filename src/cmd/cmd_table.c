@@ -296,8 +296,9 @@ const struct cmd cmd_table[] = {
 	  "named tensors, rate-checked like a law (conserved for this data and loss, or a contrast), with drift, CSV "
 	  "column q:NAME and expect NAME.rel. EXPR: numbers pi + - * / ^ ( ), a·b or dot(a,b), atan2 sqrt exp log abs "
 	  "sum norm2 norm; tensors by full name (layer1.dense.W), layerN.W, unique short name, W1/W2 (K-th W), "
-	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). "
-	  "Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0, SCR_NONE },
+	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). NAME may not be a metric's "
+	  "(loss, step, laws, A, B, ...); EXPR must be finite at θ0; a watch whose tensors a model change removes shows "
+	  "nan and is no law until they are back. Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0, SCR_NONE },
 	{ "unwatch", "unwatch NAME...|all", "Hide a quantity from the panels and CSV columns.", complete_quantity, cmd_unwatch, 0, SCR_NONE },
 	{ "augment", "augment GROUP [COORDS] [equivariant] | augment none",
 	  "Close the data set under a finite group acting on the inputs (labels kept: invariant): signs I,J (flip "
