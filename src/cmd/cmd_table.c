@@ -228,12 +228,12 @@ const struct cmd cmd_table[] = {
 	{ "loss", "loss mse|logistic|exponential|cross-entropy",
 	  "Choose the loss (means over output rows; logistic/exponential take labels ±1).", complete_loss, cmd_loss, CMD_PROVENANCE, SCR_NONE },
 	{ "init", "init normal|balanced|uniform [std=S] [seed=N]",
-	  "Initialisation of θ0 (own seed). std defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
+	  "Initialisation of θ0 (own seed). std (> 0) defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
 	  "law is 0 at θ0 (same function).", complete_init, cmd_init, CMD_PROVENANCE, SCR_NONE },
 	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | adam|adamw [beta1=0.9] [beta2=0.999] [eps=1e-8] "
 	  "| rmsprop [alpha=0.99] [eps=1e-8] | sign | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
 	  "Optimizer, stepping with the schedule's τ_k (PyTorch's update rules: SGD, Adam, AdamW, RMSprop; sign is "
-	  "signSGD, θ − τ sign(g + λθ)); batch=B (with seed=) makes any discrete one minibatch. Every label is for the "
+	  "signSGD, θ − τ sign(g + λθ)); batch=B (with seed=; B at most the samples) makes any discrete one minibatch. Every label is for the "
 	  "dynamics in force: gd, sgd and flow keep the gradient-flow laws (weight decay: compared with their decayed "
 	  "prediction); momentum, adam, adamw, rmsprop and sign make them contrasts with the reason, re-checked against "
 	  "what the optimizer actually does. Under momentum the skew part of a Gram law's momentum map, a function of θ "

@@ -217,6 +217,7 @@ static void defaults(struct experiment *x)
 {
 	x->loss = LOSS_MSE;
 	x->set.opt.kind = OPT_GD;
+	x->set.opt.batch = 0;      /* full batch: an earlier sgd's batch must not survive */
 	x->set.opt.seed = 1;
 	x->set.opt.beta = 0.9;
 	x->set.opt.tol = 1e-8;
@@ -501,10 +502,15 @@ static void follow_all(struct experiment *x)
 
 int experiment_set_opt(struct experiment *x, int argc, char **argv)
 {
-	int rc = optimizer_parse(&x->set.opt, argc, argv, x->err, sizeof x->err);
+	struct optimizer o = x->set.opt;
+	int rc = optimizer_parse(&o, argc, argv, x->err, sizeof x->err);
 	if (!rc)
-		follow_all(x);
-	return rc;
+		rc = run_check_batch(&o, x->data, x->err, sizeof x->err);
+	if (rc)
+		return rc;
+	x->set.opt = o;
+	follow_all(x);
+	return 0;
 }
 
 int experiment_set_schedule(struct experiment *x, int argc, char **argv)
