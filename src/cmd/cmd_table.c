@@ -311,6 +311,8 @@ const struct cmd cmd_table[] = {
 	  NULL, cmd_show, 0, SCR_NONE },
 	{ "preset", "preset [NAME]", "Load a preset experiment (a script in presets/); without NAME list them.",
 	  complete_preset, cmd_preset, 0, SCR_NONE },
+	{ "new", "new", "Start a new experiment: no data, no layers, default settings, no watches, empty history "
+	  "(what preset does before it reads its file; a saved session starts with it).", NULL, cmd_new, 0, SCR_NONE },
 	{ "checks", "checks",
 	  "Marks where a script's checks begin: `preset NAME` stops there (the experiment is left at step 0), "
 	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0, SCR_NONE },
@@ -325,8 +327,9 @@ const struct cmd cmd_table[] = {
 	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
 	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
 	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
-	  "session: the current state as a runnable script (the provenance commands in order, resets and steps "
-	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE reproduces θ.",
+	  "session: the current state as a runnable script (new, then the provenance commands in order, resets and steps "
+	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE or source FILE "
+	  "reproduces θ whatever the session held before.",
 	  NULL, cmd_save, 0, SCR_NONE },
 	{ "load", "load params FILE.safetensors",
 	  "Read every model tensor from a safetensors file (F64/F32/F16/BF16; shapes checked, a mismatch names the tensor) "
