@@ -248,6 +248,26 @@ lines"'
 1	sweep: steps=0 out of range 1..100000000	-e "$M; sweep tau 0.1 steps=0"
 1	sweep: seeds=0 out of range 1..64	-e "$M; sweep tau 0.1 steps=10 seeds=0"
 1	at= horizons must be ascending	-e "$M; sweep tau 0.1 steps=10 at=999"
+0	it shows nan, not a law	-e "$M; watch q = norm2(W2); step 1; layer clear; layer dense 2; step 1; laws all"
+1	expect failed: q is contrast (rate nan), not law	-e "$M; watch q = norm2(W2); layer clear; layer dense 2; expect q is law"
+1	watch: q is inf at θ0, not a finite number	-e "$M; watch q = 1/0"
+1	watch: q is nan at θ0, not a finite number	-e "$M; watch q = log(0-1)"
+1	watch: q is nan at θ0, not a finite number	-e "$M; watch q = sqrt(W1[0,0] - 100)"
+1	watch: 'loss' names a built-in metric	-e "$M; watch loss = norm2(W1)"
+1	watch: 'step' names a built-in metric	-e "$M; watch step = 1"
+1	watch: 'B' names a built-in metric	-e "$M; watch B = norm2(W1)"
+1	watch: a quantity named 'q' exists already	-e "$M; watch q = 1; watch q = 2"
+1	opt sgd: batch=100 is more than the 16 samples of the data	-e "$M; opt sgd batch=100"
+1	opt sgd: batch=16 is more than the 8 samples of the data	-e "$M; opt sgd batch=16; step 1; data teacher n=8 in=3 out=2; step 1"
+1	init: std=0 out of range (0, 1000]	-e "$M; init normal std=0"
+1	load: cannot read 'adir': it is a directory	-e "$M; load params adir"
+1	load: cannot read 'afifo': it is not a regular file	-e "$M; load params afifo"
+1	usage: new	-e 'new extra'
+1	usage: theme dark|light|mono|contrast	-e 'theme neon'
+1	speed: '-5' is not faster, slower, max or a step count	-e 'speed -5'
+1	usage: panel N|NAME	-e 'panel 99 on'
+1	usage: plot braille|block|ascii	-e 'plot frob'
+1	usage: present [on|off]	-e 'present frob'
 1	help: unknown command 'frob'	-e 'help frob'
 1	help: unknown layer 'frob'	-e 'help layer frob'
 1	usage: tau up|down	-e 'tau frob'
@@ -308,6 +328,19 @@ awk '/^x|^step/ { exit } !/^#/ { bad = 1 } END { exit bad }' nl.csv && ok "newli
 	|| no "newline in -e: every metadata line of the CSV starts with #"
 "$BIN" -b nl.nt -e 'echo' >"$T/o" 2>&1 && "$BIN" -e 'source nl.nt; print step' 2>&1 | grep -q 'step = 2' \
 	&& ok "newline in -e: the saved session replays" || no "newline in -e: the saved session replays"
+
+# ---- a saved session rebuilds its state whatever it is sourced into ----------
+"$BIN" -e "$M; wd 0.1; watch hq = norm2(W1); step 5; save session s1.nt" >/dev/null 2>&1
+"$BIN" -e "data teacher n=8 in=5 out=1; layer dense 3; layer dense 1; wd 0.3; opt sgd batch=4; watch hq = 1; source s1.nt; print step params; show" >"$T/o" 2>&1
+grep -q '^params = 26$' "$T/o" && grep -q 'opt: gd   schedule const 0.05   wd: 0.1' "$T/o" && grep -q 'ok: step = 5 == 5' "$T/o" \
+	&& ok "save session sourced into a busy session: same model, settings and step" \
+	|| { no "save session sourced into a busy session: same model, settings and step"; head -5 "$T/o"; }
+
+# ---- a preset after an sgd run trains full-batch, as it says ----------------
+a=$("$BIN" -e 'preset relu2; step 3; print loss' 2>&1)
+b=$("$BIN" -e 'opt sgd batch=4; preset relu2; step 3; print loss' 2>&1)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "a preset after opt sgd batch=4 is full-batch gd again" \
+	|| no "a preset after opt sgd batch=4 is full-batch gd again ($a / $b)"
 
 # ---- CR-only script lines are separate lines ---------------------------------
 "$BIN" -b cr.nt >"$T/o" 2>&1
