@@ -262,7 +262,8 @@ void lie_find_defaults(struct lie_find_opts *o);
  * are re-solved against equations at fresh random points until none changes,
  * and a law is kept only if its rate against fresh fields at fresh points is at
  * most LIE_RATE_TOL. Random θ points come from model_init of m. Returns 0,
- * NT_ERANGE (too many unknowns), NT_EINTR, or a generator error. */
+ * NT_ERANGE (too many unknowns), NT_EINTR, or a generator error; on an error
+ * res holds nothing to free. */
 int lie_find(const struct model *m, const struct lie_fields *F, const struct lie_find_opts *o,
              struct lie_find_result *res, char *err, size_t len);
 void lie_find_result_free(struct lie_find_result *r);
