@@ -205,7 +205,9 @@ int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t
 int lie_grad_rank_masked(struct quantity *const *q, int nq, const double *theta, size_t D,
                          const unsigned char *mask, struct lie_rank *r);
 /* Rank at θ of the gradients of every quantity of s shown as conserved (role
- * QR_LAW): the metric laws.rank. Returns 0 or NT_EINVAL (LAPACK failure). */
+ * QR_LAW) that is a function of θ alone (momentum's phase-space laws, on
+ * (θ, v), are left out): the metric laws.rank. Returns 0 or NT_EINVAL
+ * (LAPACK failure). */
 int lie_laws_rank(const struct qset *s, const double *theta, size_t D, struct lie_rank *r);
 
 /* ---- subsets: laws that depend only on θ_T ---- */

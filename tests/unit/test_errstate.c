@@ -77,5 +77,11 @@ int main(void)
 	const char *const bad_kind[] = { "data teacher n=8 in=3 out=1; layer dense 4; layer relu; layer dense 1",
 		"step 1", "layer moe experts=1 hidden=2", "layer swiglu", "step 2; laws all", NULL };
 	CHECK(run_lines(bad_kind) == 0, "refused moe and swiglu options, then step and laws");
+	/* under momentum the phase-space laws (on θ and the velocity, 2D
+	 * coordinates) were handed to the rank of θ-gradients: read past θ */
+	const char *const rank[] = { "opt flow+momentum; data seq d=4; layer attn", "print laws.rank", NULL };
+	CHECK(run_lines(rank) == 0, "laws.rank under flow+momentum");
+	const char *const rank2[] = { "preset relu2", "opt momentum", "step 3", "print laws.rank laws", NULL };
+	CHECK(run_lines(rank2) == 0, "laws.rank under momentum");
 	return test_summary("test_errstate");
 }
