@@ -83,5 +83,10 @@ int main(void)
 	CHECK(run_lines(rank) == 0, "laws.rank under flow+momentum");
 	const char *const rank2[] = { "preset relu2", "opt momentum", "step 3", "print laws.rank laws", NULL };
 	CHECK(run_lines(rank2) == 0, "laws.rank under momentum");
+	/* and to laws find / laws count's catalogue (their rank and span tests
+	 * read past θ; make asan shows it) */
+	const char *const find[] = { "opt momentum; data teacher n=3 in=4; layer dense 6; layer dense 1", "laws find",
+		"laws count", NULL };
+	CHECK(run_lines(find) == 0, "laws find and laws count under momentum");
 	return test_summary("test_errstate");
 }
