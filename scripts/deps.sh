@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh — make sure the build and test dependencies are present; install the
 # missing Debian packages with apt-get when we are root (or have sudo), otherwise
-# say exactly what to install. Quiet when everything is there.
+# say exactly what to install. Quiet when everything is there. With the
+# argument `fuzz`, clang too (make fuzz).
 missing=""
 pkg-config --exists openblas 2>/dev/null || missing="$missing libopenblas-dev"
 pkg-config --exists ncursesw 2>/dev/null || missing="$missing libncurses-dev"
@@ -11,6 +12,10 @@ pkg-config --exists cairo fontconfig 2>/dev/null || missing="$missing libcairo2-
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+# `deps.sh fuzz` (make fuzz): clang with its libFuzzer and sanitizer runtimes
+if [ "$1" = fuzz ] && ! command -v clang-14 >/dev/null 2>&1 && ! command -v clang >/dev/null 2>&1; then
+	missing="$missing clang"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "noether: installing missing packages:$missing"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh — the whole suite behind `make check`: every unit/numeric test
 # program, every script test (tests/scripts/*.nt and every preset, headless),
-# the CLI error tests and the tmux screen test. Prints one closing line
+# the CLI error tests, the tmux screen tests and the fuzz smoke run (when the
+# harnesses were built: make check builds them where clang is). Prints one closing line
 # "N passed, N failed" and exits non-zero if anything failed.
 BUILD=${1:-build}
 BIN=${NOETHER_BIN:-./noether}
@@ -35,7 +36,7 @@ for f in presets/*.nt tests/scripts/*.nt; do
 	else fail=$((fail + 1)); echo "FAIL $f (exit $rc, wanted $want)"; tail -20 "$log"; fi
 done
 
-for t in tests/cli/*.sh tests/screen/*.sh; do
+for t in tests/cli/*.sh tests/screen/*.sh tests/fuzz/smoke.sh; do
 	[ -f "$t" ] || continue
 	sh "$t" >"$log" 2>&1; rc=$?
 	set -- $(count)

@@ -1,6 +1,9 @@
 /* afile.h — files written whole or not at all: write to PATH.tmp, then rename
  * onto PATH. On any failure the temporary file is removed and PATH is left as
- * it was, so an interrupted or failed export never leaves a partial file. */
+ * it was, so an interrupted or failed export never leaves a partial file.
+ * A symbolic link at PATH is followed (the file it names is written, the link
+ * stays); a directory, device, FIFO or socket there is refused, never
+ * replaced. */
 #ifndef NOETHER_AFILE_H
 #define NOETHER_AFILE_H
 #include <stddef.h>
@@ -8,12 +11,13 @@
 
 struct afile {
 	FILE *f;
-	char tmp[4096];
-	char path[4096];
+	char tmp[4096];                /* "" when no temporary exists */
+	char path[4096];               /* the target, symbolic links followed */
 };
 
-/* Opens PATH.tmp with fopen mode (e.g. "w", "wb"). Returns 0, or NT_EINVAL
- * (path too long) / NT_EIO with "WHO: ..." in err. */
+/* Opens TARGET.tmp with fopen mode (e.g. "w", "wb"), TARGET being PATH with
+ * symbolic links followed. Returns 0, or NT_EINVAL (path too long) / NT_EIO
+ * (not a regular file, cannot create) with "WHO: ..." in err. */
 int afile_open(struct afile *a, const char *path, const char *mode, const char *who, char *err, size_t len);
 /* Closes, checks for write errors and renames onto PATH. Returns 0 or NT_EIO
  * with a message; the temporary file never survives a failure. */

@@ -206,7 +206,9 @@ int lie_grad_rank(struct quantity *const *q, int nq, const double *theta, size_t
 int lie_grad_rank_masked(struct quantity *const *q, int nq, const double *theta, size_t D,
                          const unsigned char *mask, struct lie_rank *r);
 /* Rank at θ of the gradients of every quantity of s shown as conserved (role
- * QR_LAW): the metric laws.rank. Returns 0 or NT_EINVAL (LAPACK failure). */
+ * QR_LAW) that is a function of θ alone (momentum's phase-space laws, on
+ * (θ, v), are left out): the metric laws.rank. Returns 0 or NT_EINVAL
+ * (LAPACK failure). */
 int lie_laws_rank(const struct qset *s, const double *theta, size_t D, struct lie_rank *r);
 
 /* ---- subsets: laws that depend only on θ_T ---- */
@@ -263,7 +265,8 @@ void lie_find_defaults(struct lie_find_opts *o);
  * are re-solved against equations at fresh random points until none changes,
  * and a law is kept only if its rate against fresh fields at fresh points is at
  * most LIE_RATE_TOL. Random θ points come from model_init of m. Returns 0,
- * NT_ERANGE (too many unknowns), NT_EINTR, or a generator error. */
+ * NT_ERANGE (too many unknowns), NT_EINTR, or a generator error; on an error
+ * res holds nothing to free. */
 int lie_find(const struct model *m, const struct lie_fields *F, const struct lie_find_opts *o,
              struct lie_find_result *res, char *err, size_t len);
 void lie_find_result_free(struct lie_find_result *r);

@@ -21,12 +21,30 @@
 #define NT_VERSION "0.0"
 #endif
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, sigint_seen;
 
+/* Ctrl-C: the running command stops at its next check (a step boundary) and
+ * a script stops after it. A second Ctrl-C before the first was acted on
+ * ends the program the default way. */
 static void on_sigint(int sig)
 {
-	(void)sig;
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 	interrupted = 1;
+	sigint_seen = 1;
+}
+
+/* The exit status, made 1 when what went to standard output was not all
+ * written (a full disk, a closed pipe): output lost is a failure too. */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "noether: error writing standard output\n");
+		return status ? status : 1;
+	}
+	return status;
 }
 
 /* Progress of long commands on stderr, only when it is a terminal: one line
@@ -163,15 +181,15 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-		else if (!strcmp(a, "-V") || !strcmp(a, "--version")) { printf("noether %s\n", NT_VERSION); return 0; }
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return finish(0); }
+		else if (!strcmp(a, "-V") || !strcmp(a, "--version")) { printf("noether %s\n", NT_VERSION); return finish(0); }
 		else if ((!strcmp(a, "-b") || !strcmp(a, "--batch")) && more) batch = argv[++i];
 		else if ((!strcmp(a, "-e") || !strcmp(a, "--exec")) && more) {
 			if (nexec == 64) { fprintf(stderr, "noether: too many -e options (limit 64)\n"); return 2; }
 			execs[nexec++] = argv[++i];
 		}
 		else if (!strcmp(a, "--repl")) repl = 1;
-		else if (!strcmp(a, "--commands-roff")) { list_commands_roff(); return 0; }
+		else if (!strcmp(a, "--commands-roff")) { list_commands_roff(); return finish(0); }
 		else if (!strcmp(a, "--threads") && more) {
 			long t;
 			if (parse_long(argv[++i], &t) || t < 1 || t > 256) {
@@ -209,6 +227,11 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		uo.no_color = 1;
+	char rerr[600];
+	if (uo.replay && cmd_check_file(uo.replay, rerr, sizeof rerr)) {
+		fprintf(stderr, "noether: --replay: %s\n", rerr);
+		return 2;
+	}
 	linalg_set_threads(threads);
 
 	struct sigaction sa;
@@ -260,6 +283,8 @@ int main(int argc, char **argv)
 		status = rc == 0 && c.expect_failed == 0 ? 0 : 1;
 		if (c.expect_failed)
 			fprintf(stderr, "noether: %d expect line%s failed\n", c.expect_failed, c.expect_failed == 1 ? "" : "s");
+		if (rc == NT_EINTR && sigint_seen)
+			status = 130;   /* stopped by Ctrl-C: 128 + SIGINT, as a shell reports it */
 	} else if (repl || !isatty(STDOUT_FILENO)) {
 		if (preset) {
 			char line[300];
@@ -293,5 +318,5 @@ int main(int argc, char **argv)
 	cmd_sweep_clear(&c);
 	experiment_free(x);
 	fig_release();
-	return status;
+	return finish(status);
 }

@@ -92,27 +92,35 @@ int cmd_split(char *buf, char **argv, int max)
 	return argc;
 }
 
-/* Splits a line at ';' outside quotes (and stops at a '#' comment). */
-static int split_commands(char *line, char **parts, int max)
+/* The next command of buf starting at *pos: it ends at ';' outside quotes,
+ * at a newline or carriage return (always: quotes never span lines, so a
+ * quote left open there is reported by cmd_split), or at the end; a '#' at
+ * the start of a word outside quotes comments out the rest of that line.
+ * Terminates the command in place and returns it; *pos moves past it (NULL
+ * after the last). Inside quotes \" and \\ are escapes, as in cmd_split. */
+static char *next_command(char **pos)
 {
-	int n = 0, inq = 0;
-	char *start = line;
-	for (char *p = line;; p++) {
+	char *start = *pos, *p = start;
+	int inq = 0;
+	for (;; p++) {
+		if (inq && *p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+			p++;
+			continue;
+		}
 		if (*p == '"')
 			inq = !inq;
-		if (!inq && *p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';'))
+		if (!inq && *p == '#' && (p == start || p[-1] == ' ' || p[-1] == '\t')) {
 			*p = 0;
-		if (!*p || (!inq && *p == ';')) {
-			int last = !*p;
+			p += 1 + strcspn(p + 1, "\n\r");
+			*pos = *p ? p + 1 : NULL;
+			return start;
+		}
+		if (!*p || *p == '\n' || *p == '\r' || (!inq && *p == ';')) {
+			*pos = *p ? p + 1 : NULL;
 			*p = 0;
-			if (n < max)
-				parts[n++] = start;
-			if (last)
-				break;
-			start = p + 1;
+			return start;
 		}
 	}
-	return n;
 }
 
 static int exec_words(struct cmd_ctx *c, int argc, char **argv, const char *text)
@@ -129,25 +137,38 @@ static int exec_words(struct cmd_ctx *c, int argc, char **argv, const char *text
 	return rc;
 }
 
+/* The first control character of s other than tab, newline and carriage
+ * return, or 0. */
+static int control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 32 && *s != '\t' && *s != '\n' && *s != '\r')
+			return (unsigned char)*s;
+	return 0;
+}
+
 int cmd_exec_line(struct cmd_ctx *c, const char *line)
 {
 	if (strlen(line) >= MAX_LINE)
 		return cmd_error(c, NT_EINVAL, "line too long (limit %d characters)", MAX_LINE - 1);
+	int cc = control_char(line);
+	if (cc)
+		return cmd_error(c, NT_EINVAL, "control character 0x%02x in a command (not text?)", (unsigned)cc);
 	char buf[MAX_LINE];
 	str_copy(buf, line, sizeof buf);
-	char *parts[64];
-	int np = split_commands(buf, parts, 64), result = 0;
-	for (int i = 0; i < np; i++) {
+	int result = 0;
+	for (char *pos = buf; pos;) {
+		char *part = next_command(&pos);
 		char text[MAX_LINE], words[MAX_LINE];
 		/* trimmed copy of the command text for provenance */
-		const char *a = parts[i];
+		const char *a = part;
 		while (*a == ' ' || *a == '\t')
 			a++;
 		str_copy(text, a, sizeof text);
 		size_t L = strlen(text);
-		while (L && (text[L - 1] == ' ' || text[L - 1] == '\t' || text[L - 1] == '\r' || text[L - 1] == '\n'))
+		while (L && (text[L - 1] == ' ' || text[L - 1] == '\t'))
 			text[--L] = 0;
-		str_copy(words, parts[i], sizeof words);
+		str_copy(words, part, sizeof words);
 		char *argv[MAX_WORDS];
 		int argc = cmd_split(words, argv, MAX_WORDS);
 		if (argc == -1)
@@ -156,6 +177,10 @@ int cmd_exec_line(struct cmd_ctx *c, const char *line)
 			return cmd_error(c, NT_EINVAL, "too many words (limit %d)", MAX_WORDS);
 		if (argc == 0)
 			continue;
+		/* a script interrupted (Ctrl-C) stops: what follows assumed what
+		 * came before had finished */
+		if (!c->interactive && c->interrupt && *c->interrupt)
+			return cmd_error(c, NT_EINTR, "interrupted: the script stops before '%s'", argv[0]);
 		int rc = exec_words(c, argc, argv, text);
 		if (rc < 0)
 			return rc;
@@ -167,32 +192,76 @@ int cmd_exec_line(struct cmd_ctx *c, const char *line)
 	return result;
 }
 
+/* Reads one line of a script into buf (cap bytes): it ends at "\n", "\r\n"
+ * or "\r" (not kept); a UTF-8 byte-order mark opening the file is dropped.
+ * Returns 1 (a line), 0 (end of file) or an NT_* code with the reason in err:
+ * a NUL or other control character (not a text file), a line of cap - 1
+ * characters or more (an endless line fails after cap bytes), a read error. */
+static int read_line(FILE *f, char *buf, size_t cap, int first, char *err, size_t errlen)
+{
+	size_t n = 0;
+	int ch;
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\r') {
+			int next = getc(f);
+			if (next != '\n' && next != EOF)
+				ungetc(next, f);
+			break;
+		}
+		if (ch < 32 && ch != '\t')
+			return nt_err(err, errlen, NT_EINVAL, "control character 0x%02x in script (not a text file?)", (unsigned)ch);
+		if (n + 1 >= cap)
+			return nt_err(err, errlen, NT_EINVAL, "line too long (limit %zu characters)", cap - 1);
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(f))
+		return nt_err(err, errlen, NT_EIO, "read error: %s", strerror(errno));
+	if (ch == EOF && n == 0)
+		return 0;
+	buf[n] = 0;
+	if (first && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+		memmove(buf, buf + 3, n - 2);
+	return 1;
+}
+
+/* Opens a script for reading into *out; a directory is refused by name
+ * (fopen accepts one and the first read fails). 0, or an NT_* code with a
+ * message in err. */
+static int open_script(const char *path, FILE **out, char *err, size_t errlen)
+{
+	FILE *f = *out = fopen(path, "r");
+	if (!f)
+		return nt_err(err, errlen, NT_ENOENT, "cannot open '%s': %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		*out = NULL;
+		return nt_err(err, errlen, NT_EINVAL, "cannot read '%s': it is a directory", path);
+	}
+	return 0;
+}
+
 int cmd_exec_file(struct cmd_ctx *c, const char *path)
 {
 	if (c->depth >= 8)
 		return cmd_error(c, NT_ERANGE, "scripts nested too deeply (limit 8): %s", path);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return cmd_error(c, NT_ENOENT, "cannot open '%s': %s", path, strerror(errno));
+	char err[512];
+	FILE *f;
+	int rc = open_script(path, &f, err, sizeof err);
+	if (rc)
+		return cmd_error(c, rc, "%s", err);
 	const char *ofile = c->file;
-	int oline = c->line, rc = 0, failed = 0;
+	int oline = c->line, failed = 0;
 	c->file = path;
 	c->line = 0;
 	c->depth++;
-	char line[MAX_LINE + 2];
-	while (fgets(line, sizeof line, f)) {
+	char line[MAX_LINE];
+	for (;;) {
+		int got = read_line(f, line, sizeof line, c->line == 0, err, sizeof err);
 		c->line++;
-		size_t L = strlen(line);
-		if (L == sizeof line - 1 && line[L - 1] != '\n') {
-			rc = cmd_error(c, NT_EINVAL, "line too long (limit %d characters)", MAX_LINE - 1);
-			break;
-		}
-		for (size_t i = 0; i < L; i++)
-			if (line[i] == 0 || ((unsigned char)line[i] < 32 && line[i] != '\t' && line[i] != '\n' && line[i] != '\r')) {
-				rc = cmd_error(c, NT_EINVAL, "control character in script (not a text file?)");
-				break;
-			}
-		if (rc)
+		if (got < 0)
+			rc = cmd_error(c, got, "%s", err);
+		if (got <= 0)
 			break;
 		int r = cmd_exec_line(c, line);
 		if (r < 0) {
@@ -213,6 +282,41 @@ int cmd_exec_file(struct cmd_ctx *c, const char *path)
 	c->file = ofile;
 	c->line = oline;
 	return rc ? rc : failed;
+}
+
+int cmd_check_file(const char *path, char *err, size_t errlen)
+{
+	char msg[512];
+	FILE *f;
+	int rc = open_script(path, &f, msg, sizeof msg);
+	if (rc)
+		return nt_err(err, errlen, rc, "%s", msg);
+	char line[MAX_LINE];
+	int lineno = 0, commands = 0;
+	for (;;) {
+		int got = read_line(f, line, sizeof line, lineno == 0, msg, sizeof msg);
+		lineno++;
+		if (got < 0)
+			rc = nt_err(err, errlen, got, "%s:%d: %s", path, lineno, msg);
+		if (got <= 0)
+			break;
+		for (char *pos = line; pos && !rc;) {
+			char *argv[MAX_WORDS];
+			int argc = cmd_split(next_command(&pos), argv, MAX_WORDS);
+			if (argc < 0)
+				rc = nt_err(err, errlen, NT_EINVAL, "%s:%d: %s", path, lineno,
+				            argc == -1 ? "unterminated quote" : "too many words");
+			else if (argc > 0 && !cmd_find(argv[0]))
+				rc = nt_err(err, errlen, NT_ENOENT, "%s:%d: unknown command '%.60s'", path, lineno, argv[0]);
+			commands += argc > 0;
+		}
+		if (rc)
+			break;
+	}
+	fclose(f);
+	if (!rc && !commands)
+		rc = nt_err(err, errlen, NT_EINVAL, "%s: no commands in it", path);
+	return rc;
 }
 
 static int is_file(const char *p)

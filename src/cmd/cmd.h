@@ -92,16 +92,26 @@ struct cmd {
 extern const struct cmd cmd_table[];   /* terminated by {NULL} */
 const struct cmd *cmd_find(const char *name);
 
-/* Executes one line (may hold several commands separated by ';', and a '#'
- * comment). Returns 0, a negative NT_* code for an error, or 1 for a failed
- * expect. Errors are reported through ctx->msg as "file:line: message" when
- * ctx->file is set. Notices of the experiment (a comparison that ended) are
- * sent through ctx->msg. */
+/* Executes one line (may hold any number of commands separated by ';' or
+ * newlines, and '#' comments, each to the end of its line; a control
+ * character other than tab is refused). In a script (!interactive) an
+ * interrupt raised in *interrupt stops it before the next command. Returns
+ * 0, a negative NT_* code for an error, or 1 for a failed expect. Errors are
+ * reported through ctx->msg as "file:line: message" when ctx->file is set.
+ * Notices of the experiment (a comparison that ended) are sent through
+ * ctx->msg. */
 int cmd_exec_line(struct cmd_ctx *c, const char *line);
-/* Runs a script file line by line; stops at the first error (returns it).
- * A failed expect is counted and the script continues; returns 1 at the end
- * if any failed. */
+/* Runs a script file line by line (lines end at \n, \r\n or \r; a
+ * leading UTF-8 byte-order mark is skipped); stops at the first error
+ * (returns it): a control or NUL character, a line over the limit, a
+ * directory. A failed expect is counted and the script continues; returns 1
+ * at the end if any failed. */
 int cmd_exec_file(struct cmd_ctx *c, const char *path);
+/* Reads FILE as cmd_exec_file would, without running it: text (no control
+ * characters), lines within the limit, quotes closed, every command's name in
+ * the table, at least one command. Returns 0, or an NT_* code with
+ * "FILE:LINE: message" in err (`--replay` checks its file with it). */
+int cmd_check_file(const char *path, char *err, size_t errlen);
 
 /* Reports an error through the sink with file:line prefix; returns code. */
 int cmd_error(struct cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -36,6 +36,10 @@ int cmd_watch_expr(struct cmd_ctx *c, int argc, char **argv);
 /* cmd_io.c */
 int cmd_export(struct cmd_ctx *c, int argc, char **argv);
 int cmd_preset(struct cmd_ctx *c, int argc, char **argv);
+int cmd_new(struct cmd_ctx *c, int argc, char **argv);
+/* 1 when NAME is a word of the metric grammar (loss, step, laws, A, B, ...):
+ * not a name for a watched quantity. */
+int cmd_metric_reserved(const char *name);
 int cmd_checks(struct cmd_ctx *c, int argc, char **argv);
 int cmd_source(struct cmd_ctx *c, int argc, char **argv);
 int cmd_help(struct cmd_ctx *c, int argc, char **argv);

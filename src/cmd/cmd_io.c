@@ -33,6 +33,17 @@ int cmd_export(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+int cmd_new(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc != 1)
+		return cmd_error(c, NT_EINVAL, "usage: new");
+	experiment_clear(c->x);
+	cmd_sweep_clear(c);
+	c->count_step = 0;          /* no `laws count` result */
+	c->requests |= REQ_PAUSE;
+	return 0;
+}
+
 int cmd_preset(struct cmd_ctx *c, int argc, char **argv)
 {
 	char path[1024];

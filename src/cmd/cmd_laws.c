@@ -383,6 +383,19 @@ static double role_extreme(const struct qset *qs, enum qrole role, int which, in
 	return any ? v : NAN;
 }
 
+/* The first words of the metric grammar: a quantity named like one would be
+ * shadowed by (or shadow) the metric. */
+static const char *const metric_roots[] = { "loss", "loss0", "step", "budget", "params", "data", "laws",
+	"claimed-fails", "contrasts", "count", "eps-block", "portrait", "A", "B", NULL };
+
+int cmd_metric_reserved(const char *name)
+{
+	for (int i = 0; metric_roots[i]; i++)
+		if (!strcmp(name, metric_roots[i]))
+			return 1;
+	return 0;
+}
+
 /* A metric of one run (see cmd_metric). */
 static int run_metric(struct cmd_ctx *c, const struct run *run, const char *name, double *v, char *err, size_t len)
 {

@@ -275,9 +275,9 @@ static int catalogue_laws(const struct lie_src *s, int augmented, const unsigned
 {
 	int n = 0;
 	*out = xcalloc((size_t)s->q.n + 1, sizeof **out);
-	for (int i = 0; i < s->q.n; i++)
-		if (s->q.q[i]->role == QR_LAW && !s->q.q[i]->internal && (augmented || !s->q.q[i]->user) &&
-		    inside(s->q.q[i], mask))
+	for (int i = 0; i < s->q.n; i++)   /* θ-laws only: momentum's phase-space laws live on (θ, v) */
+		if (s->q.q[i]->role == QR_LAW && !s->q.q[i]->internal && !s->q.q[i]->phase &&
+		    (augmented || !s->q.q[i]->user) && inside(s->q.q[i], mask))
 			(*out)[n++] = s->q.q[i];
 	return n;
 }
@@ -348,7 +348,7 @@ static void find_lines(struct lines *l, const struct lie_src *s, const struct li
 	}
 	for (int i = 0; i < s->q.n; i++) {
 		const struct quantity *q = s->q.q[i];
-		if (q->role != QR_CLAIMED_FAILS)
+		if (q->role != QR_CLAIMED_FAILS || q->phase)
 			continue;
 		double r;
 		int in = lie_span_contains(fr->laws, fr->nlaws, q, s->D, 7, &r);

@@ -1,7 +1,9 @@
 /* cmd_session.c — `save session FILE`: the current state as a runnable
  * command script.
  *
- * The script is the experiment's provenance (its history: every configuration
+ * The script starts with `new`, so it rebuilds the same state whatever the
+ * session it is sourced into holds; then comes the experiment's provenance
+ * (its history: every configuration
  * command, `reset`, and every `step N`, including the steps the screen's
  * run loop took, which the screen logs as `step N` lines) in order, with
  * consecutive steps merged. Replaying it from a fresh session reproduces θ
@@ -56,6 +58,7 @@ int cmd_save_session(struct cmd_ctx *c, const char *path)
 	fprintf(f, "# so the steps after the last reset are the ones that count. Files named by\n");
 	fprintf(f, "# `load` or `data csv` must still be there.\n");
 	fprintf(f, "# at save: loss = %.17g\n", run_loss(ra));
+	fprintf(f, "new\n");
 	long pending = 0, since = 0;   /* merged steps not yet written; steps since the last reset */
 	int nh = experiment_history_len(x);
 	for (int i = 0; i < nh; i++) {

@@ -70,6 +70,8 @@ int cmd_watch_expr(struct cmd_ctx *c, int argc, char **argv)
 		text++;
 	if (!*name)
 		return cmd_error(c, NT_EINVAL, "watch: missing NAME before '=' (usage: watch NAME = EXPR)");
+	if (cmd_metric_reserved(name))
+		return cmd_error(c, NT_EINVAL, "watch: '%s' names a built-in metric (print %s); pick another name", name, name);
 	if (qset_find(experiment_quantities(x), name))
 		return cmd_error(c, NT_EINVAL, "watch: a quantity named '%s' exists already (unwatch does not remove it; pick another name)", name);
 	char err[512];

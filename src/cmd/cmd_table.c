@@ -230,12 +230,12 @@ const struct cmd cmd_table[] = {
 	{ "loss", "loss mse|logistic|exponential|cross-entropy",
 	  "Choose the loss (means over output rows; logistic/exponential take labels ±1).", complete_loss, cmd_loss, CMD_PROVENANCE, SCR_NONE },
 	{ "init", "init normal|balanced|uniform [std=S] [seed=N]",
-	  "Initialisation of θ0 (own seed). std defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
+	  "Initialisation of θ0 (own seed). std (> 0) defaults to 1/sqrt(fan_in); balanced rescales each neuron so its "
 	  "law is 0 at θ0 (same function).", complete_init, cmd_init, CMD_PROVENANCE, SCR_NONE },
 	{ "opt", "opt gd | sgd [batch=B] [seed=N] | momentum [beta=0.9] | adam|adamw [beta1=0.9] [beta2=0.999] [eps=1e-8] "
 	  "| rmsprop [alpha=0.99] [eps=1e-8] | sign | flow [tol=1e-8] | flow+momentum [beta=0.9] [tol=1e-8]",
 	  "Optimizer, stepping with the schedule's τ_k (PyTorch's update rules: SGD, Adam, AdamW, RMSprop; sign is "
-	  "signSGD, θ − τ sign(g + λθ)); batch=B (with seed=) makes any discrete one minibatch. Every label is for the "
+	  "signSGD, θ − τ sign(g + λθ)); batch=B (with seed=; B at most the samples) makes any discrete one minibatch. Every label is for the "
 	  "dynamics in force: gd, sgd and flow keep the gradient-flow laws (weight decay: compared with their decayed "
 	  "prediction); momentum, adam, adamw, rmsprop and sign make them contrasts with the reason, re-checked against "
 	  "what the optimizer actually does. Under momentum the skew part of a Gram law's momentum map, a function of θ "
@@ -298,8 +298,9 @@ const struct cmd cmd_table[] = {
 	  "named tensors, rate-checked like a law (conserved for this data and loss, or a contrast), with drift, CSV "
 	  "column q:NAME and expect NAME.rel. EXPR: numbers pi + - * / ^ ( ), a·b or dot(a,b), atan2 sqrt exp log abs "
 	  "sum norm2 norm; tensors by full name (layer1.dense.W), layerN.W, unique short name, W1/W2 (K-th W), "
-	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). "
-	  "Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0, SCR_NONE },
+	  "slices W[0,:] W[:,3] W[1:3,0], entry w[1] (size-1 dimensions may be omitted). NAME may not be a metric's "
+	  "(loss, step, laws, A, B, ...); EXPR must be finite at θ0; a watch whose tensors a model change removes shows "
+	  "nan and is no law until they are back. Example: watch angle = atan2(w[1], w[0]).", complete_quantity, cmd_watch, 0, SCR_NONE },
 	{ "unwatch", "unwatch NAME...|all", "Hide a quantity from the panels and CSV columns.", complete_quantity, cmd_unwatch, 0, SCR_NONE },
 	{ "augment", "augment GROUP [COORDS] [equivariant] | augment none",
 	  "Close the data set under a finite group acting on the inputs (labels kept: invariant): signs I,J (flip "
@@ -312,6 +313,8 @@ const struct cmd cmd_table[] = {
 	  NULL, cmd_show, 0, SCR_NONE },
 	{ "preset", "preset [NAME]", "Load a preset experiment (a script in presets/); without NAME list them.",
 	  complete_preset, cmd_preset, 0, SCR_NONE },
+	{ "new", "new", "Start a new experiment: no data, no layers, default settings, no watches, empty history "
+	  "(what preset does before it reads its file; a saved session starts with it).", NULL, cmd_new, 0, SCR_NONE },
 	{ "checks", "checks",
 	  "Marks where a script's checks begin: `preset NAME` stops there (the experiment is left at step 0), "
 	  "`noether -b FILE` goes on and runs the steps and expect lines.", NULL, cmd_checks, 0, SCR_NONE },
@@ -333,8 +336,9 @@ const struct cmd cmd_table[] = {
 	{ "save", "save params FILE.safetensors | save data FILE.csv | save session FILE.nt",
 	  "params: θ as safetensors (F64, tensor names as in show: layer1.dense.W ...; metadata: the command script). "
 	  "data: the data set as CSV (# metadata line, header x0..x{d-1},y0..y{m-1} or label, one line per sample row). "
-	  "session: the current state as a runnable script (the provenance commands in order, resets and steps "
-	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE reproduces θ.",
+	  "session: the current state as a runnable script (new, then the provenance commands in order, resets and steps "
+	  "included, the screen's run steps too, ending with expect step == K); noether -b FILE or source FILE "
+	  "reproduces θ whatever the session held before.",
 	  NULL, cmd_save, 0, SCR_NONE },
 	{ "load", "load params FILE.safetensors",
 	  "Read every model tensor from a safetensors file (F64/F32/F16/BF16; shapes checked, a mismatch names the tensor) "

@@ -121,6 +121,8 @@ int cmd_step(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (rc == NT_EINTR) {
 		experiment_update(c->x);
+		if (!c->interactive)    /* a script stops: what follows assumed N steps */
+			return cmd_error(c, rc, "%s during 'step %ld'; the script stops", experiment_error(c->x), n);
 		if (c->interrupt)
 			*c->interrupt = 0;
 		cmd_printf(c, "%s\n", experiment_error(c->x));

@@ -108,6 +108,9 @@ int run_rebuild(struct run *r);
 void run_sync_quantities(struct run *r);
 /* Settings in force after a default changed (own parts kept). */
 void run_follow(struct run *r);
+/* A minibatch of more samples than d has is refused, not shrunk silently:
+ * NT_EINVAL with the message in err, or 0 (also when d is NULL). */
+int run_check_batch(const struct optimizer *o, const struct dataset *d, char *err, size_t len);
 double run_loss_grad(struct run *r, const double *th, double *g);
 /* Minibatch loss and gradient at th from the run's sampling stream. */
 double run_batch_grad(struct run *r, const double *th, double *g);

@@ -502,10 +502,15 @@ static void follow_all(struct experiment *x)
 
 int experiment_set_opt(struct experiment *x, int argc, char **argv)
 {
-	int rc = optimizer_parse(&x->set.opt, argc, argv, x->err, sizeof x->err);
+	struct optimizer o = x->set.opt;
+	int rc = optimizer_parse(&o, argc, argv, x->err, sizeof x->err);
 	if (!rc)
-		follow_all(x);
-	return rc;
+		rc = run_check_batch(&o, x->data, x->err, sizeof x->err);
+	if (rc)
+		return rc;
+	x->set.opt = o;
+	follow_all(x);
+	return 0;
 }
 
 int experiment_set_schedule(struct experiment *x, int argc, char **argv)
@@ -572,6 +577,8 @@ static double point_rate(const struct experiment *x, const struct quantity *q, c
 	size_t D = x->D;
 	double rate = 0;
 	for (int k = 0; k < q->ncomp; k++) {
+		if (q->fn && !isfinite(quantity_comp_value(q, k, th)))
+			return NAN;   /* undefined here (unresolved, 1/0, log of a negative): no law */
 		memset(gh, 0, D * sizeof *gh);
 		quantity_comp_grad(q, k, th, 1.0, gh);
 		double hn = sqrt(dot((int)D, gh, gh));
@@ -740,8 +747,9 @@ static void build_catalogue(struct experiment *x)
 	model_laws(x->model, &x->q);
 	for (int i = 0; i < keep.n; i++) {
 		struct quantity *q = keep.q[i];
-		if (q->fn_rebind)
-			q->fn_rebind(q, x->model);
+		if (q->fn_rebind && q->fn_rebind(q, x->model))
+			snprintf(x->notice, sizeof x->notice, "watch %s: %s: it shows nan, not a law, until the model has its tensors again",
+			         q->name, q->formula);
 		q->role = QR_CANDIDATE;
 		qset_add(&x->q, q);
 	}
@@ -880,6 +888,17 @@ int experiment_watch(struct experiment *x, struct quantity *q)
 	q->user = 1;
 	if (!q->internal)
 		q->watched = 1;
+	if (!x->dirty && x->theta0)
+		for (int k = 0; k < q->ncomp; k++) {
+			double v = quantity_comp_value(q, k, x->theta0);
+			if (!isfinite(v)) {
+				int rc = nt_err(x->err, sizeof x->err, NT_EINVAL,
+				                "watch: %s is %s at θ0, not a finite number (a division by zero, a log or sqrt of a negative?)",
+				                q->name, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+				quantity_free(q);
+				return rc;
+			}
+		}
 	q->role = QR_CANDIDATE;   /* rate-checked: a law for this data and loss, or a contrast */
 	qset_add(&x->q, q);
 	if (!x->dirty && x->theta0) {

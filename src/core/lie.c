@@ -867,8 +867,8 @@ int lie_laws_rank(const struct qset *s, const double *theta, size_t D, struct li
 {
 	struct quantity **q = xcalloc((size_t)s->n + 1, sizeof *q);
 	int n = 0;
-	for (int i = 0; i < s->n; i++)
-		if (s->q[i]->role == QR_LAW && !s->q[i]->internal)
+	for (int i = 0; i < s->n; i++)   /* phase-space laws live on (θ, v): 2D coordinates */
+		if (s->q[i]->role == QR_LAW && !s->q[i]->internal && !s->q[i]->phase)
 			q[n++] = s->q[i];
 	int rc = lie_grad_rank(q, n, theta, D, r);
 	free(q);

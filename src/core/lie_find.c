@@ -863,6 +863,8 @@ int lie_find(const struct model *m, const struct lie_fields *F, const struct lie
 	free(c.th);
 	free(c.fv);
 	fsys_free(&s);
+	if (rc)
+		lie_find_result_free(res);   /* laws made before an interrupt: nothing for the caller to free */
 	res->seconds = now_seconds() - t0;
 	return rc;
 }

@@ -65,7 +65,6 @@ int model_add(struct model *m, const char *name, int argc, char **argv, char *er
 		return nt_err(err, errlen, NT_ENOENT, "unknown layer '%s' (try: help layer)", name);
 	if (m->nblocks >= NT_MAX_BLOCKS)
 		return nt_err(err, errlen, NT_ERANGE, "too many layers (limit %d)", NT_MAX_BLOCKS);
-	model_free_workspace(m); /* sized for the old block count: free before growing */
 	struct block *b = &m->blocks[m->nblocks];
 	memset(b, 0, sizeof *b);
 	b->kind = k;
@@ -75,8 +74,9 @@ int model_add(struct model *m, const char *name, int argc, char **argv, char *er
 		if (k->destroy)
 			k->destroy(b);
 		memset(b, 0, sizeof *b);
-		return rc;
+		return rc;       /* the model as it was, workspace included */
 	}
+	model_free_workspace(m); /* sized for the old block count: free before growing */
 	m->nblocks++;
 	return 0;
 }

@@ -137,10 +137,20 @@ void run_follow(struct run *r)
 	settings_changed(r);
 }
 
+int run_check_batch(const struct optimizer *o, const struct dataset *d, char *err, size_t len)
+{
+	if (d && o->batch > d->n && !flow_kind(o->kind))
+		return nt_err(err, len, NT_EINVAL, "opt %s: batch=%d is more than the %d samples of the data (batch=%d or fewer)",
+		              opt_names[o->kind], o->batch, d->n, d->n);
+	return 0;
+}
+
 int run_set_opt(struct run *r, int argc, char **argv)
 {
 	struct optimizer o = r->set.opt;
 	int rc = optimizer_parse(&o, argc, argv, r->err, sizeof r->err);
+	if (!rc)
+		rc = run_check_batch(&o, r->x->data, r->err, sizeof r->err);
 	if (rc)
 		return rc;
 	r->set.opt = o;
@@ -549,6 +559,8 @@ int run_step(struct run *r, long n, volatile sig_atomic_t *interrupt)
 	size_t D = r->D;
 	double *th = r->theta, *g = r->grad, lam = r->set.wd;
 	const struct optimizer *o = &r->set.opt;
+	if ((rc = run_check_batch(o, r->x->data, r->err, sizeof r->err)))
+		return rc;
 	int flow = flow_kind(o->kind), batch = r->built_batch > 0;
 	enum run_ident ident = run_ident_of(o->kind);
 	if ((int)ident != r->ident)

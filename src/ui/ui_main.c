@@ -10,9 +10,10 @@
  * while the loop draws their progress and takes Esc/Ctrl-C to cancel.
  *
  * Signal handlers only set volatile sig_atomic_t flags — except the crash
- * handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT), which write the
- * terminal's saved reset string and settings with async-signal-safe calls
- * and re-raise. SIGWINCH belongs to curses (it turns into KEY_RESIZE).
+ * handlers (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS), which
+ * write the terminal's saved reset string and settings with async-signal-safe
+ * calls and re-raise; every other default-fatal signal (TERM, HUP, QUIT,
+ * USR1/2, PIPE, ALRM, ...) quits through the loop. SIGWINCH belongs to curses (it turns into KEY_RESIZE).
  * Invariants: curses is active exactly while u->curses_on; ctx fields
  * replaced at entry are put back before ui_main returns; while a worker job
  * runs (u->busy == UI_BUSY_JOB) the loop touches neither ctx nor the
@@ -96,7 +97,11 @@ struct saved_sig { int sig; struct sigaction old; };
 static struct saved_sig saved_sigs[] = {
 	{ .sig = SIGINT }, { .sig = SIGTERM }, { .sig = SIGHUP }, { .sig = SIGTSTP },
 	{ .sig = SIGCONT }, { .sig = SIGSEGV }, { .sig = SIGBUS }, { .sig = SIGFPE },
-	{ .sig = SIGILL }, { .sig = SIGABRT },
+	{ .sig = SIGILL }, { .sig = SIGABRT }, { .sig = SIGTRAP }, { .sig = SIGSYS },
+	/* the other default-fatal signals quit cleanly, like TERM */
+	{ .sig = SIGQUIT }, { .sig = SIGUSR1 }, { .sig = SIGUSR2 }, { .sig = SIGPIPE },
+	{ .sig = SIGALRM }, { .sig = SIGVTALRM }, { .sig = SIGPROF }, { .sig = SIGXCPU },
+	{ .sig = SIGXFSZ },
 };
 
 static void handler_for(int sig, void (*fn)(int))
@@ -113,9 +118,10 @@ static void signals_install(void)
 	for (size_t i = 0; i < sizeof saved_sigs / sizeof saved_sigs[0]; i++) {
 		int sig = saved_sigs[i].sig;
 		void (*fn)(int) = sig == SIGINT ? on_int
-		                : (sig == SIGTERM || sig == SIGHUP) ? on_quit
 		                : sig == SIGTSTP ? on_tstp
-		                : sig == SIGCONT ? on_cont : on_crash;
+		                : sig == SIGCONT ? on_cont
+		                : (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+		                   sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS) ? on_crash : on_quit;
 		sigaction(sig, NULL, &saved_sigs[i].old);
 		handler_for(sig, fn);
 	}

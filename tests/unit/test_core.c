@@ -298,7 +298,7 @@ static void test_csv(void)
 	if (!f)
 		return;
 	char line[1 << 16];
-	int meta = 0, rows = 0, cols = 0, laws = 0, commands = 0, header_ok = 0;
+	int meta = 0, rows = 0, cols = 0, laws = 0, commands = 0, header_ok = 0, ragged = 0;
 	double step_last = -1, v0 = NAN;
 	while (fgets(line, sizeof line, f)) {
 		if (line[0] == '#') {
@@ -315,6 +315,10 @@ static void test_csv(void)
 			continue;
 		}
 		rows++;
+		int row_cols = 0;
+		for (char *p = line; *p; p++)
+			row_cols += *p == ',';
+		ragged += row_cols != cols;
 		char *end;
 		step_last = strtod(line, &end);
 		if (rows == 1) {
@@ -332,6 +336,7 @@ static void test_csv(void)
 	CHECK(meta >= 3 && commands == 1, "metadata header with version, seeds and the commands");
 	CHECK(header_ok && laws == 32, "header step,tau,loss then 32 law: columns");
 	CHECK(rows == 4 && step_last == 30, "every=10 keeps steps 0,10,20,30");
+	CHECK(cols >= 2 + laws && ragged == 0, "every row has as many columns as the header");
 	CHECK(q && v0 == q->h0[0], "values round-trip exactly (%.17g)");
 	CHECK(cmd_exec_line(&c, "export csv /nonexistent-dir/x.csv") == NT_EIO, "unwritable path: error, no partial file");
 	experiment_free(c.x);

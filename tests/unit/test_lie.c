@@ -161,6 +161,7 @@ static void test_interrupt(void)
 	c.out = sink;
 	c.msg = sink;
 	c.interrupt = &stop;
+	c.interactive = 1;   /* the command sees the flag (a script would stop before it) */
 	outlen = 0;
 	int rc = cmd_exec_line(&c, "data teacher n=32 in=3 out=2; layer dense 4; layer relu; layer dense 2");
 	CHECK(rc == 0, "interrupt: setup");
