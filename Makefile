@@ -177,9 +177,9 @@ _fuzz_build:
 
 _fuzz: $(FUZZ_BIN)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(CMD_LIB) $(CORE_LIB)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(CMD_LIB) $(FIG_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -Isrc -Itests/fuzz -o $@ $< tests/fuzz/common.c $(CMD_LIB) $(CORE_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Isrc -Itests/fuzz -o $@ $< tests/fuzz/common.c $(CMD_LIB) $(FIG_LIB) $(CORE_LIB) $(LDLIBS)
 
 fuzz-smoke: fuzz
 	@sh tests/fuzz/smoke.sh build-fuzz

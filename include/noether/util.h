@@ -30,6 +30,11 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* xappend: array p of n elements of size elem, with room made for element n.
+ * Capacity doubles whenever n reaches a power of two, so a list built by
+ * appending costs O(n) copying, not O(n^2). Only for arrays that grow by
+ * appending from (NULL, 0) and are freed whole. */
+void *xappend(void *p, size_t n, size_t elem);
 
 /* Formats into buf (size len), always NUL-terminated; returns NT_EINVAL etc. as
  * given in code so callers can write `return nt_err(err, len, NT_EINVAL, ...)`. */

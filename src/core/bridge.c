@@ -411,7 +411,7 @@ static int map_line(struct bridge *br, char **w, int nw, const char *path, int l
 	for (long li = a; li <= z; li++) {
 		if (br->nb >= MAP_MAX_BLOCKS)
 			return nt_err(err, errlen, NT_ERANGE, "%s:%d: more than %d blocks", path, ln, MAP_MAX_BLOCKS);
-		br->b = xrealloc(br->b, (size_t)(br->nb + 1) * sizeof *br->b);
+		br->b = xappend(br->b, (size_t)(br->nb), sizeof *br->b);
 		struct mblock *b = &br->b[br->nb];
 		memset(b, 0, sizeof *b);
 		b->kind = kind;
@@ -643,7 +643,7 @@ static void src_free(struct src *s)
 
 static void src_add_file(struct src *s, const char *path)
 {
-	s->files = xrealloc(s->files, (size_t)(s->nfiles + 1) * sizeof *s->files);
+	s->files = xappend(s->files, (size_t)(s->nfiles), sizeof *s->files);
 	s->files[s->nfiles++] = xstrdup(path);
 }
 
@@ -747,7 +747,7 @@ static int group_files(struct bridge *br, char **paths, int n, struct src **out,
 				for (int k = 0; k < br->nbad && !known; k++)
 					known = !strcmp(br->bad[k], paths[i]);
 				if (!known && wall_now() - mt >= br->o.settle) {
-					br->bad = xrealloc(br->bad, (size_t)(br->nbad + 1) * sizeof *br->bad);
+					br->bad = xappend(br->bad, (size_t)(br->nbad), sizeof *br->bad);
 					br->bad[br->nbad++] = xstrdup(paths[i]);
 					rc = r;
 				}
@@ -762,7 +762,7 @@ static int group_files(struct bridge *br, char **paths, int n, struct src **out,
 			for (int f = 0; f < s.nfiles; f++)
 				if (!strcmp(paths[k], s.files[f]))
 					claimed[k] = 1;
-		*out = xrealloc(*out, (size_t)(*nout + 1) * sizeof **out);
+		*out = xappend(*out, (size_t)(*nout), sizeof **out);
 		(*out)[(*nout)++] = s;
 	}
 	for (int i = 0; i < n && !rc; i++) {
@@ -791,7 +791,7 @@ static int group_files(struct bridge *br, char **paths, int n, struct src **out,
 			src_add_file(&s, paths[i]);
 			s.name_step = name_number(paths[i]);
 		}
-		*out = xrealloc(*out, (size_t)(*nout + 1) * sizeof **out);
+		*out = xappend(*out, (size_t)(*nout), sizeof **out);
 		(*out)[(*nout)++] = s;
 	}
 	free(claimed);
@@ -821,14 +821,14 @@ static int list_dir(const char *dir, char ***files, int *nf, char ***dirs, int *
 		if (stat(p, &st))
 			continue;
 		if (S_ISDIR(st.st_mode) && dirs) {
-			*dirs = xrealloc(*dirs, (size_t)(*nd + 1) * sizeof **dirs);
+			*dirs = xappend(*dirs, (size_t)(*nd), sizeof **dirs);
 			(*dirs)[(*nd)++] = xstrdup(p);
 		} else if (S_ISREG(st.st_mode) && (ends_with(p, ".safetensors") || ends_with(p, ".safetensors.index.json"))) {
 			if (*nf >= BRIDGE_MAX_FILES) {
 				rc = nt_err(err, errlen, NT_ERANGE, "more than %d checkpoint files in '%s'", BRIDGE_MAX_FILES, dir);
 				break;
 			}
-			*files = xrealloc(*files, (size_t)(*nf + 1) * sizeof **files);
+			*files = xappend(*files, (size_t)(*nf), sizeof **files);
 			(*files)[(*nf)++] = xstrdup(p);
 		}
 	}
@@ -879,7 +879,7 @@ static int folder_src(struct bridge *br, const char *dir, struct src **out, int 
 		str_copy(s.name, dir, sizeof s.name);
 		str_copy(s.dir, dir, sizeof s.dir);
 		s.name_step = name_number(dir);
-		*out = xrealloc(*out, (size_t)(*nout + 1) * sizeof **out);
+		*out = xappend(*out, (size_t)(*nout), sizeof **out);
 		(*out)[(*nout)++] = s;
 	}
 	for (int i = 0; i < nv; i++)
@@ -911,10 +911,10 @@ static int discover(struct bridge *br, struct src **out, int *nout, char *err, s
 				if (nf + nd >= BRIDGE_MAX_FILES)
 					rc = nt_err(err, errlen, NT_ERANGE, "more than %d files match '%s'", BRIDGE_MAX_FILES, br->spec);
 				else if (S_ISDIR(st.st_mode)) {
-					dirs = xrealloc(dirs, (size_t)(nd + 1) * sizeof *dirs);
+					dirs = xappend(dirs, (size_t)(nd), sizeof *dirs);
 					dirs[nd++] = xstrdup(g.gl_pathv[i]);
 				} else if (S_ISREG(st.st_mode)) {
-					files = xrealloc(files, (size_t)(nf + 1) * sizeof *files);
+					files = xappend(files, (size_t)(nf), sizeof *files);
 					files[nf++] = xstrdup(g.gl_pathv[i]);
 				}
 			}
@@ -952,7 +952,7 @@ int bridge_scan(struct bridge *br, char *err, size_t errlen)
 			rc = nt_err(err, errlen, NT_ERANGE, "more than %d checkpoints", BRIDGE_MAX_FILES);
 			continue;
 		}
-		br->src = xrealloc(br->src, (size_t)(br->nsrc + 1) * sizeof *br->src);
+		br->src = xappend(br->src, (size_t)(br->nsrc), sizeof *br->src);
 		br->src[br->nsrc++] = v[i];
 		added++;
 	}
@@ -1173,7 +1173,7 @@ static struct mblock *new_block(struct bridge *br, int kind, const char *prefix)
 {
 	struct mblock **v = kind == MB_NOTE ? &br->notes : &br->b;
 	int *n = kind == MB_NOTE ? &br->nnotes : &br->nb;
-	*v = xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+	*v = xappend(*v, (size_t)(*n), sizeof **v);
 	struct mblock *b = &(*v)[(*n)++];
 	memset(b, 0, sizeof *b);
 	b->kind = kind;
@@ -1335,7 +1335,7 @@ static const char *tied_reason(const struct mblock *b, const int *roles, int n)
 static void add_fam(struct bridge *br, int block, int kind, const char *name, enum bq_role role, int group, int n, int ncomp,
                     const char *why)
 {
-	br->fam = xrealloc(br->fam, (size_t)(br->nfam + 1) * sizeof *br->fam);
+	br->fam = xappend(br->fam, (size_t)(br->nfam), sizeof *br->fam);
 	struct bridge_fam *f = &br->fam[br->nfam++];
 	memset(f, 0, sizeof *f);
 	f->block = block;
@@ -1937,7 +1937,7 @@ static int cmp_double(const void *a, const void *b)
 static void finish_ck(struct bridge *br)
 {
 	const struct src *s = &br->src[br->cur_src];
-	br->ck = xrealloc(br->ck, (size_t)(br->nck + 1) * sizeof *br->ck);
+	br->ck = xappend(br->ck, (size_t)(br->nck), sizeof *br->ck);
 	struct bridge_ck *k = &br->ck[br->nck];
 	memset(k, 0, sizeof *k);
 	str_copy(k->name, s->name, sizeof k->name);
@@ -1954,9 +1954,9 @@ static void finish_ck(struct bridge *br)
 	size_t nlaw = 0, nc = 0;
 	for (int fi = 0; fi < br->nfam; fi++) {
 		struct bridge_fam *f = &br->fam[fi];
-		f->hist_max = xrealloc(f->hist_max, (size_t)(br->nck + 1) * sizeof *f->hist_max);
-		f->hist_mean = xrealloc(f->hist_mean, (size_t)(br->nck + 1) * sizeof *f->hist_mean);
-		f->hist_floor = xrealloc(f->hist_floor, (size_t)(br->nck + 1) * sizeof *f->hist_floor);
+		f->hist_max = xappend(f->hist_max, (size_t)(br->nck), sizeof *f->hist_max);
+		f->hist_mean = xappend(f->hist_mean, (size_t)(br->nck), sizeof *f->hist_mean);
+		f->hist_floor = xappend(f->hist_floor, (size_t)(br->nck), sizeof *f->hist_floor);
 		if (f->role == BQ_NA) {
 			f->hist_max[br->nck] = f->hist_mean[br->nck] = f->hist_floor[br->nck] = NAN;
 			continue;

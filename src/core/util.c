@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,15 @@ void *xrealloc(void *p, size_t n)
 	if (!q)
 		oom(n);
 	return q;
+}
+
+void *xappend(void *p, size_t n, size_t elem)
+{
+	if (n && (n & (n - 1)))        /* not a power of two: room was made before */
+		return p;
+	if (n > SIZE_MAX / 2 / elem)
+		oom(SIZE_MAX);
+	return xrealloc(p, (n ? 2 * n : 1) * elem);
 }
 
 char *xstrdup(const char *s)

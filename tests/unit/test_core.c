@@ -369,8 +369,26 @@ static void test_bad_input(void)
 	experiment_free(c.x);
 }
 
+/* xappend: a list built by appending keeps every element, whatever its length
+ * (capacity doubles at powers of two; ASan sees any write past the room made). */
+static void test_xappend(void)
+{
+	int *v = NULL;
+	size_t n = 0;
+	for (; n < 5000; n++) {
+		v = xappend(v, n, sizeof *v);
+		v[n] = (int)(3 * n + 1);
+	}
+	int ok = 1;
+	for (size_t i = 0; i < n; i++)
+		ok &= v[i] == (int)(3 * i + 1);
+	CHECK(ok, "xappend: 5000 appended elements all kept");
+	free(v);
+}
+
 int main(void)
 {
+	test_xappend();
 	one_step_identity("data teacher n=40 in=6 out=2 seed=1; layer dense 9; layer relu; layer dense 2; schedule const 0.1",
 	                  0.0, "relu");
 	one_step_identity("data teacher n=40 in=6 out=2 seed=1; layer dense 9; layer relu; layer dense 2; schedule const 0.1",
