@@ -91,7 +91,11 @@ $(BUILD)/%.o: %.c
 CORE_OPT ?= -O3 -fno-math-errno -fno-trapping-math
 $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CORE_OPT) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(CORE_OPT) $(ISA) -MMD -MP -c -o $@ $<
+# The matrix-product kernels, one file per instruction set (linalg.c picks
+# one after checking the CPU; see src/core/linalg_kern.h).
+$(BUILD)/src/core/linalg_v3.o $(BUILD)/src/core/linalg_v3w.o: ISA := -march=x86-64-v3
+$(BUILD)/src/core/linalg_v4.o: ISA := -march=x86-64-v4
 
 # test_engine: the core alone (no command layer, no screen)
 CORE_LDLIBS := $(shell pkg-config --libs openblas 2>/dev/null) -lm
