@@ -192,14 +192,32 @@ void mm_batch(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M,
 }
 
 /* s[j] += Σ_r X[r, j], r ascending (the bits of the plain loop over rows for
- * each column), row by row so X streams once and s stays in cache. */
+ * each column): 16 columns at a time held in registers over all rows while
+ * that block is small enough to stay in cache, the rest row by row (X
+ * streams once, s stays in cache). */
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-void colsum_add(int R, int N, const double *X, double *s)
+void colsum_add(int R, int N, const double *restrict X, double *restrict s)
 {
+	int j = 0;
+	if (N <= 256)
+		for (; j + 16 <= N; j += 16) {
+			double a[16];
+			for (int t = 0; t < 16; t++)
+				a[t] = s[j + t];
+			for (int r = 0; r < R; r++) {
+				const double *x = X + (size_t)r * N + j;
+				for (int t = 0; t < 16; t++)
+					a[t] += x[t];
+			}
+			for (int t = 0; t < 16; t++)
+				s[j + t] = a[t];
+		}
+	if (j == N)
+		return;
 	for (int r = 0; r < R; r++) {
 		const double *x = X + (size_t)r * N;
-		for (int j = 0; j < N; j++)
-			s[j] += x[j];
+		for (int t = j; t < N; t++)
+			s[t] += x[t];
 	}
 }
 

@@ -259,6 +259,7 @@ MM_AI void mm_tile(const int mr, const int nr, const int ta, int K, const double
 		c0[r] = c1[r] = (mm_v4){ 0.0, 0.0, 0.0, 0.0 };
 		ar[r] = ta ? a + r : a + (size_t)r * lda;
 	}
+#pragma GCC unroll 2
 	for (int k = 0; k < K; k++) {
 		const double *restrict bk = b + (size_t)k * ldb;
 		mm_v4 b0, b1;
@@ -275,18 +276,22 @@ MM_AI void mm_tile(const int mr, const int nr, const int ta, int K, const double
 		if (ta)
 			ar[0] += lda;
 	}
-	for (int r = 0; r < mr; r++) {
-		double *cr = C + (size_t)r * ldc;
-		if (w == nr) {
+	if (w == nr) {      /* (the width test outside the row loop: the accumulators stay in registers) */
+#pragma GCC unroll 8
+		for (int r = 0; r < mr; r++) {
+			double *cr = C + (size_t)r * ldc;
 			mm_store4(cr, &c0[r], alpha, beta, bias);
 			if (nr == 8)
 				mm_store4(cr + 4, &c1[r], alpha, beta, bias ? bias + 4 : NULL);
-			continue;
 		}
+		return;
+	}
+	for (int r = 0; r < mr; r++) {
 		double acc[MM_NR];
-		__builtin_memcpy(acc, &c0[r], sizeof c0[r]);
-		__builtin_memcpy(acc + 4, nr == 8 ? &c1[r] : &c0[r], sizeof c1[r]);   /* (lanes past w unused) */
-		mm_store_row(cr, acc, w, alpha, beta, bias);
+		const mm_v4 v0 = c0[r], v1 = nr == 8 ? c1[r] : c0[r];
+		__builtin_memcpy(acc, &v0, sizeof v0);
+		__builtin_memcpy(acc + 4, &v1, sizeof v1);   /* (lanes past w unused) */
+		mm_store_row(C + (size_t)r * ldc, acc, w, alpha, beta, bias);
 	}
 }
 
