@@ -11,7 +11,8 @@
  * 2. exp_array (the vectorised exp of softmax and SiLU) within 2 ulp of exp,
  *    its in-range path with the general path's bits,
  *    with exp's special values, overflow and gradual underflow.
- * 3. The quantity plan (qplan, used by the trace) against quantity_comp_value
+ * 3. quantity_comp_value's summation order against the one documented (by
+ *    hand here), and the quantity plan (qplan, used by the trace) against it
  *    for every polynomial component of several presets after a few steps, bit
  *    for bit, and the trace row of the last step against the same values. */
 #include "test.h"
@@ -183,6 +184,34 @@ static void check_mm_own(void)
 	CHECK(bad == 0, "colsum_add == the plain column loop, bit for bit");
 }
 
+/* quantity_comp_value's documented order, computed here by hand: fewer than
+ * 16 terms in order, from 16 on four partial sums by term index mod 4. */
+static void check_value_order(void)
+{
+	struct rng r;
+	rng_seed(&r, 23);
+	double th[40];
+	for (int i = 0; i < 40; i++)
+		th[i] = rng_normal(&r) * (i % 3 ? 1.0 : 1e-5);
+	int bad = 0;
+	for (int n = 1; n <= 37; n += 3) {
+		struct quantity *q = quantity_new("order", QK_QUADRATIC, 1);
+		double p[4] = { 0, 0, 0, 0 }, seq = 0;
+		for (int t = 0; t < n; t++) {
+			int i = (7 * t) % 40, j = t % 5 == 0 ? -1 : (3 * t + 1) % 40;
+			double c = t % 4 == 0 ? 1.0 : rng_normal(&r);
+			qcomp_add(&q->comp[0], i, j, c);
+			double v = j < 0 ? c * th[i] : c * th[i] * th[j];
+			p[t % 4] += v;
+			seq += v;
+		}
+		double want = n < 16 ? seq : (p[0] + p[1]) + (p[2] + p[3]), got = quantity_comp_value(q, 0, th);
+		bad += !same_bits(&got, &want, 1);
+		quantity_free(q);
+	}
+	CHECK(bad == 0, "quantity_comp_value sums in the documented order (in order below 16 terms, 4 partial sums from 16)");
+}
+
 static void check_plan(const char *preset)
 {
 	struct cmd_ctx c = { 0 };
@@ -290,6 +319,7 @@ int main(void)
 	check_mm_small();
 	check_mm_own();
 	check_exp_array();
+	check_value_order();
 	static const char *const presets[] = { "relu2", "swiglu", "moe-topk", "mha-rope", "mha", "relu-deep",
 	                                       "sym-deep-linear-mse", "gelu2" };
 	for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
