@@ -65,7 +65,7 @@ static void bench_shape(int M, int N, int K, int ta, int tb)
 	double fl = 2.0 * M * (double)N * K;
 	printf("mm M=%d N=%d K=%d ta=%d tb=%d own_ns=%.0f blas_ns=%.0f own_gflops=%.2f blas_gflops=%.2f auto=%s\n",
 	       M, N, K, ta, tb, own * 1e9, blas * 1e9, fl / own * 1e-9, fl / blas * 1e-9,
-	       linalg_path_for(M, N, K) == LINALG_PATH_OWN ? "own" : "blas");
+	       linalg_path_for(ta, tb, M, N, K) == LINALG_PATH_OWN ? "own" : "blas");
 	fflush(stdout);
 	free(A); free(B); free(C);
 }

@@ -36,8 +36,8 @@ int linalg_use_reference(int on);
  * K <= 1024, or a side of length 1), or none (BLAS). Returns the previous. */
 enum { LINALG_PATH_AUTO, LINALG_PATH_OWN, LINALG_PATH_BLAS };
 int linalg_set_path(int path);
-/* The path mm() takes for an M×N×K product under the current setting. */
-int linalg_path_for(int M, int N, int K);
+/* The path mm() takes for a product of that shape under the current setting. */
+int linalg_path_for(int ta, int tb, int M, int N, int K);
 /* Tests: which build of the built-in kernels runs — AVX2, AVX-512, or
  * AVX2_WIDE (the AVX-512 build's 8-double tiles compiled for AVX2, so its code
  * paths run anywhere AVX2 does), or SSE2 (none: every product to BLAS); AUTO:
@@ -46,6 +46,8 @@ int linalg_path_for(int M, int N, int K);
 enum { LINALG_ISA_AUTO = -1, LINALG_ISA_SSE2, LINALG_ISA_AVX2, LINALG_ISA_AVX512, LINALG_ISA_AVX2_WIDE };
 int linalg_set_isa(int isa);
 int linalg_isa(void);
+/* Σ x_i y_i in eight partial sums (term i into sum i mod 8) added pairwise at
+ * the end: the order of sum_squares (dot(n, x, x) is sum_squares(n, x)). */
 double dot(int n, const double *x, const double *y);
 /* Σ x_i² in a fixed order of eight partial sums (faster than dot(x, x), equal
  * to it up to rounding; the same bits every run). */

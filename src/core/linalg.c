@@ -109,29 +109,34 @@ int linalg_set_path(int path)
 }
 
 /* Built-in kernel or BLAS? Measured per shape against OpenBLAS 0.3.21 on one
- * core (bench/bench_mm.c): the built-in kernels win for every product with a
- * side of 1 (outer products, vector × matrix, matrix × vector: no packing, no
- * call overhead), and for tiles up to MM_OWN_MNK multiply-adds, or any size
- * when K <= MM_OWN_SMALLK (dgemm's packing is not repaid by so few terms);
- * dgemm takes larger products, and K > MM_KMAX (the panel buffer). */
-enum { MM_OWN_MNK = 1 << 18, MM_OWN_SMALLK = 16 };
+ * core (bench/bench_mm.c, and instruction counts under callgrind): the
+ * built-in kernels win for outer products and vector × matrix (no packing, no
+ * call overhead), for matrix × vector while the rows are short (K <=
+ * MM_OWN_DOTK: keeping each row's sum in k order costs a transpose, which
+ * dgemv, free to reassociate, does not pay), and for tiles up to MM_OWN_MNK
+ * multiply-adds, or any size when K <= MM_OWN_SMALLK (dgemm's packing is not
+ * repaid by so few terms); BLAS takes larger products (dgemv for a side of 1),
+ * and K > MM_KMAX (the panel buffer). */
+enum { MM_OWN_MNK = 1 << 18, MM_OWN_SMALLK = 16, MM_OWN_DOTK = 16 };
 
-static int mm_use_own(int M, int N, int K)
+static int mm_use_own(int ta, int tb, int M, int N, int K)
 {
 	if (linalg_isa() == LINALG_ISA_SSE2)    /* no FMA instruction: no kernels */
 		return 0;
 	if (mm_path != LINALG_PATH_AUTO)
 		return mm_path == LINALG_PATH_OWN && (K <= MM_KMAX || K == 1 || M == 1 || N == 1);
-	if (K == 1 || M == 1 || N == 1)
+	if (K == 1 || (M == 1 && !tb) || (N == 1 && ta))
 		return 1;
+	if (M == 1 || N == 1)
+		return K <= MM_OWN_DOTK;
 	if (K > MM_KMAX)
 		return 0;
 	return K <= MM_OWN_SMALLK || (double)M * N * K <= MM_OWN_MNK;
 }
 
-int linalg_path_for(int M, int N, int K)
+int linalg_path_for(int ta, int tb, int M, int N, int K)
 {
-	return mm_use_own(M, N, K) ? LINALG_PATH_OWN : LINALG_PATH_BLAS;
+	return mm_use_own(ta, tb, M, N, K) ? LINALG_PATH_OWN : LINALG_PATH_BLAS;
 }
 
 static void mm_dispatch(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
@@ -158,7 +163,7 @@ static void mm_dispatch(int count, size_t sa, size_t sb, size_t sc, int ta, int 
 		}
 		return;
 	}
-	if (mm_use_own(M, N, K)) {
+	if (mm_use_own(ta, tb, M, N, K)) {
 		mm_own(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, bias, C);
 		return;
 	}
@@ -168,8 +173,15 @@ static void mm_dispatch(int count, size_t sa, size_t sb, size_t sc, int ta, int 
 			for (int i = 0; i < M; i++)
 				for (int j = 0; j < N; j++)
 					c[(size_t)i * N + j] = bias[j];
-		cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-		            M, N, K, alpha, A + s * sa, ta ? M : K, B + s * sb, tb ? K : N, beta, c, N);
+		if (N == 1)         /* c = op(A) b: dgemv skips dgemm's packing (op(B) is K doubles either way) */
+			cblas_dgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, ta ? K : M, ta ? M : K,
+			            alpha, A + s * sa, ta ? M : K, B + s * sb, 1, beta, c, 1);
+		else if (M == 1)    /* c = a op(B) = op(B)ᵀ a (op(A) is K doubles either way) */
+			cblas_dgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N,
+			            alpha, B + s * sb, tb ? K : N, A + s * sa, 1, beta, c, 1);
+		else
+			cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+			            M, N, K, alpha, A + s * sa, ta ? M : K, B + s * sb, tb ? K : N, beta, c, N);
 	}
 }
 
@@ -293,13 +305,21 @@ void exp_array(int n, double *x)
 	}
 }
 
-
+/* Eight partial sums (term i into sum i mod 8), added pairwise at the end, as
+ * sum_squares: dot(n, x, x) is sum_squares(n, x), bit for bit. The chain of n
+ * dependent additions of the plain loop (the rate check of every law runs
+ * two dots over θ per component and check point) becomes n/8 chains. */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 double dot(int n, const double *x, const double *y)
 {
-	double s = 0;
-	for (int i = 0; i < n; i++)
-		s += x[i] * y[i];
-	return s;
+	double s[8] = { 0 };
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++)
+			s[l] += x[i + l] * y[i + l];
+	for (int l = 0; i < n; i++, l++)
+		s[l] += x[i] * y[i];
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
 /* Eight partial sums, one per lane of a vector, added pairwise at the end: the

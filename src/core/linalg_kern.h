@@ -70,6 +70,20 @@ MM_AI void mm_fma8(mm_v8 *acc, const mm_v8 *a, const mm_v8 *b)
 #endif
 }
 
+/* The 4×4 block at src (rows of lds doubles) transposed into four vectors:
+ * col[k] = (src[k], src[lds + k], src[2 lds + k], src[3 lds + k]). */
+MM_AI void mm_tr4(const double *src, size_t lds, mm_v4 *col)
+{
+	const __m256d r0 = _mm256_loadu_pd(src), r1 = _mm256_loadu_pd(src + lds);
+	const __m256d r2 = _mm256_loadu_pd(src + 2 * lds), r3 = _mm256_loadu_pd(src + 3 * lds);
+	const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+	const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+	col[0] = (mm_v4)_mm256_permute2f128_pd(t0, t2, 0x20);
+	col[1] = (mm_v4)_mm256_permute2f128_pd(t1, t3, 0x20);
+	col[2] = (mm_v4)_mm256_permute2f128_pd(t0, t2, 0x31);
+	col[3] = (mm_v4)_mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
 /* w <= 8 results of one row: cr[j] = alpha acc[j] + (beta == 0 ? 0 : beta old[j])
  * (old = cr, or the bias row when bias != NULL). */
 MM_AI void mm_store_row(double *cr, const double *acc, int w, double alpha, double beta, const double *bias)
@@ -193,7 +207,21 @@ MM_AI void mm_rowdot_rows(const int G, int K, double alpha, const double *X, siz
 		x[r] = X + (size_t)r * ldx;
 	for (int g = 0; g < G; g++)
 		acc[g] = (mm_v4){ 0.0, 0.0, 0.0, 0.0 };
-	for (int k = 0; k < K; k++) {
+	int k = 0;
+	for (; k + 4 <= K; k += 4) {                 /* four k: a 4×4 transpose per group */
+		mm_v4 sk[4];
+		for (int j = 0; j < 4; j++) {
+			const double vk = v[k + j];
+			sk[j] = (mm_v4){ vk, vk, vk, vk };
+		}
+		for (int g = 0; g < G; g++) {
+			mm_v4 col[4];
+			mm_tr4(x[4 * g] + k, ldx, col);
+			for (int j = 0; j < 4; j++)
+				mm_fma4(&acc[g], &col[j], &sk[j]);
+		}
+	}
+	for (; k < K; k++) {
 		const double vk = v[k];
 		const mm_v4 sk = { vk, vk, vk, vk };
 		for (int g = 0; g < G; g++) {
@@ -409,6 +437,21 @@ MM_AI void mm_tiles_ta(const int wide, const int ta, int tb, int M, int N, int K
 			} else if (!tb && w == nr) {        /* rows of B, as stored */
 				pb[np] = B + jc;
 				pld[np] = (size_t)N;
+			} else if (tb && w == nr && nr > 1) {  /* op(B) = Bᵀ, a full panel: 4×4 transposes */
+				int k = 0;
+				for (; k + 4 <= K; k += 4)
+					for (int t = 0; t < nr; t += 4) {
+						mm_v4 col[4];
+						mm_tr4(B + (size_t)(jc + t) * K + k, (size_t)K, col);
+						for (int u = 0; u < 4; u++)
+							__builtin_memcpy(dst + (size_t)(k + u) * nr + t, &col[u], sizeof col[u]);
+					}
+				for (; k < K; k++)
+					for (int t = 0; t < nr; t++)
+						dst[(size_t)k * nr + t] = B[(size_t)(jc + t) * K + k];
+				pb[np] = dst;
+				pld[np] = (size_t)nr;
+				dst += (size_t)K * nr;
 			} else {                            /* a copy: op(B)[:, jc:jc+w], zero-padded to nr */
 				for (int t = 0; t < nr; t++) {
 					double *d = dst + t;
