@@ -156,11 +156,46 @@ MM_AI void mm_vecmat_block(const int nv, int K, const double *s, const double *R
 	__builtin_memcpy(out, acc, (size_t)nv * sizeof acc[0]);
 }
 
+/* Wide rows (n > MM_VM_WIDE): the sums of MM_VM_CHUNK columns at a time kept
+ * in a buffer in cache while k runs down R, so that R is read row by row,
+ * contiguously (column blocks of 32 read R with a stride of a whole row per
+ * k, which for rows of 4 KB and more keeps hitting one cache set). The same
+ * sums in the same order. */
+enum { MM_VM_WIDE = 256, MM_VM_CHUNK = 512 };
+
+MM_AI void mm_vecmat_wide(int n, int K, double alpha, const double *s, const double *R, size_t ldr,
+                          double beta, const double *bias, int bstep, double *c)
+{
+	mm_v4 acc[MM_VM_CHUNK / 4];
+	for (int j0 = 0; j0 + 4 <= n; j0 += MM_VM_CHUNK) {
+		int nv = (n - j0 < MM_VM_CHUNK ? n - j0 : MM_VM_CHUNK) / 4;
+		for (int v = 0; v < nv; v++)
+			acc[v] = (mm_v4){ 0.0, 0.0, 0.0, 0.0 };
+		for (int k = 0; k < K; k++) {
+			const double sv = s[k];
+			const mm_v4 sk = { sv, sv, sv, sv };
+			const double *r = R + (size_t)k * ldr + j0;
+			for (int v = 0; v < nv; v++) {
+				mm_v4 x;
+				mm_load4(&x, r + 4 * v);
+				mm_fma4(&acc[v], &sk, &x);
+			}
+		}
+		const double *out = (const double *)acc;
+		for (int t = 0; t < 4 * nv; t++)
+			c[j0 + t] = alpha * out[t] + (beta == 0.0 ? 0.0 : beta * (bias ? bias[(size_t)(j0 + t) * bstep] : c[j0 + t]));
+	}
+}
+
 MM_AI void mm_vecmat(int n, int K, double alpha, const double *s, const double *R, size_t ldr, double beta,
                      const double *bias, int bstep, double *c)
 {
 	double acc[32];
 	int j = 0;
+	if (n > MM_VM_WIDE) {           /* all but the last n mod 4 columns, then the loop below */
+		mm_vecmat_wide(n, K, alpha, s, R, ldr, beta, bias, bstep, c);
+		j = n & ~3;
+	}
 	while (j < n) {
 		int w = n - j;
 		if (w >= 32) {

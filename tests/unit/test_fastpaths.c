@@ -157,6 +157,15 @@ static void check_mm_own(void)
 					bad += own_vs_ref(&r, tb, ta, M, N, K, p[0], p[1], 1);
 					cases += 2;
 				}
+		/* wide vector x matrix (a buffer of column sums), long rows of matrix x vector */
+		static const int big[][5] = { { 1, 700, 40, 0, 0 }, { 1, 1030, 9, 1, 0 }, { 700, 1, 40, 1, 1 },
+		                              { 50, 1, 100, 0, 0 }, { 1, 50, 100, 0, 1 }, { 70, 600, 3, 0, 1 } };
+		for (size_t t = 0; t < sizeof big / sizeof *big; t++) {
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], 1.0, 0.0, 0);
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], -0.5, 1.5, 0);
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], 1.0, 1.0, 1);
+			cases += 3;
+		}
 		char msg[200];
 		snprintf(msg, sizeof msg, "%s: every product on the built-in kernels == mm_ref bit for bit, "
 		         "mm_bias == fill + mm_ref (%d products, %d results differ)", isa_names[isa], cases, bad);
