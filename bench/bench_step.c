@@ -174,8 +174,8 @@ struct config {
 	long N;                   /* steps per timed run */
 	long chunk;               /* steps per run_step call (the trace holds them all) */
 	double sps[MAX_THREADS][MAX_RUNS], cps[MAX_THREADS][MAX_RUNS];
-	unsigned long allocs;
-	long steps_timed;
+	unsigned long allocs[MAX_THREADS];   /* per thread count of --threads */
+	long steps_timed[MAX_THREADS];
 	long max_stride;
 	int failed;
 };
@@ -268,8 +268,9 @@ static int config_is_target(const struct config *k)
 	       && o->kind != OPT_FLOW && o->kind != OPT_FLOW_MOMENTUM;
 }
 
-/* One timed run of k->N steps in chunks; returns 0 or 1 (error printed). */
-static int config_run(struct config *k, double *sps, double *cps)
+/* One timed run of k->N steps in chunks, counted under thread setting ti;
+ * returns 0 or 1 (error printed). */
+static int config_run(struct config *k, int ti, double *sps, double *cps)
 {
 	struct run *r = k->r;
 	double wall = 0, cpu = 0;
@@ -284,7 +285,7 @@ static int config_run(struct config *k, double *sps, double *cps)
 		count_on = 0;
 		if (rc)
 			return config_fail(k, "step");
-		k->allocs += alloc_calls;
+		k->allocs[ti] += alloc_calls;
 		struct trace_view tv;
 		run_trace(r, &tv);
 		if (tv.stride > k->max_stride)
@@ -293,7 +294,7 @@ static int config_run(struct config *k, double *sps, double *cps)
 		cpu += dc;
 		done += n;
 	}
-	k->steps_timed += k->N;
+	k->steps_timed[ti] += k->N;
 	*sps = (double)k->N / wall;
 	*cps = (double)k->N / (cpu > 0 ? cpu : wall);
 	return 0;
@@ -317,7 +318,7 @@ static int config_calibrate(struct config *k, double min_time)
 	k->N = 16;
 	for (;;) {
 		double t0 = now_seconds();
-		if (config_run(k, &sps, &cps))
+		if (config_run(k, 0, &sps, &cps))
 			return 1;
 		double dt = now_seconds() - t0;
 		if (dt >= 0.05 || k->N > 100000000L)
@@ -327,8 +328,8 @@ static int config_calibrate(struct config *k, double min_time)
 	k->N = (long)ceil(sps * min_time);
 	if (k->N < 16)
 		k->N = 16;
-	k->allocs = 0;
-	k->steps_timed = 0;
+	memset(k->allocs, 0, sizeof k->allocs);
+	memset(k->steps_timed, 0, sizeof k->steps_timed);
 	return 0;
 }
 
@@ -587,7 +588,7 @@ int main(int argc, char **argv)
 			for (int t = 0; t < nthreads && !cf[i].failed; t++) {
 				struct config *k = &cf[i];
 				linalg_set_threads(threads[t]);
-				if (config_run(k, &k->sps[t][r], &k->cps[t][r])) {
+				if (config_run(k, t, &k->sps[t][r], &k->cps[t][r])) {
 					failed++;
 					break;
 				}
@@ -618,7 +619,7 @@ int main(int argc, char **argv)
 			       k->name, k->label, threads[t], config_is_target(k), run_nparams(r), k->samples,
 			       run_quantities(r)->n, tv.nvals, k->N, runs, med, lo, hi, cmed, k->flops, k->law_flops,
 			       med * k->flops * 1e-9, peak, limit, med / limit,
-			       k->steps_timed ? (double)k->allocs / (double)k->steps_timed : 0.0, k->max_stride);
+			       k->steps_timed[t] ? (double)k->allocs[t] / (double)k->steps_timed[t] : 0.0, k->max_stride);
 		}
 		if (breakdown)
 			config_breakdown(k, med1);

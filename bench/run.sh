@@ -131,7 +131,7 @@ peaks=$(sed -n 's/^dgemm_peak_gflops=//p' "$tmp/dgemm.out" | sort -g | tr '\n' '
 echo "== summary (medians of $ROUNDS interleaved rounds, min–max; load average at end: $(load)) =="
 echo "dgemm peak per round (GFLOP/s, sorted): $peaks"
 touch "$tmp/noether.out" "$tmp/torch.out" "$tmp/threads.out" "$tmp/check.out"
-cat "$tmp/noether.out" "$tmp/torch.out" "$tmp/check.out" "$tmp/threads.out" | awk -v peak="$peak" -v rounds="$ROUNDS" '
+sed 's/^step /tstep /' "$tmp/threads.out" | cat "$tmp/noether.out" "$tmp/torch.out" "$tmp/check.out" - | awk -v peak="$peak" -v rounds="$ROUNDS" '
 function kv(key,   i, p) {
 	for (i = 2; i <= NF; i++) { p = index($i, "="); if (substr($i, 1, p - 1) == key) return substr($i, p + 1) }
 	return ""
@@ -149,7 +149,8 @@ function med(name,   m) {
 }
 function lo(name) { return val[name, 1] }
 function hi(name) { return val[name, cnt[name]] }
-$1 == "run" && kv("threads") == 1 { c = kv("config"); add("n:" c, kv("steps_per_s") + 0); cpu["n:" c] += kv("cpu_steps_per_s"); wall["n:" c] += kv("steps_per_s") }
+$1 == "run" && kv("threads") == 1 { c = kv("config"); add("n:" c, kv("steps_per_s") + 0); add("c:" c, kv("cpu_steps_per_s") + 0)
+	cpu["n:" c] += kv("cpu_steps_per_s"); wall["n:" c] += kv("steps_per_s") }
 $1 == "step" && kv("error") != "" { err[kv("config")] = $0; next }
 $1 == "step" && kv("threads") == 1 && !(kv("config") in seen) {
 	c = kv("config"); seen[c] = 1; order[++nc] = c
@@ -158,15 +159,16 @@ $1 == "step" && kv("threads") == 1 && !(kv("config") in seen) {
 }
 $1 == "step" && kv("threads") == 1 { a = kv("allocs_per_step") + 0; if (a > allocs[kv("config")]) allocs[kv("config")] = a
 	s = kv("trace_stride") + 0; if (s > stride[kv("config")]) stride[kv("config")] = s }
-$1 == "step" && kv("threads") == 1 { last1[kv("config")] = kv("median_steps_per_s") + 0 }
-$1 == "step" && kv("threads") == 2 { c = kv("config"); t2[c] = kv("median_steps_per_s") + 0; t1[c] = last1[c]; t2l[c] = kv("label"); nt2++ }
+$1 == "tstep" && kv("threads") == 1 { last1[kv("config")] = kv("median_steps_per_s") + 0 }
+$1 == "tstep" && kv("threads") == 2 { c = kv("config"); t2[c] = kv("median_steps_per_s") + 0; t1[c] = last1[c]; t2l[c] = kv("label"); nt2++
+	if (kv("allocs_per_step") + 0 > 0) t2alloc = t2alloc " " kv("label") "(" kv("allocs_per_step") ")" }
 $1 == "breakdown" { bd[kv("config")] = sprintf("grad %s µs, quantities %s µs, rest %s µs of %s µs", kv("grad_us"), kv("quantities_us"), kv("other_us"), kv("step_us")) }
 $1 == "torch" && kv("error") == "" { add("t" kv("dtype") ":" kv("config"), kv("steps_per_s") + 0); tver = kv("version") }
 $1 == "check" { chk[kv("config")] = kv("loss_rel") " " kv("values_rel") " " $NF }
 END {
 	printf "dgemm peak %s GFLOP/s (1 thread, median); limit = peak / FLOP-per-step; every rate at trace stride 1 unless stated\n", peak
-	printf "%-13s %22s %10s %8s %8s %-5s %22s %9s %6s %6s\n", "config", "steps/s (min–max)", "FLOP/step", "GFLOP/s",
-	       "of limit", "", "PyTorch f64 (min–max)", "f32", "÷f64", "÷f32"
+	printf "%-13s %22s %10s %8s %8s %-5s %8s %22s %9s %6s %6s\n", "config", "steps/s (min–max)", "FLOP/step", "GFLOP/s",
+	       "of limit", "", "by CPU", "PyTorch f64 (min–max)", "f32", "÷f64", "÷f32"
 	busy = 0
 	for (i = 1; i <= nc; i++) {
 		c = order[i]; k = "n:" c
@@ -180,8 +182,10 @@ END {
 		t32 = cnt[f32] ? sprintf("%.0f", med(f32)) : "-"
 		r64 = cnt[f64] ? sprintf("%.1fx", m / med(f64)) : "-"
 		r32 = cnt[f32] ? sprintf("%.1fx", m / med(f32)) : "-"
-		printf "%-13s %22s %10.0f %8.2f %7.1f%% %-5s %22s %9s %6s %6s\n", label[c],
-		       sprintf("%.0f (%.0f–%.0f)", m, lo(k), hi(k)), flops[c], m * flops[c] * 1e-9, 100 * frac, verdict, tr, t32, r64, r32
+		cfrac = lim > 0 ? med("c:" c) / lim : 0
+		printf "%-13s %22s %10.0f %8.2f %7.1f%% %-5s %7.1f%% %22s %9s %6s %6s\n", label[c],
+		       sprintf("%.0f (%.0f–%.0f)", m, lo(k), hi(k)), flops[c], m * flops[c] * 1e-9, 100 * frac, verdict,
+		       100 * cfrac, tr, t32, r64, r32
 		if (cpu[k] > 0 && wall[k] < 0.8 * cpu[k]) busy = 1
 		if (stride[c] > 1) strided = strided " " label[c] "(" stride[c] ")"
 		if (allocs[c] > 0) alloc_bad = alloc_bad " " label[c]
@@ -206,8 +210,9 @@ END {
 	                 (badchk == "") ? "PASS" : "MISS", nchk, (badchk == "") ? "" : "; differ:" badchk
 	first2 = ""
 	for (i = 1; i <= nc; i++) { c = order[i]; if ((c in t2) && (c in t1) && t2[c] > t1[c] && first2 == "") first2 = t2l[c] }
+	if (t2alloc != "") printf "info with 2 BLAS threads OpenBLAS allocates inside its threaded products (per step):%s\n", t2alloc
 	if (nt2) printf "info BLAS threads: 2 threads beat 1 %s\n", (first2 == "") ? "at no width measured" : "from " first2 " on (first width where the median is higher)"
-	if (busy) print "warning: wall-clock rates below 80% of the CPU-time rates: the machine was busy, figures are low"
+	if (busy) print "warning: wall-clock rates below 80% of the CPU-time rates: the machine was busy, figures are low (\"by CPU\": the share from the median rate by process CPU time)"
 	if (tver != "") printf "PyTorch %s, one thread, autograd, the quantities vectorised (bench/torch_ref.py)\n", tver
 }'
 exit $status
