@@ -108,8 +108,14 @@ rate() {
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 : >"$tmp/rates"
+: >"$tmp/steps"
 for c in "$@"; do
 	s=$(setup "$c") || { echo "compare_commits: no preset '$c' in presets/" >&2; exit 2; }
+	# a config the old commit cannot build (a layer or option added since) is skipped
+	if ! "$OLD" -e "$s; step 1" >/dev/null 2>"$tmp/err"; then
+		echo "skipped $c: $old_id cannot run it ($(head -1 "$tmp/err"))"
+		continue
+	fi
 	# calibrate N on the current tree: about SECS seconds of steps
 	n=1000
 	while :; do
