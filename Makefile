@@ -112,7 +112,11 @@ $(BUILD)/%.o: %.c
 CORE_OPT ?= -O3 -fno-math-errno -fno-trapping-math
 $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CORE_OPT) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(CORE_OPT) $(ISA) -MMD -MP -c -o $@ $<
+# The matrix-product kernels, one file per instruction set (linalg.c picks
+# one after checking the CPU; see src/core/linalg_kern.h).
+$(BUILD)/src/core/linalg_v3.o $(BUILD)/src/core/linalg_v3w.o: ISA := -march=x86-64-v3
+$(BUILD)/src/core/linalg_v4.o: ISA := -march=x86-64-v4
 
 # the figures see include/ only (and their own directory)
 $(BUILD)/src/fig/%.o: src/fig/%.c

@@ -93,7 +93,9 @@ void qset_clear(struct qset *s);                              /* frees members *
 void qset_remove(struct qset *s, int index);
 struct quantity *qset_find(const struct qset *s, const char *name);
 
-/* Value of component k at theta. */
+/* Value of component k at theta: its terms (c·θ_i·θ_j, or c·θ_i) summed in
+ * order from 0 when there are fewer than 16; from 16 on, term t goes into
+ * partial sum t mod 4 and the partials are combined (p0 + p1) + (p2 + p3). */
 double quantity_comp_value(const struct quantity *q, int k, const double *theta);
 /* Fills out[ncomp]. */
 void quantity_eval(const struct quantity *q, const double *theta, double *out);
@@ -107,12 +109,11 @@ double quantity_norm(const struct quantity *q, const double *v);
 int quantity_max_index(const struct quantity *q);
 
 /* An evaluation plan for every polynomial component of a qset at once (the
- * trace records them all every step). Components are sorted by length and
- * evaluated QPLAN_LANES at a time, their terms interleaved in one flat array,
- * so the independent sums overlap instead of each waiting on its own chain of
- * additions. Each component is still summed term by term in its own order,
- * c·θ_i·θ_j as quantity_comp_value computes it: the values are the same bits.
- * Expression quantities (fn) and phase-space laws are not in the plan. */
+ * trace records them all every step): four consecutive terms at a time as one
+ * vector, a run of squares of consecutive parameters as one load (long
+ * components), or four short components side by side. It adds the terms in
+ * quantity_comp_value's order: the values are the same bits. Expression
+ * quantities (fn) and phase-space laws are not in the plan. */
 struct qplan;
 /* Builds the plan for s over D parameters; component k of quantity q goes to
  * out[q->slot + k] (slots must be set). Owned by the caller: qplan_free. */

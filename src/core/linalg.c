@@ -1,13 +1,33 @@
-/* linalg.c — cblas/LAPACK wrappers and their naive reference twins. The twins
- * exist for the tests only: a test flips linalg_use_reference(1) and compares a
- * whole forward/backward against the BLAS path.
- * mm() and mm_batch() send small products (at most MM_SMALL multiply-adds) to
- * a register-blocked C kernel, large ones to cblas_dgemm (see mm_small below).
- * Also vectorised elementwise helpers of the training step: exp_array (the
- * exponentials of softmax and SiLU) and sum_squares (‖g‖²). */
+/* linalg.c — the dense kernels of a training step, and their reference twins.
+ *
+ * mm() computes C = alpha op(A) op(B) + beta C. Each product goes either to a
+ * built-in kernel or to cblas_dgemm (mm_use_own says which, by shape). The
+ * built-in kernels follow the shape:
+ *   - outer products (K = 1);
+ *   - vector × matrix: M = 1 with B as stored, or N = 1 with A transposed
+ *     (c = Σ_k s_k R[k, :], accumulated row by row of R in vector registers);
+ *   - matrix × vector: N = 1 with A as stored, or M = 1 with B transposed
+ *     (dot products of rows, four rows in the lanes of one vector);
+ *   - register tiles for everything else.
+ * Every one of them gives mm_ref's bits: each element of C is accumulated over
+ * k in ascending order from 0, one fused multiply-add per term (s ← fma(a, b,
+ * s), rounded once, as C's fma()), then written alpha·s + beta·c, a product
+ * and a sum each rounded (beta = 0: C is not read) — no other reassociation
+ * or contraction (-std=c11 implies -ffp-contract=off). So the built-in path is
+ * the reference twin exactly, in every build below; only products sent to
+ * BLAS differ from it, by rounding. The kernels are built for CPUs with FMA
+ * (x86-64-v3 and up, linalg_kern.h); on older ones mm() sends every product
+ * to BLAS.
+ * mm_bias() is mm() with a dense layer's bias fused into the store: C = alpha
+ * op(A) op(B) + 1·bᵀ, the bits of filling C with the rows b then mm(..., 1, C).
+ * Also here: colsum_add (bias gradients), exp_array (softmax, SiLU), dot,
+ * sum_squares, axpy, and the LAPACK calls of `laws count`. The naive twins
+ * (mm_ref) exist for the tests: linalg_use_reference(1) routes mm through them. */
 #include "noether/linalg.h"
 #include "noether/util.h"
+#include "linalg_kern.h"
 #include <cblas.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -29,326 +49,188 @@ void mm_ref(int ta, int tb, int M, int N, int K, double alpha, const double *A, 
 			for (int k = 0; k < K; k++) {
 				double a = ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
 				double b = tb ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
-				s += a * b;
+				s = fma(a, b, s);
 			}
 			double *c = &C[(size_t)i * N + j];
 			*c = alpha * s + (beta == 0.0 ? 0.0 : beta * *c);
 		}
 }
 
-/* Small products. Below MM_SMALL multiply-adds a BLAS call costs more in
- * dispatch, locking and packing than the arithmetic, so mm() runs this kernel:
- * tiles of MM_MR rows × NR columns of C (NR = 8, 4 or 1) held in registers as
- * GCC vectors of 4 doubles. Every element of C is summed over k in ascending
- * order from 0 and then written alpha·s + beta·c, exactly as mm_ref does (no
- * reassociation, no contraction to FMA under -std=c11): the small path gives
- * the reference twin's bits whatever the vector width, so the clones below
- * agree with each other to the bit.
- * op(B) is read as (K, NR) panels whose rows are contiguous; a transposed or
- * ragged panel is first copied (zero-padded) into a stack buffer of
- * MM_KMAX·MM_NR doubles, hence K <= MM_KMAX.
- * The kernel is compiled three times: mm_small for x86-64-v3 (AVX2, 4 doubles
- * per instruction) and for the baseline x86-64 (SSE2) by target_clones, and
- * mm_small_avx512 for x86-64-v4 (8-column tiles in one 8-double vector); mm()
- * picks one from the CPU at run time (no -march flag: the binary runs on any
- * x86-64, and all three give the same bits). Crossover with dgemm: see
- * mm_use_small. */
-enum { MM_SMALL = 65536, MM_MR = 4, MM_MR1 = 8, MM_NR = 8, MM_KMAX = 1024 };
+/* The kernels live in linalg_kern.h, compiled once per instruction set
+ * (linalg_v3.c, linalg_v4.c, linalg_v3w.c); here: which one runs, and when. */
+typedef void (*mm_own_fn)(MM_OWN_PARAMS);
+static mm_own_fn mm_own;        /* chosen on first use (the core is single-threaded) */
+static int mm_isa = -1;         /* LINALG_ISA_* of mm_own */
+static int mm_path = LINALG_PATH_AUTO;
 
-typedef double mm_v4 __attribute__((vector_size(32)));
-
-/* cr[0..3] = alpha c + beta cr (beta = 0: cr ignored), as mm_ref rounds it. */
-static inline __attribute__((always_inline)) void mm_store4(double *cr, const mm_v4 *c, double alpha, double beta)
+/* The best of the builds this CPU runs: the feature sets of x86-64-v4 and v3
+ * (the ones the target attributes above compile for). */
+static int cpu_isa(void)
 {
-	mm_v4 al = { alpha, alpha, alpha, alpha }, v = al * *c, old;
-	if (beta == 0.0) {
-		v += (mm_v4){ 0.0, 0.0, 0.0, 0.0 };
-	} else {
-		mm_v4 be = { beta, beta, beta, beta };
-		__builtin_memcpy(&old, cr, sizeof old);
-		v += be * old;
-	}
-	__builtin_memcpy(cr, &v, sizeof v);
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
+	    && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd")
+	    && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2"))
+		return LINALG_ISA_AVX512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi")
+	    && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c"))
+		return LINALG_ISA_AVX2;
+	return LINALG_ISA_SSE2;
 }
 
-/* C[r, j] = alpha Σ_k a[r][k·ks] b[k·ldb + j] + beta C[r, j], k ascending, for
- * r < mr, j < w <= nr; mr and nr are constants after inlining (up to MM_MR1
- * rows of 1 or 4 columns, MM_MR rows of 8: at most 16 vector accumulators). */
-static inline __attribute__((always_inline)) void mm_tile(const int mr, const int nr, int K,
-                                                          const double *const *a, size_t ks,
-                                                          const double *restrict b, size_t ldb,
-                                                          int w, double alpha, double beta,
-                                                          double *C, size_t ldc)
+int linalg_set_isa(int isa)
 {
-	if (nr == 1) {
-		double c[MM_MR1];
-		for (int r = 0; r < mr; r++)
-			c[r] = 0.0;
-		for (int k = 0; k < K; k++) {
-			double bk = b[(size_t)k * ldb];
-			for (int r = 0; r < mr; r++)
-				c[r] += a[r][(size_t)k * ks] * bk;
-		}
-		for (int r = 0; r < mr; r++) {
-			double *cr = C + (size_t)r * ldc;
-			*cr = alpha * c[r] + (beta == 0.0 ? 0.0 : beta * *cr);
-		}
-		return;
-	}
-	mm_v4 c0[MM_MR1], c1[MM_MR1];
-	for (int r = 0; r < mr; r++)
-		c0[r] = c1[r] = (mm_v4){ 0.0, 0.0, 0.0, 0.0 };
-	for (int k = 0; k < K; k++) {
-		const double *restrict bk = b + (size_t)k * ldb;
-		mm_v4 b0, b1;
-		__builtin_memcpy(&b0, bk, sizeof b0);
-		if (nr == 8)
-			__builtin_memcpy(&b1, bk + 4, sizeof b1);
-		for (int r = 0; r < mr; r++) {
-			double ar = a[r][(size_t)k * ks];
-			mm_v4 av = { ar, ar, ar, ar };
-			c0[r] += av * b0;
-			if (nr == 8)
-				c1[r] += av * b1;
-		}
-	}
-	for (int r = 0; r < mr; r++) {
-		double *cr = C + (size_t)r * ldc;
-		if (w == nr) {
-			mm_store4(cr, &c0[r], alpha, beta);
-			if (nr == 8)
-				mm_store4(cr + 4, &c1[r], alpha, beta);
-			continue;
-		}
-		double acc[MM_NR] = { 0 };
-		__builtin_memcpy(acc, &c0[r], sizeof c0[r]);
-		if (nr == 8)
-			__builtin_memcpy(acc + 4, &c1[r], sizeof c1[r]);
-		for (int j = 0; j < w; j++)
-			cr[j] = alpha * acc[j] + (beta == 0.0 ? 0.0 : beta * cr[j]);
-	}
+	int best = cpu_isa();
+	if (isa == LINALG_ISA_AUTO)
+		isa = best;
+	if (isa < LINALG_ISA_SSE2 || isa > LINALG_ISA_AVX2_WIDE
+	    || (isa == LINALG_ISA_AVX512 && best != LINALG_ISA_AVX512)
+	    || ((isa == LINALG_ISA_AVX2 || isa == LINALG_ISA_AVX2_WIDE) && best == LINALG_ISA_SSE2))
+		return -1;
+	/* SSE2: no kernels (no FMA instruction); mm() sends every product to BLAS */
+	static const mm_own_fn fns[] = { NULL, mm_own_v3, mm_own_v4, mm_own_v3w };
+	mm_own = fns[isa];
+	mm_isa = isa;
+	return 0;
 }
 
-/* The AVX-512 variant of an 8-column tile: one vector of 8 doubles per row,
- * MM_MR1 rows (8 independent accumulators hide the add latency). Same sums in
- * the same order as mm_tile. */
-typedef double mm_v8 __attribute__((vector_size(64)));
-
-static inline __attribute__((always_inline)) void mm_tile_w8(const int mr, int K, const double *const *a,
-                                                             size_t ks, const double *restrict b, size_t ldb,
-                                                             int w, double alpha, double beta,
-                                                             double *C, size_t ldc)
+int linalg_isa(void)
 {
-	mm_v8 c[MM_MR1];
-	for (int r = 0; r < mr; r++)
-		c[r] = (mm_v8){ 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0 };
-	for (int k = 0; k < K; k++) {
-		mm_v8 bk;
-		__builtin_memcpy(&bk, b + (size_t)k * ldb, sizeof bk);
-		for (int r = 0; r < mr; r++) {
-			double ar = a[r][(size_t)k * ks];
-			mm_v8 av = { ar, ar, ar, ar, ar, ar, ar, ar };
-			c[r] += av * bk;
-		}
-	}
-	for (int r = 0; r < mr; r++) {
-		double *cr = C + (size_t)r * ldc;
-		if (w == MM_NR) {
-			mm_v8 al = { alpha, alpha, alpha, alpha, alpha, alpha, alpha, alpha }, v = al * c[r], old;
-			if (beta == 0.0) {
-				v += (mm_v8){ 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0 };
-			} else {
-				mm_v8 be = { beta, beta, beta, beta, beta, beta, beta, beta };
-				__builtin_memcpy(&old, cr, sizeof old);
-				v += be * old;
-			}
-			__builtin_memcpy(cr, &v, sizeof v);
-			continue;
-		}
-		double acc[MM_NR] = { 0 };
-		__builtin_memcpy(acc, &c[r], sizeof c[r]);
-		for (int j = 0; j < w; j++)
-			cr[j] = alpha * acc[j] + (beta == 0.0 ? 0.0 : beta * cr[j]);
-	}
+	if (mm_isa < 0)
+		linalg_set_isa(LINALG_ISA_AUTO);
+	return mm_isa;
 }
 
-/* All rows of C against one panel b (K, nr) of column width w <= nr; wide:
- * 8-column panels use mm_tile_w8 (AVX-512 build only). */
-static inline __attribute__((always_inline)) void mm_panel(const int wide, const int nr, int ta, int M, int K,
-                                                           double alpha, const double *A, const double *b,
-                                                           size_t ldb, int w, double beta, double *C, size_t ldc)
+int linalg_set_path(int path)
 {
-	size_t rs = ta ? 1 : (size_t)K, ks = ta ? (size_t)M : 1;
-	const int mr = nr == MM_NR && !wide ? MM_MR : MM_MR1;
-	const double *a[MM_MR1];
-	int i = 0;
-	for (; i + mr <= M; i += mr) {
-		for (int r = 0; r < mr; r++)
-			a[r] = A + (size_t)(i + r) * rs;
-		if (wide && nr == MM_NR)
-			mm_tile_w8(mr, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
-		else
-			mm_tile(mr, nr, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
-	}
-	/* AVX-512, 8 columns: the last M mod 8 rows take a 4-row tile first
-	 * (independent accumulators; one row alone waits on the latency of each
-	 * addition, K times), then single rows. The same sums, grouped differently. */
-	if (wide && nr == MM_NR && i + 4 <= M) {
-		for (int r = 0; r < 4; r++)
-			a[r] = A + (size_t)(i + r) * rs;
-		mm_tile_w8(4, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
-		i += 4;
-	}
-	for (; i < M; i++) {
-		a[0] = A + (size_t)i * rs;
-		if (wide && nr == MM_NR)
-			mm_tile_w8(1, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
-		else
-			mm_tile(1, nr, K, a, ks, b, ldb, w, alpha, beta, C + (size_t)i * ldc, ldc);
-	}
+	int old = mm_path;
+	mm_path = path;
+	return old;
 }
 
-/* C (M,N) = alpha op(A) op(B) + beta C for K <= MM_KMAX (see above). */
-static inline __attribute__((always_inline)) void mm_small_body(const int wide, int ta, int tb, int M, int N,
-                                                                int K, double alpha, const double *A,
-                                                                const double *B, double beta, double *C)
-{
-	if (K == 1) {   /* outer product: op(A) is A[0..M), op(B) is B[0..N) in either storage */
-		for (int i = 0; i < M; i++) {
-			double *restrict c = C + (size_t)i * N;
-			double ai = A[i];
-			for (int j = 0; j < N; j++)
-				c[j] = alpha * (ai * B[j]) + (beta == 0.0 ? 0.0 : beta * c[j]);
-		}
-		return;
-	}
-	double buf[MM_KMAX * MM_NR];
-	for (int j0 = 0; j0 < N; ) {
-		int w = N - j0, nr = w >= 5 ? MM_NR : w >= 2 ? 4 : 1;
-		if (w > nr)
-			w = nr;
-		const double *b;
-		size_t ldb;
-		if (nr == 1) {                      /* one column: contiguous in k either way */
-			b = tb ? B + (size_t)j0 * K : B + j0;
-			ldb = tb ? 1 : (size_t)N;
-		} else if (!tb && w == nr) {        /* rows of B, as stored */
-			b = B + j0;
-			ldb = (size_t)N;
-		} else {                            /* copy op(B)[:, j0:j0+w], zero-padded to nr */
-			for (int k = 0; k < K; k++)
-				for (int j = 0; j < nr; j++)
-					buf[(size_t)k * nr + j] = j >= w ? 0.0
-					                        : tb ? B[(size_t)(j0 + j) * K + k] : B[(size_t)k * N + j0 + j];
-			b = buf;
-			ldb = (size_t)nr;
-		}
-		if (nr == MM_NR)
-			mm_panel(wide, MM_NR, ta, M, K, alpha, A, b, ldb, w, beta, C + j0, (size_t)N);
-		else if (nr == 4)
-			mm_panel(wide, 4, ta, M, K, alpha, A, b, ldb, w, beta, C + j0, (size_t)N);
-		else
-			mm_panel(wide, 1, ta, M, K, alpha, A, b, ldb, w, beta, C + j0, (size_t)N);
-		j0 += w;
-	}
-}
+/* Built-in kernel or BLAS? Measured per shape against OpenBLAS 0.3.21 on one
+ * core (bench/bench_mm.c, and instruction counts under callgrind): the
+ * built-in kernels win for outer products and vector × matrix (no packing, no
+ * call overhead), for matrix × vector while the rows are short (K <=
+ * MM_OWN_DOTK: keeping each row's sum in k order costs a transpose, which
+ * dgemv, free to reassociate, does not pay), and for tiles up to MM_OWN_MNK
+ * multiply-adds, or any size when K <= MM_OWN_SMALLK (dgemm's packing is not
+ * repaid by so few terms); BLAS takes larger products (dgemv for a side of 1),
+ * and K > MM_KMAX (the panel buffer). */
+enum { MM_OWN_MNK = 1 << 18, MM_OWN_SMALLK = 16, MM_OWN_DOTK = 16 };
 
-/* count products C_s = alpha op(A_s) op(B_s) + beta C_s, X_s = X + s·sx.
- * beta = 0 (C only written) and alpha = 1 are compiled as constants: the
- * tiles' stores then test nothing per row and skip the scaling (1·x = x
- * exactly, and beta = 0 ignores C in mm_ref too, so the bits are the same). */
-static inline __attribute__((always_inline)) void mm_small_loop(const int wide, int count, size_t sa, size_t sb,
-                                                                size_t sc, int ta, int tb, int M, int N, int K,
-                                                                double alpha, const double *A, const double *B,
-                                                                double beta, double *C)
+static int mm_use_own(int ta, int tb, int M, int N, int K)
 {
-	if (beta == 0.0 && alpha == 1.0)
-		for (int s = 0; s < count; s++)
-			mm_small_body(wide, ta, tb, M, N, K, 1.0, A + s * sa, B + s * sb, 0.0, C + s * sc);
-	else if (beta == 0.0)
-		for (int s = 0; s < count; s++)
-			mm_small_body(wide, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, 0.0, C + s * sc);
-	else
-		for (int s = 0; s < count; s++)
-			mm_small_body(wide, ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, C + s * sc);
-}
-
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-static void mm_small(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
-                     double alpha, const double *A, const double *B, double beta, double *C)
-{
-	mm_small_loop(0, count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
-}
-
-__attribute__((target("arch=x86-64-v4")))
-static void mm_small_avx512(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N,
-                            int K, double alpha, const double *A, const double *B, double beta, double *C)
-{
-	mm_small_loop(1, count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
-}
-
-/* 1 when the CPU runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; -1 not
- * yet asked (the core is single-threaded; BLAS threads never call mm). */
-static int mm_avx512 = -1;
-
-static int mm_cpu_avx512(void)
-{
-	if (mm_avx512 < 0)
-		mm_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-		            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
-		            && __builtin_cpu_supports("avx512cd");
-	return mm_avx512;
-}
-
-/* Small path or BLAS? Measured per shape against OpenBLAS 0.3.21 (its AVX2
- * dgemm/dgemv) on one core of the development machine, median ns, with the
- * shapes of the presets: the C kernel wins for tiny products (call overhead:
- * 8×8×4 37 vs 90 ns), outer products (K = 1: 64×32×1 0.30 vs 0.38 µs), and
- * every product with at least 4 columns and 4 terms up to MM_SMALL multiply-
- * adds when the AVX-512 build runs (64×32×10: 0.96 vs 1.09 µs; 32×10×64: 1.12
- * vs 1.31; 16×8×64: 0.22 vs 0.55), up to MM_SMALL/4 with AVX2 only (64×32×10
- * loses there: 1.35 vs 1.13). dgemv stays on width-1 outputs (64×1×32 ties). */
-static int mm_use_small(int M, int N, int K, int avx512)
-{
-	double mnk = (double)M * N * K;
+	if (linalg_isa() == LINALG_ISA_SSE2)    /* no FMA instruction: no kernels */
+		return 0;
+	if (mm_path != LINALG_PATH_AUTO)
+		return mm_path == LINALG_PATH_OWN && (K <= MM_KMAX || K == 1 || M == 1 || N == 1);
+	if (K == 1 || (M == 1 && !tb) || (N == 1 && ta))
+		return 1;
+	if (M == 1 || N == 1)
+		return K <= MM_OWN_DOTK;
 	if (K > MM_KMAX)
 		return 0;
-	if (mnk <= 1024 || (K == 1 && mnk <= MM_SMALL))
-		return 1;
-	return N >= 4 && K >= 4 && mnk <= (avx512 ? MM_SMALL : MM_SMALL / 4);
+	return K <= MM_OWN_SMALLK || (double)M * N * K <= MM_OWN_MNK;
+}
+
+int linalg_path_for(int ta, int tb, int M, int N, int K)
+{
+	return mm_use_own(ta, tb, M, N, K) ? LINALG_PATH_OWN : LINALG_PATH_BLAS;
+}
+
+static void mm_dispatch(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
+                        double alpha, const double *A, const double *B, double beta, const double *bias,
+                        double *C)
+{
+	if (count <= 0 || M <= 0 || N <= 0)
+		return;
+	if (K <= 0) {
+		for (int s = 0; s < count; s++) {
+			double *c = C + s * sc;
+			for (size_t i = 0; i < (size_t)M * N; i++)
+				c[i] = beta == 0.0 ? 0.0 : beta * (bias ? bias[i % (size_t)N] : c[i]);
+		}
+		return;
+	}
+	if (use_ref) {
+		for (int s = 0; s < count; s++) {
+			double *c = C + s * sc;
+			if (bias)
+				for (size_t i = 0; i < (size_t)M * N; i++)
+					c[i] = bias[i % (size_t)N];
+			mm_ref(ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, c);
+		}
+		return;
+	}
+	if (mm_use_own(ta, tb, M, N, K)) {
+		mm_own(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, bias, C);
+		return;
+	}
+	for (int s = 0; s < count; s++) {
+		double *c = C + s * sc;
+		if (bias)
+			for (int i = 0; i < M; i++)
+				for (int j = 0; j < N; j++)
+					c[(size_t)i * N + j] = bias[j];
+		if (N == 1)         /* c = op(A) b: dgemv skips dgemm's packing (op(B) is K doubles either way) */
+			cblas_dgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, ta ? K : M, ta ? M : K,
+			            alpha, A + s * sa, ta ? M : K, B + s * sb, 1, beta, c, 1);
+		else if (M == 1)    /* c = a op(B) = op(B)ᵀ a (op(A) is K doubles either way) */
+			cblas_dgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N,
+			            alpha, B + s * sb, tb ? K : N, A + s * sa, 1, beta, c, 1);
+		else
+			cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+			            M, N, K, alpha, A + s * sa, ta ? M : K, B + s * sb, tb ? K : N, beta, c, N);
+	}
 }
 
 void mm(int ta, int tb, int M, int N, int K, double alpha, const double *A, const double *B,
         double beta, double *C)
 {
-	if (M <= 0 || N <= 0)
+	mm_dispatch(1, 0, 0, 0, ta, tb, M, N, K, alpha, A, B, beta, NULL, C);
+}
+
+void mm_bias(int ta, int tb, int M, int N, int K, double alpha, const double *A, const double *B,
+             const double *bias, double *C)
+{
+	mm_dispatch(1, 0, 0, 0, ta, tb, M, N, K, alpha, A, B, 1.0, bias, C);
+}
+
+void mm_batch(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
+              double alpha, const double *A, const double *B, double beta, double *C)
+{
+	mm_dispatch(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, NULL, C);
+}
+
+/* s[j] += Σ_r X[r, j], r ascending (the bits of the plain loop over rows for
+ * each column): 16 columns at a time held in registers over all rows while
+ * that block is small enough to stay in cache, the rest row by row (X
+ * streams once, s stays in cache). */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void colsum_add(int R, int N, const double *restrict X, double *restrict s)
+{
+	int j = 0;
+	if (N <= 256)
+		for (; j + 16 <= N; j += 16) {
+			double a[16];
+			for (int t = 0; t < 16; t++)
+				a[t] = s[j + t];
+			for (int r = 0; r < R; r++) {
+				const double *x = X + (size_t)r * N + j;
+				for (int t = 0; t < 16; t++)
+					a[t] += x[t];
+			}
+			for (int t = 0; t < 16; t++)
+				s[j + t] = a[t];
+		}
+	if (j == N)
 		return;
-	if (K <= 0) {
-		for (size_t i = 0; i < (size_t)M * N; i++)
-			C[i] = beta == 0.0 ? 0.0 : beta * C[i];
-		return;
+	for (int r = 0; r < R; r++) {
+		const double *x = X + (size_t)r * N;
+		for (int t = j; t < N; t++)
+			s[t] += x[t];
 	}
-	if (use_ref) {
-		mm_ref(ta, tb, M, N, K, alpha, A, B, beta, C);
-		return;
-	}
-	if (mm_use_small(M, N, K, mm_cpu_avx512())) {
-		if (mm_avx512)
-			mm_small_avx512(1, 0, 0, 0, ta, tb, M, N, K, alpha, A, B, beta, C);
-		else
-			mm_small(1, 0, 0, 0, ta, tb, M, N, K, alpha, A, B, beta, C);
-		return;
-	}
-	if (N == 1) {
-		/* a matrix-vector product (a width-1 output layer): dgemv skips dgemm's
-		 * packing and locking, ~4x faster at 64x32. op(B) is K contiguous
-		 * doubles whether stored (K,1) or (1,K). */
-		cblas_dgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, ta ? K : M, ta ? M : K,
-		            alpha, A, ta ? M : K, B, 1, beta, C, 1);
-		return;
-	}
-	cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-	            M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N);
 }
 
 /* exp_array: x[i] ← e^{x[i]}, written so the compiler vectorises it (the
@@ -423,28 +305,21 @@ void exp_array(int n, double *x)
 	}
 }
 
-void mm_batch(int count, size_t sa, size_t sb, size_t sc, int ta, int tb, int M, int N, int K,
-              double alpha, const double *A, const double *B, double beta, double *C)
-{
-	if (count <= 0 || M <= 0 || N <= 0)
-		return;
-	if (K > 0 && !use_ref && mm_use_small(M, N, K, mm_cpu_avx512())) {
-		if (mm_avx512)
-			mm_small_avx512(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
-		else
-			mm_small(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, C);
-		return;
-	}
-	for (int s = 0; s < count; s++)
-		mm(ta, tb, M, N, K, alpha, A + s * sa, B + s * sb, beta, C + s * sc);
-}
-
+/* Eight partial sums (term i into sum i mod 8), added pairwise at the end, as
+ * sum_squares: dot(n, x, x) is sum_squares(n, x), bit for bit. The chain of n
+ * dependent additions of the plain loop (the rate check of every law runs
+ * two dots over θ per component and check point) becomes n/8 chains. */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 double dot(int n, const double *x, const double *y)
 {
-	double s = 0;
-	for (int i = 0; i < n; i++)
-		s += x[i] * y[i];
-	return s;
+	double s[8] = { 0 };
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++)
+			s[l] += x[i + l] * y[i + l];
+	for (int l = 0; i < n; i++, l++)
+		s[l] += x[i] * y[i];
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
 /* Eight partial sums, one per lane of a vector, added pairwise at the end: the

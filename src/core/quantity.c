@@ -115,17 +115,26 @@ struct quantity *qset_find(const struct qset *s, const char *name)
 	return NULL;
 }
 
+/* The value of a component, in the one order every evaluation uses (the plan
+ * below gives the same bits): a component of fewer than QPLAN_LONG terms sums
+ * them in order from 0 (as an expression written by hand does); a longer one
+ * adds term t (c·θ_i·θ_j, or c·θ_i) into the partial sum t mod 4, the four
+ * partial sums starting at 0 and combined (p0 + p1) + (p2 + p3), so that four
+ * consecutive terms are one vector. */
+enum { QPLAN_LONG = 16 };
+
 double quantity_comp_value(const struct quantity *q, int k, const double *theta)
 {
 	if (q->fn)
 		return q->fn(q, theta, NULL, 0.0);
 	const struct qcomp *c = &q->comp[k];
-	double v = 0;
+	double p[4] = { 0.0, 0.0, 0.0, 0.0 };
+	const int lanes = c->nterms < QPLAN_LONG ? 1 : 4;
 	for (int t = 0; t < c->nterms; t++) {
 		const struct qterm *e = &c->terms[t];
-		v += e->j < 0 ? e->c * theta[e->i] : e->c * theta[e->i] * theta[e->j];
+		p[t % lanes] += e->j < 0 ? e->c * theta[e->i] : e->c * theta[e->i] * theta[e->j];
 	}
-	return v;
+	return lanes == 1 ? p[0] : (p[0] + p[1]) + (p[2] + p[3]);
 }
 
 void quantity_eval(const struct quantity *q, const double *theta, double *out)
@@ -192,34 +201,54 @@ int quantity_max_index(const struct quantity *q)
 }
 
 /* ---- evaluation plan ----------------------------------------------------------
- * Two kinds of components. "Square" components have only terms ±θ_i² (c = ±1,
- * i = j: every neuron law, plane law and norm contrast); their terms become
- * indices into y = (θ_0², ..., θ_{D-1}², -θ_0², ..., -θ_{D-1}², 0), computed
- * once per evaluation (c·θ_i·θ_i rounds to exactly ±(θ_i·θ_i): rounding is
- * symmetric), so a term costs one load and one addition. The other components
- * ("general": matrix laws off the diagonal, linear laws, other coefficients)
- * keep their terms (i, j, c), evaluated as c·x_i·x_j with x = (θ, 1, 0): a
- * linear term c·θ_i reads x_j = x[D] = 1 (c·θ_i·1 is c·θ_i exactly).
- * Each kind is sorted by length and cut into groups of QPLAN_LANES components
- * whose terms are interleaved (lane l of step t is term t of the group's
- * component l), so the independent sums overlap; a component that has run
- * out adds padding terms equal to +0 (y[2D], or 0·x[D+1]·x[D+1]), which leave
- * its sum unchanged. */
-enum { QPLAN_LANES = 4 };
+ * Every value is summed in quantity_comp_value's order. Terms are read as
+ *  - squares ±θ_i² (i = j, c = ±1): one load from y = (θ², -θ², 0), computed
+ *    once per evaluation (c·θ_i·θ_i is exactly ±(θ_i·θ_i): rounding is
+ *    symmetric);
+ *  - anything else: (c·x_i)·x_j with x = (θ, 1, 0), a linear term c·θ_i reading
+ *    x_j = x[D] = 1 (c·θ_i·1 is c·θ_i exactly).
+ * Two layouts:
+ *  - long components (at least QPLAN_LONG terms: whole tensors, long rows) go
+ *    one at a time, four consecutive terms as one vector — the four partial
+ *    sums are its lanes — a run of four consecutive squares of one sign being
+ *    one vector load (QC_RUN), other chunks four loads (QC_SQ) or four general
+ *    terms (QC_GEN);
+ *  - the short ones (neuron laws, small matrix laws, single terms) in groups
+ *    of four of similar length, side by side: lane l of a vector is component
+ *    l of the group, its terms interleaved (step t: term t of each) and added
+ *    in order; a component that has run out adds +0, which leaves its sum
+ *    unchanged (a sum is never -0: it starts at +0, and in round-to-nearest
+ *    x + y is -0 only when both are).
+ * The processor overlaps the independent chains of successive components. */
+enum { QC_RUN, QC_SQ, QC_GEN };
 
-struct qplan_groups {
-	int n;                         /* groups */
-	int *off, *len, *dst;          /* per group; dst: QPLAN_LANES per group, -1 unused */
+struct qgroups {
+	int n;                  /* groups of four components */
+	int *off, *len, *dst;   /* per group: first entry, steps, 4 destinations (-1: none) */
 };
 
 struct qplan {
-	int nq;
+	int nq;                 /* quantities the plan was built for */
 	size_t D;
-	struct qplan_groups sq, gen;
-	int *idx;                      /* square terms: indices into y */
-	struct qterm *terms;           /* general terms */
-	double *x, *y;                 /* (θ, 1, 0) and (θ², -θ², 0) */
+	/* long components */
+	int nlong;
+	int *ldst, *lrun, *lsq, *lgen;   /* per component: destination, its QC_RUN, QC_SQ, QC_GEN chunks (in that order) */
+	int *lmix;              /* per component: 1 when the kinds are mixed otherwise (then lkind says) */
+	unsigned char *lkind;   /* per chunk */
+	int *lix;               /* per chunk: 1, 4 or 8 indices */
+	double *lcf;            /* per QC_GEN chunk: 4 coefficients */
+	/* groups of short components */
+	struct qgroups sq, gen;
+	int *sidx;              /* square groups: [off + 4t + l] index into y */
+	struct qterm *gterm;    /* general groups: [off + 4t + l] (i, j into x, c) */
+	int need_y, need_x;
+	double *x, *y;          /* (θ, 1, 0) and (θ², -θ², 0) */
 };
+
+static int qterm_is_square(const struct qterm *e)
+{
+	return e->i == e->j && (e->c == 1.0 || e->c == -1.0);
+}
 
 struct qplan_item { int nterms, dst; const struct qcomp *c; };
 
@@ -231,30 +260,32 @@ static int qplan_cmp(const void *a, const void *b)
 	return (x->dst > y->dst) - (x->dst < y->dst);
 }
 
-static int qcomp_is_square(const struct qcomp *c)
+/* Kind of the chunk of (up to) four terms at e. */
+static int qchunk_kind(const struct qterm *e, int m)
 {
-	for (int t = 0; t < c->nterms; t++)
-		if (c->terms[t].i != c->terms[t].j || (c->terms[t].c != 1.0 && c->terms[t].c != -1.0))
-			return 0;
-	return 1;
+	int sq = 1, run = m == 4;
+	for (int t = 0; t < m; t++) {
+		sq &= qterm_is_square(&e[t]);
+		run &= t == 0 || (e[t].i == e[0].i + t && e[t].c == e[0].c);
+	}
+	return !sq ? QC_GEN : run ? QC_RUN : QC_SQ;
 }
 
-/* Lays out n sorted items in groups; returns the number of lane-terms. */
-static size_t qplan_group(struct qplan_groups *g, const struct qplan_item *it, int n)
+/* Lays out the sorted short components it[0..n) in groups of four; returns
+ * the number of entries (4 per step). */
+static size_t qplan_group(struct qgroups *g, const struct qplan_item *it, int n)
 {
-	g->n = (n + QPLAN_LANES - 1) / QPLAN_LANES;
+	g->n = (n + 3) / 4;
 	g->off = xcalloc((size_t)g->n + 1, sizeof *g->off);
 	g->len = xcalloc((size_t)g->n + 1, sizeof *g->len);
-	g->dst = xcalloc((size_t)g->n * QPLAN_LANES + 1, sizeof *g->dst);
+	g->dst = xcalloc((size_t)g->n * 4 + 1, sizeof *g->dst);
 	size_t total = 0;
 	for (int k = 0; k < g->n; k++) {
-		g->len[k] = it[k * QPLAN_LANES].nterms;   /* sorted: the first is the longest */
+		g->len[k] = it[4 * k].nterms;   /* sorted: the first is the longest */
 		g->off[k] = (int)total;
-		total += (size_t)g->len[k] * QPLAN_LANES;
-		for (int l = 0; l < QPLAN_LANES; l++) {
-			int m = k * QPLAN_LANES + l;
-			g->dst[(size_t)k * QPLAN_LANES + l] = m < n ? it[m].dst : -1;
-		}
+		total += (size_t)g->len[k] * 4;
+		for (int l = 0; l < 4; l++)
+			g->dst[4 * k + l] = 4 * k + l < n ? it[4 * k + l].dst : -1;
 	}
 	return total;
 }
@@ -264,33 +295,94 @@ struct qplan *qplan_new(const struct qset *s, size_t D)
 	struct qplan *p = xcalloc(1, sizeof *p);
 	p->nq = s->n;
 	p->D = D;
-	int n = 0, nsq = 0, ngen = 0;
+	int n = 0;
 	for (int i = 0; i < s->n; i++)
-		if (!s->q[i]->fn && !s->q[i]->phase)
+		if (!s->q[i]->fn && !s->q[i]->phase)   /* expressions and phase-space laws: the plain path */
 			n += s->q[i]->ncomp;
-	struct qplan_item *sq = xcalloc((size_t)n + 1, sizeof *sq), *gen = xcalloc((size_t)n + 1, sizeof *gen);
+	struct qplan_item *lg = xcalloc((size_t)n + 1, sizeof *lg), *sq = xcalloc((size_t)n + 1, sizeof *sq),
+	                  *gen = xcalloc((size_t)n + 1, sizeof *gen);
+	int nlg = 0, nsq = 0, ngen = 0;
+	size_t nch = 0, nix = 0, ncf = 0;
 	for (int i = 0; i < s->n; i++) {
 		const struct quantity *q = s->q[i];
-		if (q->fn || q->phase)       /* expressions and phase-space laws: the plain path */
+		if (q->fn || q->phase)
 			continue;
 		for (int k = 0; k < q->ncomp; k++) {
-			struct qplan_item e = { q->comp[k].nterms, q->slot + k, &q->comp[k] };
-			if (qcomp_is_square(&q->comp[k]))
+			const struct qcomp *c = &q->comp[k];
+			struct qplan_item e = { c->nterms, q->slot + k, c };
+			int nc = (c->nterms + 3) / 4, allsq = 1;
+			for (int b = 0; b < nc; b++) {
+				int m = c->nterms - 4 * b < 4 ? c->nterms - 4 * b : 4, kd = qchunk_kind(c->terms + 4 * b, m);
+				allsq &= kd != QC_GEN;
+				nix += kd == QC_RUN ? 1 : kd == QC_SQ ? 4 : 8;
+				ncf += kd == QC_GEN ? 4 : 0;
+			}
+			if (c->nterms >= QPLAN_LONG) {
+				lg[nlg++] = e;
+				nch += (size_t)nc;
+			} else if (allsq) {
 				sq[nsq++] = e;
-			else
+			} else {
 				gen[ngen++] = e;
+			}
 		}
 	}
+	/* long components: their chunks, in term order */
+	p->nlong = nlg;
+	p->ldst = xcalloc((size_t)nlg + 1, sizeof *p->ldst);
+	p->lrun = xcalloc((size_t)nlg + 1, sizeof *p->lrun);
+	p->lsq = xcalloc((size_t)nlg + 1, sizeof *p->lsq);
+	p->lgen = xcalloc((size_t)nlg + 1, sizeof *p->lgen);
+	p->lmix = xcalloc((size_t)nlg + 1, sizeof *p->lmix);
+	p->lkind = xcalloc(nch + 1, 1);
+	p->lix = xcalloc(nix + 1, sizeof *p->lix);
+	p->lcf = xcalloc(ncf + 1, sizeof *p->lcf);
+	size_t ch = 0, xi = 0, xc = 0;
+	for (int n2 = 0; n2 < nlg; n2++) {
+		const struct qcomp *c = lg[n2].c;
+		int nc = (c->nterms + 3) / 4, last = QC_RUN;
+		p->ldst[n2] = lg[n2].dst;
+		for (int b = 0; b < nc; b++, ch++) {
+			const struct qterm *e = c->terms + 4 * b;
+			int m = c->nterms - 4 * b < 4 ? c->nterms - 4 * b : 4, kd = qchunk_kind(e, m);
+			p->lmix[n2] |= kd < last;
+			last = kd;
+			p->lrun[n2] += kd == QC_RUN;
+			p->lsq[n2] += kd == QC_SQ;
+			p->lgen[n2] += kd == QC_GEN;
+			p->lkind[ch] = (unsigned char)kd;
+			int *ix = p->lix + xi;
+			if (kd == QC_RUN) {
+				ix[0] = e[0].c > 0 ? e[0].i : (int)D + e[0].i;
+				xi += 1;
+				p->need_y = 1;
+			} else if (kd == QC_SQ) {
+				for (int t = 0; t < 4; t++)
+					ix[t] = t >= m ? 2 * (int)D : e[t].c > 0 ? e[t].i : (int)D + e[t].i;
+				xi += 4;
+				p->need_y = 1;
+			} else {
+				for (int t = 0; t < 4; t++) {
+					ix[2 * t] = t < m ? e[t].i : (int)D + 1;
+					ix[2 * t + 1] = t < m ? (e[t].j < 0 ? (int)D : e[t].j) : (int)D + 1;
+					p->lcf[xc + t] = t < m ? e[t].c : 0.0;
+				}
+				xi += 8;
+				xc += 4;
+				p->need_x = 1;
+			}
+		}
+	}
+	/* short components: groups of four, side by side */
 	qsort(sq, (size_t)nsq, sizeof *sq, qplan_cmp);
 	qsort(gen, (size_t)ngen, sizeof *gen, qplan_cmp);
-	size_t nidx = qplan_group(&p->sq, sq, nsq), nterm = qplan_group(&p->gen, gen, ngen);
-	p->idx = xcalloc(nidx + 1, sizeof *p->idx);
-	p->terms = xcalloc(nterm + 1, sizeof *p->terms);
+	size_t ns = qplan_group(&p->sq, sq, nsq), ng = qplan_group(&p->gen, gen, ngen);
+	p->sidx = xcalloc(ns + 1, sizeof *p->sidx);
+	p->gterm = xcalloc(ng + 1, sizeof *p->gterm);
 	for (int g = 0; g < p->sq.n; g++)
-		for (int l = 0; l < QPLAN_LANES; l++) {
-			int m = g * QPLAN_LANES + l;
+		for (int l = 0; l < 4; l++)
 			for (int t = 0; t < p->sq.len[g]; t++) {
-				int *e = &p->idx[(size_t)p->sq.off[g] + (size_t)t * QPLAN_LANES + l];
+				int m = 4 * g + l, *e = &p->sidx[(size_t)p->sq.off[g] + 4 * (size_t)t + l];
 				if (m < nsq && t < sq[m].nterms) {
 					const struct qterm *u = &sq[m].c->terms[t];
 					*e = u->c > 0 ? u->i : (int)D + u->i;
@@ -298,12 +390,11 @@ struct qplan *qplan_new(const struct qset *s, size_t D)
 					*e = 2 * (int)D;
 				}
 			}
-		}
 	for (int g = 0; g < p->gen.n; g++)
-		for (int l = 0; l < QPLAN_LANES; l++) {
-			int m = g * QPLAN_LANES + l;
+		for (int l = 0; l < 4; l++)
 			for (int t = 0; t < p->gen.len[g]; t++) {
-				struct qterm *e = &p->terms[(size_t)p->gen.off[g] + (size_t)t * QPLAN_LANES + l];
+				int m = 4 * g + l;
+				struct qterm *e = &p->gterm[(size_t)p->gen.off[g] + 4 * (size_t)t + l];
 				if (m < ngen && t < gen[m].nterms) {
 					*e = gen[m].c->terms[t];
 					if (e->j < 0)
@@ -312,15 +403,17 @@ struct qplan *qplan_new(const struct qset *s, size_t D)
 					*e = (struct qterm){ (int)D + 1, (int)D + 1, 0.0 };
 				}
 			}
-		}
+	p->need_y |= p->sq.n > 0;
+	p->need_x |= p->gen.n > 0;
 	p->x = xcalloc(D + 2, sizeof *p->x);
 	p->y = xcalloc(2 * D + 1, sizeof *p->y);
+	free(lg);
 	free(sq);
 	free(gen);
 	return p;
 }
 
-static void qplan_groups_free(struct qplan_groups *g)
+static void qgroups_free(struct qgroups *g)
 {
 	free(g->off); free(g->len); free(g->dst);
 }
@@ -329,60 +422,125 @@ void qplan_free(struct qplan *p)
 {
 	if (!p)
 		return;
-	qplan_groups_free(&p->sq);
-	qplan_groups_free(&p->gen);
-	free(p->idx); free(p->terms); free(p->x); free(p->y);
+	free(p->ldst); free(p->lrun); free(p->lsq); free(p->lgen); free(p->lmix);
+	free(p->lkind); free(p->lix); free(p->lcf);
+	qgroups_free(&p->sq);
+	qgroups_free(&p->gen);
+	free(p->sidx); free(p->gterm);
+	free(p->x); free(p->y);
 	free(p);
 }
 
 int qplan_count(const struct qplan *p) { return p ? p->nq : -1; }
 
-static void qplan_store(const int *d, double v0, double v1, double v2, double v3, double *out)
+typedef double qv4 __attribute__((vector_size(32)));
+
+/* One chunk of a long component added into acc (ix, cf advanced). */
+static inline __attribute__((always_inline)) void qc_run(qv4 *acc, const double *y, const int **ix)
 {
-	if (d[0] >= 0) out[d[0]] = v0;
-	if (d[1] >= 0) out[d[1]] = v1;
-	if (d[2] >= 0) out[d[2]] = v2;
-	if (d[3] >= 0) out[d[3]] = v3;
+	qv4 v;
+	__builtin_memcpy(&v, y + (*ix)[0], sizeof v);
+	*acc += v;
+	*ix += 1;
 }
 
+static inline __attribute__((always_inline)) void qc_sq(qv4 *acc, const double *y, const int **ix)
+{
+	const int *i = *ix;
+	*acc += (qv4){ y[i[0]], y[i[1]], y[i[2]], y[i[3]] };
+	*ix += 4;
+}
+
+static inline __attribute__((always_inline)) void qc_gen(qv4 *acc, const double *x, const int **ix, const double **cf)
+{
+	const int *i = *ix;
+	const double *c = *cf;
+	const qv4 cv = { c[0], c[1], c[2], c[3] };
+	const qv4 a = { x[i[0]], x[i[2]], x[i[4]], x[i[6]] };
+	const qv4 b = { x[i[1]], x[i[3]], x[i[5]], x[i[7]] };
+	*acc += (cv * a) * b;
+	*ix += 8;
+	*cf += 4;
+}
+
+/* One step of a group of short components: term t of each of the four. */
+static inline __attribute__((always_inline)) void qg_sq(qv4 *acc, const double *y, const int *e)
+{
+	*acc += (qv4){ y[e[0]], y[e[1]], y[e[2]], y[e[3]] };
+}
+
+static inline __attribute__((always_inline)) void qg_gen(qv4 *acc, const double *x, const struct qterm *e)
+{
+	const qv4 c = { e[0].c, e[1].c, e[2].c, e[3].c };
+	const qv4 a = { x[e[0].i], x[e[1].i], x[e[2].i], x[e[3].i] };
+	const qv4 b = { x[e[0].j], x[e[1].j], x[e[2].j], x[e[3].j] };
+	*acc += (c * a) * b;
+}
+
+static inline __attribute__((always_inline)) void qg_store(const int *dst, const qv4 *a, double *out)
+{
+	for (int l = 0; l < 4; l++)
+		if (dst[l] >= 0)
+			out[dst[l]] = (*a)[l];
+}
+
+/* Cloned for AVX2 (vectors of 4 in one register) and the baseline; the same
+ * IEEE operations lane by lane, so the same bits. */
+__attribute__((target_clones("arch=x86-64-v3", "default")))
 void qplan_eval(struct qplan *p, const double *theta, double *out)
 {
-	size_t D = p->D;
-	if (p->sq.n) {
-		double *restrict y = p->y;
+	const size_t D = p->D;
+	if (p->need_y) {
+		const double *restrict th = theta;
+		double *restrict yp = p->y, *restrict yn = p->y + D;
 		for (size_t i = 0; i < D; i++) {
-			double t = theta[i] * theta[i];
-			y[i] = t;
-			y[D + i] = -t;
+			const double t = th[i] * th[i];
+			yp[i] = t;
+			yn[i] = -t;
 		}
-		y[2 * D] = 0.0;
-		for (int g = 0; g < p->sq.n; g++) {
-			const int *e = p->idx + p->sq.off[g];
-			double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-			for (int t = 0; t < p->sq.len[g]; t++, e += QPLAN_LANES) {
-				v0 += y[e[0]];
-				v1 += y[e[1]];
-				v2 += y[e[2]];
-				v3 += y[e[3]];
-			}
-			qplan_store(p->sq.dst + (size_t)g * QPLAN_LANES, v0, v1, v2, v3, out);
-		}
+		p->y[2 * D] = 0.0;
 	}
-	if (p->gen.n) {
-		double *x = p->x;
-		memcpy(x, theta, D * sizeof *x);
-		x[D] = 1.0;
-		x[D + 1] = 0.0;
-		for (int g = 0; g < p->gen.n; g++) {
-			const struct qterm *e = p->terms + p->gen.off[g];
-			double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-			for (int t = 0; t < p->gen.len[g]; t++, e += QPLAN_LANES) {
-				v0 += e[0].c * x[e[0].i] * x[e[0].j];
-				v1 += e[1].c * x[e[1].i] * x[e[1].j];
-				v2 += e[2].c * x[e[2].i] * x[e[2].j];
-				v3 += e[3].c * x[e[3].i] * x[e[3].j];
-			}
-			qplan_store(p->gen.dst + (size_t)g * QPLAN_LANES, v0, v1, v2, v3, out);
+	if (p->need_x) {
+		memcpy(p->x, theta, D * sizeof *p->x);
+		p->x[D] = 1.0;
+		p->x[D + 1] = 0.0;
+	}
+	const double *y = p->y, *x = p->x, *cf = p->lcf;
+	const unsigned char *kind = p->lkind;
+	const int *ix = p->lix;
+	for (int n = 0; n < p->nlong; n++) {
+		qv4 acc = { 0.0, 0.0, 0.0, 0.0 };
+		int nr = p->lrun[n], ns = p->lsq[n], ng = p->lgen[n];
+		if (!p->lmix[n]) {                  /* runs, squares, general terms, in that order */
+			for (int b = 0; b < nr; b++)
+				qc_run(&acc, y, &ix);
+			for (int b = 0; b < ns; b++)
+				qc_sq(&acc, y, &ix);
+			for (int b = 0; b < ng; b++)
+				qc_gen(&acc, x, &ix, &cf);
+		} else {
+			for (int b = 0; b < nr + ns + ng; b++)
+				switch (kind[b]) {
+				case QC_RUN: qc_run(&acc, y, &ix); break;
+				case QC_SQ: qc_sq(&acc, y, &ix); break;
+				default: qc_gen(&acc, x, &ix, &cf); break;
+				}
 		}
+		kind += nr + ns + ng;
+		out[p->ldst[n]] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+	}
+	for (int g = 0; g < p->sq.n; g++) {
+		const int *e = p->sidx + p->sq.off[g];
+		qv4 a = { 0.0, 0.0, 0.0, 0.0 };
+		for (int t = p->sq.len[g]; t > 0; t--, e += 4)
+			qg_sq(&a, y, e);
+		qg_store(p->sq.dst + 4 * g, &a, out);
+	}
+	for (int g = 0; g < p->gen.n; g++) {
+		const struct qterm *e = p->gterm + p->gen.off[g];
+		qv4 a = { 0.0, 0.0, 0.0, 0.0 };
+		for (int t = p->gen.len[g]; t > 0; t--, e += 4)
+			qg_gen(&a, x, e);
+		qg_store(p->gen.dst + 4 * g, &a, out);
 	}
 }

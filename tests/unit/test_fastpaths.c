@@ -1,13 +1,18 @@
 /* test_fastpaths.c — the fast paths of a training step give the reference
  * bits (or, for exp, stated accuracy), not merely close values:
- * 1. mm()'s small-product kernel (linalg.c) against mm_ref, bit for bit, on
- *    shapes that take it on every CPU (at most 1024 multiply-adds, and outer
- *    products K = 1), all transpose combinations, several alpha and beta
- *    (beta = 0 ignoring a NaN-filled C), ragged widths 1..9; mm_batch too.
+ * 1. mm()'s built-in kernels (linalg.c) against mm_ref, bit for bit: on small
+ *    shapes as mm() picks them, then with every product forced onto the
+ *    built-in kernels (linalg_set_path) in every build this CPU runs (AVX2,
+ *    the AVX-512 build's 8-double tiles compiled for AVX2, AVX-512):
+ *    outer products, vector × matrix, matrix × vector, tiles with ragged
+ *    panels, all transpose combinations, several alpha and beta (beta = 0
+ *    ignoring a NaN-filled C); mm_bias against filling C with the bias then
+ *    mm_ref; mm_batch; colsum_add against the plain loop.
  * 2. exp_array (the vectorised exp of softmax and SiLU) within 2 ulp of exp,
  *    its in-range path with the general path's bits,
  *    with exp's special values, overflow and gradual underflow.
- * 3. The quantity plan (qplan, used by the trace) against quantity_comp_value
+ * 3. quantity_comp_value's summation order against the one documented (by
+ *    hand here), and the quantity plan (qplan, used by the trace) against it
  *    for every polynomial component of several presets after a few steps, bit
  *    for bit, and the trace row of the last step against the same values. */
 #include "test.h"
@@ -90,6 +95,130 @@ static void check_mm_small(void)
 			bad += !same_bits(Z0, Z1, 5 * 64);
 		}
 	CHECK(bad == 0, "mm_batch == mm_ref per product, bit for bit");
+}
+
+/* One product on the built-in path vs mm_ref (and vs fill + mm_ref for the
+ * bias); returns the number of differing results (0 expected). */
+static int own_vs_ref(struct rng *r, int ta, int tb, int M, int N, int K, double alpha, double beta, int bias)
+{
+	size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
+	double *A = malloc(na * sizeof *A), *B = malloc(nb * sizeof *B), *bv = malloc((size_t)N * sizeof *bv);
+	double *C0 = malloc(nc * sizeof *C0), *C1 = malloc(nc * sizeof *C1);
+	for (size_t i = 0; i < na; i++)
+		A[i] = rng_normal(r);
+	for (size_t i = 0; i < nb; i++)
+		B[i] = rng_normal(r);
+	for (int j = 0; j < N; j++)
+		bv[j] = rng_normal(r);
+	for (size_t i = 0; i < nc; i++)
+		C0[i] = C1[i] = beta == 0.0 || bias ? NAN : rng_normal(r);
+	if (bias) {
+		mm_bias(ta, tb, M, N, K, alpha, A, B, bv, C0);
+		for (size_t i = 0; i < nc; i++)
+			C1[i] = bv[i % (size_t)N];
+		mm_ref(ta, tb, M, N, K, alpha, A, B, 1.0, C1);
+	} else {
+		mm(ta, tb, M, N, K, alpha, A, B, beta, C0);
+		mm_ref(ta, tb, M, N, K, alpha, A, B, beta, C1);
+	}
+	int bad = 0;
+	for (size_t i = 0; i < nc; i++)
+		bad += !same_bits(&C0[i], &C1[i], 1);
+	free(A); free(B); free(bv); free(C0); free(C1);
+	return bad;
+}
+
+static void check_mm_own(void)
+{
+	static const int sides[] = { 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 16, 17, 31, 33, 64, 150 };
+	static const int ks[] = { 1, 2, 3, 4, 5, 8, 10, 16, 33, 64, 150, 512 };
+	static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512", "AVX2 (8-double tiles)" };
+	static const double ab[][2] = { { 1.0, 0.0 }, { 0.5, 0.0 }, { 1.0, 1.0 }, { -1.25, -0.25 } };
+	int old_path = linalg_set_path(LINALG_PATH_OWN), isa0 = linalg_isa();
+	for (int isa = LINALG_ISA_AVX2; isa <= LINALG_ISA_AVX2_WIDE; isa++) {   /* (SSE2 has none) */
+		if (linalg_set_isa(isa)) {
+			printf("  (%s: not on this CPU)\n", isa_names[isa]);
+			continue;
+		}
+		struct rng r;
+		rng_seed(&r, 100 + (unsigned long)isa);
+		int bad = 0, cases = 0, nsides = (int)(sizeof sides / sizeof *sides);
+		for (int mi = 0; mi < nsides; mi++)
+			for (int ni = 0; ni < nsides; ni++)
+				for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++) {
+					int M = sides[mi], N = sides[ni], K = ks[ki];
+					if ((double)M * N * K > 200000)
+						continue;
+					/* every shape in one transpose combination and one alpha/beta,
+					 * chosen in turn, plus the bias */
+					int c = mi + 3 * ni + 5 * (int)ki, ta = c & 1, tb = (c >> 1) & 1;
+					const double *p = ab[c % 4];
+					bad += own_vs_ref(&r, ta, tb, M, N, K, p[0], p[1], 0);
+					bad += own_vs_ref(&r, tb, ta, M, N, K, p[0], p[1], 1);
+					cases += 2;
+				}
+		/* wide vector x matrix (a buffer of column sums), long rows of matrix x vector */
+		static const int big[][5] = { { 1, 700, 40, 0, 0 }, { 1, 1030, 9, 1, 0 }, { 700, 1, 40, 1, 1 },
+		                              { 50, 1, 100, 0, 0 }, { 1, 50, 100, 0, 1 }, { 70, 600, 3, 0, 1 } };
+		for (size_t t = 0; t < sizeof big / sizeof *big; t++) {
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], 1.0, 0.0, 0);
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], -0.5, 1.5, 0);
+			bad += own_vs_ref(&r, big[t][3], big[t][4], big[t][0], big[t][1], big[t][2], 1.0, 1.0, 1);
+			cases += 3;
+		}
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s: every product on the built-in kernels == mm_ref bit for bit, "
+		         "mm_bias == fill + mm_ref (%d products, %d results differ)", isa_names[isa], cases, bad);
+		CHECK(bad == 0, msg);
+	}
+	linalg_set_isa(isa0);
+	linalg_set_path(old_path);
+
+	/* colsum_add: the column sums of the plain loop, bit for bit */
+	struct rng r;
+	rng_seed(&r, 5);
+	int bad = 0;
+	for (int N = 1; N <= 40; N += 3) {
+		double X[64 * 40], s0[40], s1[40];
+		for (int i = 0; i < 64 * N; i++)
+			X[i] = rng_normal(&r);
+		for (int j = 0; j < N; j++)
+			s0[j] = s1[j] = rng_normal(&r);
+		colsum_add(64, N, X, s0);
+		for (int j = 0; j < N; j++)
+			for (int i = 0; i < 64; i++)
+				s1[j] += X[i * N + j];
+		bad += !same_bits(s0, s1, (size_t)N);
+	}
+	CHECK(bad == 0, "colsum_add == the plain column loop, bit for bit");
+}
+
+/* quantity_comp_value's documented order, computed here by hand: fewer than
+ * 16 terms in order, from 16 on four partial sums by term index mod 4. */
+static void check_value_order(void)
+{
+	struct rng r;
+	rng_seed(&r, 23);
+	double th[40];
+	for (int i = 0; i < 40; i++)
+		th[i] = rng_normal(&r) * (i % 3 ? 1.0 : 1e-5);
+	int bad = 0;
+	for (int n = 1; n <= 37; n += 3) {
+		struct quantity *q = quantity_new("order", QK_QUADRATIC, 1);
+		double p[4] = { 0, 0, 0, 0 }, seq = 0;
+		for (int t = 0; t < n; t++) {
+			int i = (7 * t) % 40, j = t % 5 == 0 ? -1 : (3 * t + 1) % 40;
+			double c = t % 4 == 0 ? 1.0 : rng_normal(&r);
+			qcomp_add(&q->comp[0], i, j, c);
+			double v = j < 0 ? c * th[i] : c * th[i] * th[j];
+			p[t % 4] += v;
+			seq += v;
+		}
+		double want = n < 16 ? seq : (p[0] + p[1]) + (p[2] + p[3]), got = quantity_comp_value(q, 0, th);
+		bad += !same_bits(&got, &want, 1);
+		quantity_free(q);
+	}
+	CHECK(bad == 0, "quantity_comp_value sums in the documented order (in order below 16 terms, 4 partial sums from 16)");
 }
 
 static void check_plan(const char *preset)
@@ -197,7 +326,9 @@ static void check_exp_array(void)
 int main(void)
 {
 	check_mm_small();
+	check_mm_own();
 	check_exp_array();
+	check_value_order();
 	static const char *const presets[] = { "relu2", "swiglu", "moe-topk", "mha-rope", "mha", "relu-deep",
 	                                       "sym-deep-linear-mse", "gelu2" };
 	for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)

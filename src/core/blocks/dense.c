@@ -53,12 +53,8 @@ static void dense_forward(const struct block *b, const double *theta, int n, con
 	(void)act; (void)ws;
 	int R = n * b->in.len, in = b->in.width, out = b->out.width;
 	const double *W = theta + b->tensors[0].off;
-	if (b->ntensors > 1) {
-		const double *bias = theta + b->tensors[1].off;
-		for (int r = 0; r < R; r++)              /* y = 1·b, then y += x W^T */
-			for (int j = 0; j < out; j++)
-				y[(size_t)r * out + j] = bias[j];
-		mm(0, 1, R, out, in, 1.0, x, W, 1.0, y);
+	if (b->ntensors > 1) {                       /* y = x W^T + 1·b, the bias added in the store */
+		mm_bias(0, 1, R, out, in, 1.0, x, W, theta + b->tensors[1].off, y);
 	} else {
 		mm(0, 1, R, out, in, 1.0, x, W, 0.0, y);
 	}
@@ -72,30 +68,8 @@ static void dense_backward(const struct block *b, const double *theta, int n, co
 	int R = n * b->in.len, in = b->in.width, out = b->out.width;
 	const double *W = theta + b->tensors[0].off;
 	mm(1, 0, out, in, R, 1.0, dy, x, 1.0, dtheta + b->tensors[0].off);   /* dW += dy^T x */
-	if (b->ntensors > 1) {
-		/* db += column sums of dy, each summed over the rows in order (the
-		 * bits of the plain row loop), 8 columns at a time in registers */
-		double *db = dtheta + b->tensors[1].off;
-		int j = 0;
-		for (; j + 8 <= out; j += 8) {
-			double s[8];
-			for (int t = 0; t < 8; t++)
-				s[t] = db[j + t];
-			for (int r = 0; r < R; r++) {
-				const double *g = dy + (size_t)r * out + j;
-				for (int t = 0; t < 8; t++)
-					s[t] += g[t];
-			}
-			for (int t = 0; t < 8; t++)
-				db[j + t] = s[t];
-		}
-		for (; j < out; j++) {
-			double s = db[j];
-			for (int r = 0; r < R; r++)
-				s += dy[(size_t)r * out + j];
-			db[j] = s;
-		}
-	}
+	if (b->ntensors > 1)                         /* db += column sums of dy, rows in order */
+		colsum_add(R, out, dy, dtheta + b->tensors[1].off);
 	if (dx)
 		mm(0, 0, R, in, out, 1.0, dy, W, 0.0, dx);                      /* dx = dy W */
 }
