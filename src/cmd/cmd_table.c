@@ -372,7 +372,9 @@ const struct cmd cmd_table[] = {
 	  CMD_SCREEN, SCR_REPEAT },
 	{ "theme", "theme dark|light|mono|contrast", "Screen: colour theme; mono uses attributes only.", complete_theme,
 	  cmd_screen, CMD_SCREEN, SCR_THEME },
-	{ "plot", "plot braille|block|ascii", "Screen: plot glyphs: braille 2x4 dots, half blocks, or ASCII marks.",
+	{ "plot", "plot braille|block|ascii | plot logx [on|off|toggle]", "Screen: plot glyphs: braille 2x4 dots, half "
+	  "blocks, or ASCII marks; `plot logx` puts the step axis of the drift and loss plots on a log scale or back "
+	  "(key: x; log by default under compare, linear otherwise).",
 	  NULL, cmd_screen, CMD_SCREEN, SCR_PLOT },
 	{ "present", "present [on|off]", "Screen: presentation mode (big digits, caption line, high-contrast theme).",
 	  NULL, cmd_screen, CMD_SCREEN, SCR_PRESENT },

@@ -206,7 +206,18 @@ static int x_pause(struct ui *u, int argc, char **argv)
 
 static int x_plot(struct ui *u, int argc, char **argv)
 {
-	const char *usage = "plot braille|block|ascii";
+	const char *usage = "plot braille|block|ascii | plot logx [on|off|toggle]";
+	if (argc >= 2 && strcmp(argv[1], "logx") == 0) {
+		int now = u->logx >= 0 ? u->logx : experiment_nruns(u->ctx->x) > 1;
+		if (argc == 2 || strcmp(argv[2], "toggle") == 0)
+			u->logx = !now;
+		else if (argc == 3 && (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0))
+			u->logx = argv[2][1] == 'n';
+		else
+			return bad(u, usage);
+		ui_message(u, 0, "step axis: %s (x toggles)", u->logx ? "log k" : "linear k");
+		return 0;
+	}
 	if (argc != 2)
 		return bad(u, usage);
 	int g = strcmp(argv[1], "braille") == 0 ? UI_G_BRAILLE

@@ -17,6 +17,7 @@ const struct ui_key ui_keys[] = {
 	{ 'R',        "R",      "reseed",        "new initialisation seed, then reset" },
 	{ 'l',        "l",      "laws",          "table of laws and drifts" },
 	{ 'o',        "o",      "overlay output", "the last command's output, with the last error in full" },
+	{ 'x',        "x",      "plot logx",     "step axis of the plots: log k / linear k (log by default under compare)" },
 	{ '1',        "1-9",    "panel 1",       "toggle panel N: 1 summary 2 laws 3 contrast 4 drift 5 loss 6 sparklines 7 hints 8 big digits 9 h values" },
 	{ '2',        "2",      "panel 2",       NULL },
 	{ '3',        "3",      "panel 3",       NULL },

@@ -1266,6 +1266,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	u->replay_until = -1;
 	u->preset_idx = -1;
 	u->spf = 10;            /* slow enough to watch; + and - change it */
+	u->logx = -1;           /* log steps under compare */
 	u->visible = (1u << UI_P_COUNT) - 1;
 	u->visible &= ~(1u << UI_P_BIG);
 	ui_view_init(&u->view);

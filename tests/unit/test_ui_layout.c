@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "cmd/cmd_plot.h"
 #include "ui/ui_layout.h"
 #include "ui/ui_canvas.h"
 #include "ui/ui_view.h"
@@ -216,20 +217,28 @@ static void test_sampling(void)
 		row[TRACE_FIXED + 0] = 2.0 + 2e-6 * r;
 		row[TRACE_FIXED + 1] = 1.0 + 0.01 * r;
 	}
-	double st[11], el[11], ec[11], bu[11], lo[11];
-	int n = ui_series_sample(&s, 11, st, el, ec, bu, lo);
-	check(n == 11 && st[0] == 0 && st[10] == 100 && st[5] == 50, "samples spread over the trace", __LINE__);
-	check(fabs(el[10] - 1e-4) < 1e-12, "law drift relative to h0", __LINE__);
-	check(fabs(ec[10] - 1.0) < 1e-12, "contrast change relative to h0", __LINE__);
-	check(bu[10] == 1e-2 && fabs(lo[10] - 1.0 / 101) < 1e-15, "budget and loss columns", __LINE__);
-	double h[4];
-	check(ui_quantity_history(&s, law, 4, h) == 4 && h[0] == 0, "history of one quantity", __LINE__);
+	law->h0[0] = 2.0;
+	con->h0[0] = 1.0;
+	/* drift as the core's laws.max-rel measures it: to the law's magnitude
+	 * (4), not to h(θ0) (2); a contrast to its own magnitude (1) */
+	double h[11];
+	check(ui_quantity_history(&s, law, 11, h) == 11, "history spread over the trace", __LINE__);
+	check(h[0] == 0 && fabs(h[10] - 2e-4 / 4.0) < 1e-15, "law drift relative to its magnitude", __LINE__);
+	check(fabs(h[5] - 1e-4 / 4.0) < 1e-15, "sample 5 of 11 is row 50", __LINE__);
+	check(ui_quantity_history(&s, con, 11, h) == 11 && fabs(h[10] - 1.0) < 1e-12, "contrast change", __LINE__);
 	law->first_value = 0;
-	check(fabs(ui_rel_drift(law, 1e-3) - 1e-3 / 4.0) < 1e-15, "h0 = 0: drift relative to the magnitude", __LINE__);
+	law->h0[0] = 0;
+	double v1 = 1e-3;
+	check(fabs(cmd_plot_rel_drift(law, &v1, 0) - 1e-3 / 4.0) < 1e-15, "h0 = 0: drift relative to the magnitude", __LINE__);
+	/* under weight decay (Λ in column 4) a quadratic law is measured against
+	 * e^{-2Λ} h(θ0) and e^{-2Λ} times its magnitude */
+	law->h0[0] = 2.0;
+	double vd = 2.0 * exp(-0.2) + 4.0 * exp(-0.2) * 1e-3;
+	check(fabs(cmd_plot_rel_drift(law, &vd, 0.1) - 1e-3) < 1e-12, "weight-decayed law and magnitude", __LINE__);
 	s.trace.nrows = 3;
-	check(ui_series_sample(&s, 11, st, NULL, NULL, NULL, NULL) == 3, "short trace: one sample per row", __LINE__);
+	check(ui_quantity_history(&s, law, 11, h) == 3, "short trace: one sample per row", __LINE__);
 	s.trace.nrows = 0;
-	check(ui_series_sample(&s, 11, st, el, ec, bu, lo) == 0, "empty trace: no samples", __LINE__);
+	check(ui_quantity_history(&s, law, 11, h) == 0, "empty trace: no samples", __LINE__);
 
 	struct ui_view v;
 	ui_view_init(&v);
