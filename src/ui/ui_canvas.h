@@ -47,7 +47,7 @@ int ui_spark_level(double rel, double lo, double hi);
 const char *ui_spark_glyph(int level, int ascii);
 
 /* Big digits, 5 rows tall, 4 cells per character (3 + a gap). Supported:
- * 0-9 . , - + e and space; others print as space. Writes row r (0..4) of
+ * 0-9 . , - + e A B and space; others print as space. Writes row r (0..4) of
  * text into buf; returns the width in cells. */
 enum { UI_BIG_H = 5, UI_BIG_W = 4 };
 int ui_big_row(const char *text, int r, int ascii, char *buf, size_t len);

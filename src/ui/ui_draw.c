@@ -406,6 +406,24 @@ static void panel_footer(struct ui *u, const struct ui_rect *r, const char *text
 		put(u, y, r->x + r->w - 2 - iw, iw, u->attr[UI_R_KEY], ind);
 }
 
+/* A panel collapsed to its headline row (presentation mode on a small
+ * screen): the longest of the heads that fits, then the numbers. */
+static void headline(struct ui *u, const struct ui_rect *r, const char *const *heads, int nh, const char *nums,
+                     unsigned long nattr)
+{
+	int nw = text_width(u, nums), gap = 2;
+	const char *h = heads[nh - 1];
+	for (int i = 0; i < 2 * nh; i++)   /* two spaces before the numbers, else one */
+		if (text_width(u, heads[i / 2]) + 2 - i % 2 + nw <= r->w - (r->x + r->w < COLS)) {
+			h = heads[i / 2];
+			gap = 2 - i % 2;
+			break;
+		}
+	int x = r->x + put(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], h);
+	x += put(u, r->y, x, r->x + r->w - x, u->attr[UI_R_NORMAL], gap == 2 ? "  " : " ");
+	put_cut(u, r->y, x, r->x + r->w - x, nattr, nums);
+}
+
 /* A conserved panel: the laws of view v (rows scroll), failing claims, and a
  * footer with the worst and mean drift. side/label name the run in compare
  * mode ("A", "const τ=0.05"); NULL for the single run. */
@@ -415,6 +433,30 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 	char title[256], b[32], b2[32], ind[48];
 	if (r->h == 0)
 		return;
+	if (r->h == 1) {            /* collapsed: the headline numbers */
+		char h[3][192], nums[96];
+		if (!v->built) {
+			put_cut(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], "CONSERVED · not built");
+			return;
+		}
+		ui_fmt_sci(b, sizeof b, v->max_law_rel);
+		ui_fmt_sci(b2, sizeof b2, v->eps_laws);
+		if (v->nlaw)
+			snprintf(nums, sizeof nums, "max %s  ε %s", b, b2);
+		else
+			snprintf(nums, sizeof nums, "no conservation laws");
+		if (side) {
+			snprintf(h[0], sizeof h[0], "%s · %s · CONSERVED %d", side, label, v->nlaw);
+			snprintf(h[1], sizeof h[1], "%s %s", side, label);
+		} else {
+			snprintf(h[0], sizeof h[0], "CONSERVED · %d law%s, checked", v->nlaw, v->nlaw == 1 ? "" : "s");
+			snprintf(h[1], sizeof h[1], "CONSERVED %d", v->nlaw);
+		}
+		snprintf(h[2], sizeof h[2], "%s", side ? side : "laws");
+		const char *hp[3] = { h[0], h[1], h[2] };
+		headline(u, r, hp, 3, nums, u->attr[UI_R_LAW]);
+		return;
+	}
 	if (!v->built) {
 		/* a model still being built (or one that does not build): no stale rows */
 		panel_box(u, r, "CONSERVED · not built", u->attr[UI_R_TITLE]);
@@ -502,6 +544,21 @@ static void draw_contrast(struct ui *u)
 	char title[128], b[32], ind[48];
 	if (r->h == 0 || experiment_nruns(u->ctx->x) > 1)
 		return;
+	if (r->h == 1) {
+		char nums[64];
+		if (!v->built) {
+			put(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], "CONTRAST");
+			return;
+		}
+		ui_fmt_sci(b, sizeof b, v->max_contrast_rel);
+		snprintf(nums, sizeof nums, "max change %s", v->max_contrast_rel >= 0 ? b : "-");
+		snprintf(title, sizeof title, "CONTRAST · %d not conserved", v->ncontrast);
+		char t2[32];
+		snprintf(t2, sizeof t2, "CONTRAST %d", v->ncontrast);
+		const char *hp[2] = { title, t2 };
+		headline(u, r, hp, 2, nums, u->attr[UI_R_CONTRAST]);
+		return;
+	}
 	if (!v->built) {
 		panel_box(u, r, "CONTRAST", u->attr[UI_R_TITLE]);
 		return;
@@ -1310,35 +1367,103 @@ static void draw_caption(struct ui *u)
 	put(u, r->y, r->x + x, r->w - x, u->attr[UI_R_CAPTION], u->caption);
 }
 
+/* "9.9e-3" (prec 1) or "1e-2" (prec 0): %e without the exponent's padding */
+static void fmt_big_sci(char *b, size_t n, double v, int prec)
+{
+	char t[32];
+	snprintf(t, sizeof t, "%.*e", prec, v);
+	char *e = strchr(t, 'e');
+	if (e) {
+		char *d = e + 1 + (e[1] == '-' || e[1] == '+');
+		size_t z = strspn(d, "0");
+		if (d[z])
+			memmove(d, d + z, strlen(d + z) + 1);
+		if (e[1] == '+')
+			memmove(e + 1, e + 2, strlen(e + 2) + 1);
+	}
+	str_copy(b, t, n);
+}
+
+/* Big digits: the step (or time) and the worst law drift; under compare A's
+ * and B's side by side, each after its big letter in its run's colour. The
+ * longest forms that fit the width; what does not fit in big digits is
+ * written as text. */
 static void draw_big(struct ui *u)
 {
 	const struct ui_rect *r = &u->lay.big;
 	if (r->h == 0)
 		return;
-	char step[32], drift[32], line[512];
+	int two = experiment_nruns(u->ctx->x) > 1;
+	const struct ui_view *vs[2] = { &u->view, &u->view_b };
+	char step[32], d[2][32], line[512];
 	if (u->view.flow)
 		snprintf(step, sizeof step, "%.4g", u->view.t);
 	else
 		snprintf(step, sizeof step, "%ld", u->view.step);
-	if (u->view.max_law_rel >= 0)
-		snprintf(drift, sizeof drift, "%.1e", u->view.max_law_rel);
-	else
-		snprintf(drift, sizeof drift, "-");
-	int half = r->w / 2;
-	put(u, r->y, r->x + 1, 6, u->attr[UI_R_DIM], u->view.flow ? "time t" : "step");
-	put(u, r->y, r->x + half + 1, half - 2, u->attr[UI_R_DIM],
-	    u->view.nlaw ? "worst law drift" : "no laws");
-	/* the drift in big digits when it fits: "1.1e-03", else "1e-03", else as text */
-	if (u->view.max_law_rel >= 0 && ui_big_row(drift, 0, u->ascii, line, sizeof line) > half - 18)
-		snprintf(drift, sizeof drift, "%.0e", u->view.max_law_rel);
-	int big_drift = ui_big_row(drift, 0, u->ascii, line, sizeof line) <= half - 18;
-	if (!big_drift)
-		put(u, r->y + 2, r->x + half + 1, half - 2, u->attr[UI_R_LAW] | A_BOLD, drift);
-	for (int row = 0; row < UI_BIG_H; row++) {
-		if (ui_big_row(step, row, u->ascii, line, sizeof line) <= half - 8)
-			put(u, r->y + row, r->x + 7, half - 8, u->attr[UI_R_BIG], line);
-		if (big_drift && ui_big_row(drift, row, u->ascii, line, sizeof line) <= half - 18)
-			put(u, r->y + row, r->x + half + 17, half - 18, u->attr[UI_R_LAW] | A_BOLD, line);
+	int nd = two ? 2 : 1;
+	/* widths: step label 6 + digits; a drift: (letter 4 + 2) + digits */
+	int step_big = 1, prec = 1, fits = 0;
+	for (int tryi = 0; tryi < 4 && !fits; tryi++) {
+		step_big = tryi < 2;
+		prec = tryi % 2 == 0 ? 1 : 0;
+		int need = step_big ? 7 + ui_big_row(step, 0, u->ascii, line, sizeof line) : 14;
+		for (int k = 0; k < nd; k++) {
+			if (vs[k]->max_law_rel >= 0)
+				fmt_big_sci(d[k], sizeof d[k], vs[k]->max_law_rel, prec);
+			else
+				snprintf(d[k], sizeof d[k], "-");
+			need += 3 + (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line);
+		}
+		fits = need + (two ? 0 : 16) <= r->w;
+	}
+	int x = r->x + 1;
+	put(u, r->y, x, 6, u->attr[UI_R_DIM], u->view.flow ? "time t" : "step");
+	if (step_big) {
+		for (int row = 0; row < UI_BIG_H; row++) {
+			ui_big_row(step, row, u->ascii, line, sizeof line);
+			put(u, r->y + row, x + 6, r->w - 7, u->attr[UI_R_BIG], line);
+		}
+		x += 6 + ui_big_row(step, 0, u->ascii, line, sizeof line) + 3;
+	} else {
+		put(u, r->y + 2, x, 13, u->attr[UI_R_BIG], step);
+		x += 14;
+	}
+	/* the drifts start where their total width ends at the right edge */
+	int total = 0;
+	for (int k = 0; k < nd; k++)
+		total += (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line) + (k ? 3 : 0);
+	int dx = r->x + r->w - 1 - total;
+	const char *what = u->view.nlaw ? "worst law drift" : "no laws";
+	if (two) {
+		if (dx - x >= 10) {
+			put(u, r->y + 1, dx - 10, 9, u->attr[UI_R_DIM], "worst law");
+			put(u, r->y + 2, dx - 10, 9, u->attr[UI_R_DIM], "drift");
+		}
+	} else {
+		put(u, r->y, dx - 16 > x ? dx - 16 : x, 15, u->attr[UI_R_DIM], what);
+	}
+	if (!fits) {                     /* not even the short forms: as text */
+		char txt[128];
+		if (two)
+			snprintf(txt, sizeof txt, "A %s   B %s", d[0], d[1]);
+		else
+			snprintf(txt, sizeof txt, "%s", d[0]);
+		put_cut(u, r->y + 2, x, r->x + r->w - x, u->attr[UI_R_LAW] | A_BOLD, txt);
+		return;
+	}
+	for (int k = 0; k < nd; k++) {
+		unsigned long at = u->attr[k ? UI_R_CONTRAST : UI_R_LAW] | A_BOLD;
+		for (int row = 0; row < UI_BIG_H; row++) {
+			int xx = dx;
+			if (two) {
+				ui_big_row(k ? "B" : "A", row, u->ascii, line, sizeof line);
+				put(u, r->y + row, xx, UI_BIG_W, at, line);
+				xx += UI_BIG_W + 2;
+			}
+			ui_big_row(d[k], row, u->ascii, line, sizeof line);
+			put(u, r->y + row, xx, r->x + r->w - xx, at, line);
+		}
+		dx += (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line) + 3;
 	}
 }
 

@@ -1103,7 +1103,7 @@ void ui_frame(struct ui *u)
 			struct ui_layout_in in = {
 				.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 				.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
-				.contrast_rows = u->view.ncontrast,
+				.contrast_rows = u->view.ncontrast, .present = u->present,
 			};
 			ui_layout_compute(&in, &u->lay);
 			u->busy_full = 1;
@@ -1124,7 +1124,7 @@ void ui_frame(struct ui *u)
 		.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
 		.contrast_rows = u->view.ncontrast,
-		.sweep = u->sweep_on && u->ctx->sweep,
+		.sweep = u->sweep_on && u->ctx->sweep, .present = u->present,
 	};
 	if (experiment_nruns(x) > 1) {
 		/* A's and B's conserved panels side by side, where the two panels go */

@@ -48,7 +48,7 @@ static void test_layout(void)
 		for (int H = UI_MIN_H; H <= 70; H += 3)
 			for (int cap = 0; cap < 2; cap++)
 				for (int rows = 0; rows <= 40; rows += 20) {
-					struct ui_layout_in in = { W, H, all, cap, rows, 6, 0 };
+					struct ui_layout_in in = { W, H, all, cap, rows, 6, 0, 0 };
 					struct ui_layout L;
 					ui_layout_compute(&in, &L);
 					const struct ui_rect *r[] = { &L.summary, &L.caption, &L.big, &L.laws,
@@ -70,27 +70,41 @@ static void test_layout(void)
 	check(bad_missing == 0, "panels, plots, status and input present at every size", __LINE__);
 
 	struct ui_layout L;
-	struct ui_layout_in small = { 59, 30, all, 0, 10, 6, 0 };
+	struct ui_layout_in small = { 59, 30, all, 0, 10, 6, 0, 0 };
 	ui_layout_compute(&small, &L);
 	check(L.too_small && L.need_w == 60 && L.need_h == 20, "59 columns is too small, need 60x20", __LINE__);
-	struct ui_layout_in low = { 100, 19, all, 0, 10, 6, 0 };
+	struct ui_layout_in low = { 100, 19, all, 0, 10, 6, 0, 0 };
 	ui_layout_compute(&low, &L);
 	check(L.too_small, "19 rows is too small", __LINE__);
 
-	struct ui_layout_in one = { 80, 24, all & ~(1u << UI_P_CONTRAST), 0, 10, 6, 0 };
+	struct ui_layout_in one = { 80, 24, all & ~(1u << UI_P_CONTRAST), 0, 10, 6, 0, 0 };
 	ui_layout_compute(&one, &L);
 	check(L.contrast.h == 0 && L.laws.w == 80, "hidden contrast panel gives the laws full width", __LINE__);
-	struct ui_layout_in noplots = { 80, 24, all & ~((1u << UI_P_DRIFT) | (1u << UI_P_LOSS)), 0, 10, 6, 0 };
+	struct ui_layout_in noplots = { 80, 24, all & ~((1u << UI_P_DRIFT) | (1u << UI_P_LOSS)), 0, 10, 6, 0, 0 };
 	ui_layout_compute(&noplots, &L);
 	check(L.drift.h == 0 && L.loss.h == 0 && L.laws.h > 12, "without plots the panels take the middle", __LINE__);
-	struct ui_layout_in big = { 120, 50, all, 1, 32, 6, 0 };
+	struct ui_layout_in big = { 120, 50, all, 1, 32, 6, 0, 0 };
 	ui_layout_compute(&big, &L);
 	check(L.big.h == UI_BIG_H && L.caption.h == 1, "big digits and caption at 120x50", __LINE__);
-	struct ui_layout_in fits = { 200, 60, all & ~(1u << UI_P_BIG), 0, 32, 6, 0 };
+	struct ui_layout_in fits = { 200, 60, all & ~(1u << UI_P_BIG), 0, 32, 6, 0, 0 };
 	ui_layout_compute(&fits, &L);
 	check(L.laws.h >= 30 && L.drift.h >= 20, "200x60: tall panels and tall plots", __LINE__);
 
-	struct ui_layout_in sw = { 80, 24, all & ~(1u << UI_P_BIG), 0, 32, 6, 1 };
+	/* a projector (--present at 80x24, big digits and caption on): the quantity
+	 * panels collapse to headline rows and the drift plot takes the rest */
+	struct ui_layout_in proj = { 80, 24, all, 1, 10, 6, 0, 1 };
+	ui_layout_compute(&proj, &L);
+	check(L.big.h == UI_BIG_H && L.compact && L.laws.h == 1 && L.contrast.h == 1 && L.drift.w == 80 &&
+	      L.loss.h == 0 && L.drift.h >= 10 && L.drift.y + L.drift.h <= L.status.y, "80x24 --present: the plot gets the space",
+	      __LINE__);
+	proj.present = 0;
+	ui_layout_compute(&proj, &L);
+	check(!L.compact && L.laws.h >= 5 && L.loss.h > 0, "80x24 without --present keeps the panels", __LINE__);
+	struct ui_layout_in wide = { 200, 60, all, 1, 10, 6, 0, 1 };
+	ui_layout_compute(&wide, &L);
+	check(!L.compact && L.laws.h >= 5 && L.loss.h > 0, "200x60 --present: room for everything", __LINE__);
+
+	struct ui_layout_in sw = { 80, 24, all & ~(1u << UI_P_BIG), 0, 32, 6, 1, 0 };
 	ui_layout_compute(&sw, &L);
 	check(L.sweep.h >= 15 && L.sweep.w == 80 && L.laws.h == 0 && L.contrast.h == 0 && L.drift.h == 0 &&
 	      L.loss.h == 0 && L.sweep.y + L.sweep.h <= L.status.y, "sweep plot takes the whole middle at 80x24", __LINE__);
