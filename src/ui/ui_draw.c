@@ -797,8 +797,10 @@ static void draw_cells(struct ui *u, const struct ui_rect *r, const struct cell_
 			attrset(pick >= 0 ? at[pick] : u->attr[UI_R_NORMAL]);
 			mvaddstr(r->y + 1 + cy, r->x + 1 + lab + cx, g);
 		}
-	/* y ticks: decades on whole rows, m apart */
-	for (int d = (int)ceil(top10 / m - 1e-9) * m;; d -= m) {
+	/* y ticks: decades on whole rows, m apart; where fewer than two decades
+	 * are in view, 2 and 5 times them too (on the nearest row) */
+	int ndec = 0, d0 = (int)ceil(top10 / m - 1e-9) * m;
+	for (int d = d0;; d -= m) {
 		double row = (top10 - d) * s / m;
 		if (row > ch - 1 + 1e-6)
 			break;
@@ -807,6 +809,19 @@ static void draw_cells(struct ui *u, const struct ui_rect *r, const struct cell_
 		char lb[16];
 		fig_tick_label(FIG_LOG, pow(10, d), 0, lb, sizeof lb);
 		right(u, r->y + 1 + (int)floor(row + 0.5), r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
+		ndec++;
+	}
+	for (int d = d0 + 1; ndec < 2 && m == 1 && s >= 6; d--) {
+		if ((top10 - d) * s > ch - 1 + 1e-6)
+			break;
+		for (int j = 2; j <= 5; j += 3) {
+			double row = (top10 - d - log10(j)) * s;
+			if (row < -1e-6 || row > ch - 1 + 1e-6)
+				continue;
+			char lb[16];
+			snprintf(lb, sizeof lb, "%de%d", j, d);
+			right(u, r->y + 1 + (int)floor(row + 0.5), r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
+		}
 	}
 	/* end tags: main curves first; two on one row sit side by side, a third
 	 * moves a row up or down */
