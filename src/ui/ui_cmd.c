@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <readline/readline.h>
+#include "cmd/cmd_follow.h"
 #include "noether/util.h"
 #include "ui_screen.h"
 
@@ -143,7 +144,15 @@ static int x_overlay(struct ui *u, int argc, char **argv)
 		u->overlay = u->overlay == UI_O_HELP ? UI_O_NONE : UI_O_HELP;
 	else if (strcmp(argv[1], "output") == 0)
 		u->overlay = UI_O_OUTPUT;
-	else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->sweep_on) {
+	else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->follow_on && u->ctx->follow &&
+	         !cmd_follow_stopped(u->ctx->follow)) {
+		cmd_follow_stop(u->ctx->follow, "stopped (Esc)");   /* Esc: stop following, the view stays */
+		ui_message(u, 0, "stopped following %s: the view stays (Esc closes it)", cmd_follow_spec(u->ctx->follow));
+	} else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->follow_on) {
+		cmd_follow_clear(u->ctx);   /* Esc again: close the view */
+		u->follow_on = 0;
+		u->follow_gen = u->ctx->follow_gen;
+	} else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->sweep_on) {
 		u->sweep_on = 0;     /* Esc with nothing open: hide the sweep plot */
 		ui_message(u, 0, "sweep plot hidden (sweep show brings it back, sweep off discards it)");
 	} else if (strcmp(argv[1], "close") == 0)

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <wchar.h>
 #include <readline/readline.h>
+#include "cmd/cmd_follow.h"
 #include "cmd/cmd_plot.h"
+#include "noether/bridge.h"
 #include "fig/fig.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
@@ -1173,6 +1175,137 @@ static void draw_plots(struct ui *u)
 		draw_run_panel(u, lr, 0);
 }
 
+/* ---- following a run's checkpoints ------------------------------------------ */
+
+static void follow_key(struct ui *u, const void *vctx, char t, unsigned long *attr, char text[CELL_TIERS][96])
+{
+	(void)vctx;
+	const char *full = "", *brief = "", *min = "";
+	*attr = u->attr[UI_R_DIM];
+	switch (t) {
+	case 'M': *attr = u->attr[UI_R_LAW]; full = "largest law drift"; brief = "largest law"; min = "max"; break;
+	case 'E': *attr = u->attr[UI_R_BUDGET]; full = "mean law drift ε"; brief = min = "ε"; break;
+	case 'C': *attr = u->attr[UI_R_CONTRAST]; full = "contrasts (median change)"; brief = "contrasts"; min = "contr."; break;
+	case 'f': full = "rounding floor of the stored precision"; brief = "rounding floor"; min = "floor"; break;
+	default: break;
+	}
+	str_copy(text[0], full, 96);
+	str_copy(text[1], brief, 96);
+	str_copy(text[2], min, 96);
+}
+
+/* `laws checkpoints DIR follow` on the screen, in place of the panels: what
+ * has been read and what is coming in, the latest checkpoint's largest law
+ * drift per law family and ε_block per block, and the drift over the run's
+ * training steps (the same numbers as the headless CSV rows). */
+static void draw_follow(struct ui *u, const struct ui_rect *r)
+{
+	const struct ck_follow *f = u->ctx->follow;
+	if (!f || r->h < 4)
+		return;
+	const struct bridge *b = cmd_follow_bridge(f);
+	const char *stopped = cmd_follow_stopped(f);
+	int n = bridge_nck(b);
+	char title[512], line[1024], v1[32], v2[32], v3[32];
+	if (stopped)
+		snprintf(title, sizeof title, "CHECKPOINTS · %s · %s · Esc closes", cmd_follow_spec(f), stopped);
+	else
+		snprintf(title, sizeof title, "CHECKPOINTS · following %s every %g s · Esc stops", cmd_follow_spec(f),
+		         cmd_follow_every(f));
+	/* the head: lines of text; the rest is the plot (at least 7 rows) */
+	int nb = bridge_nblocks(b), hh = r->h >= 22 ? 7 : r->h - 7 >= 5 ? 5 : r->h - 7;   /* 7: three ε_block lines */
+	if (hh < 3)
+		hh = r->h >= 3 ? 3 : r->h;
+	struct ui_rect hr = { r->y, r->x, hh, r->w };
+	panel_box(u, &hr, title, u->attr[UI_R_TITLE]);
+	int y = hr.y + 1, x0 = hr.x + 2, w = hr.w - 4, last = hr.y + hr.h - 2;
+	int pend = bridge_pending(b);
+	if (n == 0)
+		snprintf(line, sizeof line, "no checkpoint read yet%s", stopped ? "" : ": waiting for the run to write one");
+	else
+		snprintf(line, sizeof line, "%d checkpoint%s read, steps %ld to %ld", n, n == 1 ? "" : "s", bridge_ck(b, 0)->step,
+		         bridge_ck(b, n - 1)->step);
+	if (pend > 0 && !stopped)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " · reading the next (%.0f%%), %d waiting",
+		         100 * bridge_progress(b), pend - 1);
+	if (y <= last)
+		put_cut(u, y++, x0, w, u->attr[UI_R_NORMAL], line);
+	if (n > 0 && y <= last) {
+		const struct bridge_ck *k = bridge_ck(b, n - 1);
+		static const char *const gname[BG_COUNT] = { "Q/K", "V/O", "MLP" };
+		int o = snprintf(line, sizeof line, "step %ld · largest law drift", k->step);
+		for (int g = 0; g < BG_COUNT; g++) {
+			double m = bridge_group_max(b, g, -1, n - 1);
+			if (isfinite(m)) {
+				ui_fmt_sci(v1, sizeof v1, m);
+				o += snprintf(line + o, sizeof line - (size_t)o, "  %s %s", gname[g], v1);
+			}
+		}
+		ui_fmt_sci(v2, sizeof v2, k->contrast_median);
+		ui_fmt_sci(v3, sizeof v3, k->floor_max);
+		snprintf(line + o, sizeof line - (size_t)o, " · contrasts %s · floor %s", v2, v3);
+		put_cut(u, y++, x0, w, u->attr[UI_R_LAW], line);
+	}
+	if (n > 0 && y <= last) {
+		/* ε_block per block, as many as fit the lines left */
+		int x = x0, row = y;
+		x += put(u, row, x, w, u->attr[UI_R_DIM], "ε_block (mean law drift per block):");
+		for (int i = 0; i < nb; i++) {
+			double e = bridge_block_eps(b, i, n - 1);
+			if (!isfinite(e))
+				continue;
+			ui_fmt_sci(v1, sizeof v1, e);
+			char ent[160];
+			snprintf(ent, sizeof ent, "  %s %s", bridge_block_name(b, i), v1);
+			int ew = text_width(u, ent);
+			if (x + ew > x0 + w - 8 && row < last) {   /* next line, keep room for "… N more" */
+				row++;
+				x = x0 + 1;
+			} else if (x + ew > x0 + w - 8) {
+				int more = 0;
+				for (int j = i; j < nb; j++)
+					more += isfinite(bridge_block_eps(b, j, n - 1));
+				snprintf(ent, sizeof ent, "  … %d more", more);
+				put(u, row, x, x0 + w - x, u->attr[UI_R_DIM], ent);
+				break;
+			}
+			x += put(u, row, x, x0 + w - x, u->attr[UI_R_NORMAL], ent);
+		}
+	}
+	/* the plot over training steps */
+	struct ui_rect pr = { r->y + hh, r->x, r->h - hh, r->w };
+	if (pr.h < 4)
+		return;
+	struct fig fg;
+	fig_init(&fg);
+	struct fig_panel *p = fig_add_panel(&fg, NULL, FIG_LIN, "step", FIG_LOG, "relative law drift");
+	int np = n > 0 ? n : 1;
+	double *xs = xmalloc((size_t)np * 5 * sizeof *xs), *ym = xs + np, *ye = xs + 2 * np, *yc = xs + 3 * np,
+	       *yf = xs + 4 * np;
+	for (int k = 0; k < n; k++) {
+		const struct bridge_ck *c = bridge_ck(b, k);
+		xs[k] = (double)c->step;
+		ym[k] = c->law_max;
+		ye[k] = c->law_mean;
+		yc[k] = c->contrast_median;
+		yf[k] = c->floor_max;
+	}
+	struct { const double *y; const char *tag; } ser[] = { { yf, "f" }, { yc, "C" }, { ye, "E" }, { ym, "M" } };
+	for (size_t i = 0; i < sizeof ser / sizeof *ser; i++) {
+		fig_add_series(p, xs, ser[i].y, n, ser[i].tag, fig_style(0, 1, FIG_SOLID, 0));
+		str_copy(p->series[p->nseries - 1].tag, ser[i].tag, sizeof p->series[0].tag);
+	}
+	free(xs);
+	struct cell_plot cp = {
+		.p = p, .step_axis = 1, .key = follow_key, .ctx = NULL,
+		.empty = stopped ? "no checkpoint was read" : "waiting for the first checkpoint",
+		.titles = { "LAW DRIFT OVER TRAINING · relative to each law's magnitude, from the first checkpoint",
+		            "LAW DRIFT OVER TRAINING", "DRIFT", NULL },
+	};
+	draw_cells(u, &pr, &cp);
+	fig_free(&fg);
+}
+
 /* ---- sweep: drift against τ, log-log --------------------------------------- */
 
 /* Marker of horizon a at its points (and in the legend); the τ² reference
@@ -1960,7 +2093,9 @@ void ui_draw_frame(struct ui *u)
 		draw_big(u);
 		draw_laws(u);
 		draw_contrast(u);
-		if (u->lay.sweep.h > 0)
+		if (u->lay.sweep.h > 0 && u->follow_on)
+			draw_follow(u, &u->lay.sweep);
+		else if (u->lay.sweep.h > 0)
 			draw_sweep(u, &u->lay.sweep);
 		draw_plots(u);
 		draw_status(u);

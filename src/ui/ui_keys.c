@@ -39,7 +39,7 @@ const struct ui_key ui_keys[] = {
 	{ KEY_ENTER,  "Enter",  "repeat",        NULL },
 	{ '?',        "? F1",   "overlay help",  "this help" },
 	{ KEY_F(1),   "F1",     "overlay help",  NULL },
-	{ 27,         "Esc",    "overlay close", "close the help or output overlay (none open: hide the sweep plot)" },
+	{ 27,         "Esc",    "overlay close", "close the help or output overlay (none open: stop following checkpoints, then close that view; or hide the sweep plot)" },
 	{ 12,         "Ctrl-L", "redraw",        "redraw the screen" },
 	{ 'q',        "q F10",  "quit",          "quit (the terminal is restored)" },
 	{ KEY_F(10),  "F10",    "quit",          NULL },

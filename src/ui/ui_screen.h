@@ -87,6 +87,11 @@ struct ui {
 	/* the drift-vs-τ plot of the last sweep (ctx->sweep), in place of the panels */
 	int sweep_on;
 	long sweep_gen;         /* ctx->sweep_gen last seen: a new sweep shows itself */
+	/* `laws checkpoints DIR follow` (ctx->follow): its view in place of the
+	 * panels, read a slice at a time between keys (ui_main.c) */
+	int follow_on;
+	long follow_gen;        /* ctx->follow_gen last seen */
+	int follow_busy;        /* a checkpoint is being read: the loop does not wait */
 
 	/* scrolling of the quantity panels (first row shown), completion list */
 	int scroll_law, scroll_con;
