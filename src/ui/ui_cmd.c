@@ -209,28 +209,29 @@ static int x_pause(struct ui *u, int argc, char **argv)
 	if (argc < 2)
 		return 0;
 	join(u->wait_text, sizeof u->wait_text, argc, argv);
-	/* what the script printed so far is shown now, with the pause (one line
-	 * in the message line, more in the output overlay under the pause box),
-	 * and counts as seen: the end of the script does not bring it back */
-	u->wait_output = 0;
+	/* what the script printed so far counts as seen: its last line goes to
+	 * the message line (o shows all of it), the screen stays visible around
+	 * the pause box, and the end of the script does not bring it back */
 	if (u->out_fresh && u->out_len > 0) {
-		const char *nl = strchr(u->out, '\n');
-		if (!nl || !nl[1]) {
-			size_t n = nl ? (size_t)(nl - u->out) : u->out_len;
-			if (n >= sizeof u->msg)
-				n = sizeof u->msg - 1;
-			memcpy(u->msg, u->out, n);
-			u->msg[n] = '\0';
-			u->msg_error = 0;
-		} else {
-			u->wait_output = 1;
-			u->overlay_scroll = 0;
-		}
+		size_t e = u->out_len;
+		while (e > 0 && u->out[e - 1] == '\n')
+			e--;
+		size_t b = e;
+		while (b > 0 && u->out[b - 1] != '\n')
+			b--;
+		int more = b > 0;
+		size_t n = e - b, cap = sizeof u->msg - (more ? 20 : 1);
+		if (n > cap)
+			n = cap;
+		memcpy(u->msg, u->out + b, n);
+		u->msg[n] = '\0';
+		if (more)
+			strcat(u->msg, " (o: all output)");
+		u->msg_error = 0;
 		u->out_fresh = 0;
 	}
 	u->need_q = 1;          /* the steps the script took so far, in both runs */
 	ui_wait_key(u);
-	u->wait_output = 0;
 	return 0;
 }
 

@@ -2013,8 +2013,6 @@ static void draw_overlay(struct ui *u)
 		overlay_lines(u, "OUTPUT", u->out ? u->out : "", u->out ? u->out_len : 0);
 	} else if (u->overlay == UI_O_WAIT) {
 		const struct ui_rect *o = &u->lay.overlay;
-		if (u->wait_output)
-			overlay_lines(u, "OUTPUT", u->out ? u->out : "", u->out ? u->out_len : 0);
 		struct ui_rect r = { o->y + o->h / 2 - 2, o->x, 5, o->w };
 		for (int y = r.y; y < r.y + r.h; y++)
 			fill(y, r.x, r.w, u->attr[UI_R_NORMAL]);

@@ -59,7 +59,6 @@ struct ui {
 	int overlay;            /* enum ui_overlay */
 	int overlay_scroll;
 	char wait_text[256];    /* `pause "text"`: shown until a key */
-	int wait_output;        /* ... over the output overlay (what the script printed before it) */
 	int running;
 	long spf;               /* steps per frame; 0 = as many as fit a slice */
 	int quit;
