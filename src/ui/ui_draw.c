@@ -1212,6 +1212,12 @@ static void draw_follow(struct ui *u, const struct ui_rect *r)
 	else
 		snprintf(title, sizeof title, "CHECKPOINTS · following %s every %g s · Esc stops", cmd_follow_spec(f),
 		         cmd_follow_every(f));
+	if (text_width(u, title) > r->w - 6) {      /* the directory is in the message line and `laws` output */
+		if (stopped)
+			snprintf(title, sizeof title, "CHECKPOINTS · %s · Esc closes", stopped);
+		else
+			snprintf(title, sizeof title, "CHECKPOINTS · following every %g s · Esc stops", cmd_follow_every(f));
+	}
 	/* the head: lines of text; the rest is the plot (at least 7 rows) */
 	int nb = bridge_nblocks(b), hh = r->h >= 22 ? 7 : r->h - 7 >= 5 ? 5 : r->h - 7;   /* 7: three ε_block lines */
 	if (hh < 3)
@@ -1249,7 +1255,7 @@ static void draw_follow(struct ui *u, const struct ui_rect *r)
 	if (n > 0 && y <= last) {
 		/* ε_block per block, as many as fit the lines left */
 		int x = x0, row = y;
-		x += put(u, row, x, w, u->attr[UI_R_DIM], "ε_block (mean law drift per block):");
+		x += put(u, row, x, w, u->attr[UI_R_DIM], w >= 90 ? "ε_block (mean law drift per block):" : "ε_block:");
 		for (int i = 0; i < nb; i++) {
 			double e = bridge_block_eps(b, i, n - 1);
 			if (!isfinite(e))
