@@ -19,6 +19,7 @@
 struct cmd_ctx;
 struct sweep_spec;
 struct sweep_result;
+struct ck_follow;
 typedef void (*cmd_sink)(void *user, const char *text);
 
 /* Requests a command leaves for the front end. */
@@ -63,6 +64,12 @@ struct cmd_ctx {
 	struct sweep_spec *sweep_spec;
 	struct sweep_result *sweep;
 	long sweep_gen;
+	/* `laws checkpoints DIR follow` on the screen (cmd_follow.h): owned here,
+	 * ticked by the screen's loop, replaced by the next follow, freed by
+	 * cmd_follow_clear (Esc twice, or the front end's end). NULL: none.
+	 * follow_gen counts follows started and closed. */
+	struct ck_follow *follow;
+	long follow_gen;
 	/* The screen: performs a screen operation whose arguments the command
 	 * layer checked (argv as typed, argv[0] the command). NULL headless. */
 	int (*screen_op)(struct cmd_ctx *c, enum cmd_screen_op op, int argc, char **argv);

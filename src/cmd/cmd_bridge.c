@@ -2,8 +2,11 @@
  * read from its safetensors checkpoints (the core's bridge.c does the work;
  * this handler parses the options, prints the tables or, with `follow`, one
  * CSV row per checkpoint as the run writes them, and checks the flat=/drifts=/
- * ratio=/na= assertions like `expect`). */
+ * ratio=/na= assertions like `expect`). Following is one object (struct
+ * ck_follow, cmd_follow.h) that headless loops over and the screen ticks in
+ * its own loop, a slice between keys. */
 #include "cmd_impl.h"
+#include "cmd_follow.h"
 #include "noether/afile.h"
 #include "noether/bridge.h"
 #include "noether/util.h"
@@ -212,80 +215,199 @@ static int interrupted(struct cmd_ctx *c)
 	return c->interrupt && *c->interrupt;
 }
 
-static int run_follow(struct cmd_ctx *c, struct bridge *b, const struct ck_opts *o, const char *line)
+/* ---- following a run: one object for headless and the screen ------------- */
+
+struct ck_follow {
+	struct bridge *b;
+	struct ck_opts o;              /* its strings point into the copies below */
+	char spec[1024], map[1024], csvpath[1024], line[2048];
+	FILE *csv;
+	double last_new, last_scan;
+	int refused, rc, done;
+	char err[1024];                /* the last refusal */
+	char why[160];                 /* why it stopped */
+};
+
+/* Opens the series and the csv= file. Returns 0 and *out, or an error (reported). */
+static int follow_new(struct cmd_ctx *c, const struct ck_opts *o, const char *line, struct ck_follow **out)
 {
+	struct ck_follow *f = xcalloc(1, sizeof *f);
+	f->o = *o;
+	str_copy(f->spec, o->spec, sizeof f->spec);
+	f->o.spec = f->spec;
+	if (o->map) {
+		str_copy(f->map, o->map, sizeof f->map);
+		f->o.map = f->map;
+	}
+	if (o->csv) {
+		str_copy(f->csvpath, o->csv, sizeof f->csvpath);
+		f->o.csv = f->csvpath;
+	}
+	str_copy(f->line, line, sizeof f->line);
 	char err[1024];
-	FILE *csv = NULL;
-	if (o->csv && !(csv = fopen(o->csv, "w")))
-		return cmd_error(c, NT_EIO, "laws checkpoints: cannot write '%s': %s", o->csv, strerror(errno));
+	struct bridge_opts bo = { f->o.map, 1, f->o.settle };
+	int rc = bridge_open(&f->b, f->spec, &bo, err, sizeof err);
+	if (rc) {
+		free(f);
+		return cmd_error(c, rc, "laws checkpoints: %s", err);
+	}
+	if (o->csv && !(f->csv = fopen(o->csv, "w"))) {
+		rc = cmd_error(c, NT_EIO, "laws checkpoints: cannot write '%s': %s", o->csv, strerror(errno));
+		bridge_free(f->b);
+		free(f);
+		return rc;
+	}
+	f->last_new = f->last_scan = now_seconds();
+	*out = f;
+	return 0;
+}
+
+int cmd_follow_tick(struct ck_follow *f, size_t budget)
+{
+	if (f->done)
+		return FOLLOW_DONE;
+	struct bridge *b = f->b;
+	int w = bridge_work(b, budget, f->err, sizeof f->err);
+	if (w < 0) {
+		f->refused++;
+		f->rc = w;
+		return w;
+	}
+	if (w == BRIDGE_ADDED) {
+		f->last_new = now_seconds();
+		if (f->csv) {
+			if (bridge_nck(b) == 1) {
+				char *meta = bridge_csv_meta(b, f->line), *h = bridge_csv_header(b, 1);
+				fprintf(f->csv, "%s%s\n", meta, h);
+				free(meta);
+				free(h);
+			}
+			char *r = bridge_csv_row(b, 1);
+			fprintf(f->csv, "%s\n", r);
+			fflush(f->csv);
+			free(r);
+		}
+		if (f->o.until >= 0 && bridge_ck(b, bridge_nck(b) - 1)->step >= f->o.until) {
+			f->done = 1;
+			snprintf(f->why, sizeof f->why, "reached step %ld (until=)", f->o.until);
+		}
+		return FOLLOW_ADDED;
+	}
+	if (w == BRIDGE_BUSY)
+		return FOLLOW_BUSY;
+	if (f->o.idle > 0 && now_seconds() - f->last_new >= f->o.idle) {
+		f->done = 1;
+		snprintf(f->why, sizeof f->why, "no new checkpoint for %g s (idle=)", f->o.idle);
+		return FOLLOW_DONE;
+	}
+	if (now_seconds() - f->last_scan >= f->o.every) {
+		f->last_scan = now_seconds();
+		int n = bridge_scan(b, f->err, sizeof f->err);
+		if (n < 0) {
+			f->rc = n;
+			return n;
+		}
+	}
+	return FOLLOW_IDLE;
+}
+
+const struct bridge *cmd_follow_bridge(const struct ck_follow *f) { return f->b; }
+const char *cmd_follow_spec(const struct ck_follow *f) { return f->spec; }
+const char *cmd_follow_error(const struct ck_follow *f) { return f->err; }
+double cmd_follow_every(const struct ck_follow *f) { return f->o.every; }
+double cmd_follow_next_look(const struct ck_follow *f)
+{
+	double t = f->o.every - (now_seconds() - f->last_scan);
+	return t > 0 ? t : 0;
+}
+
+const char *cmd_follow_stopped(const struct ck_follow *f)
+{
+	return f->done ? f->why : NULL;
+}
+
+void cmd_follow_stop(struct ck_follow *f, const char *why)
+{
+	if (!f->done) {
+		f->done = 1;
+		str_copy(f->why, why, sizeof f->why);
+	}
+}
+
+/* Closes the csv= file; returns 0 or an error (reported). */
+static int follow_close_csv(struct cmd_ctx *c, struct ck_follow *f)
+{
+	int rc = 0;
+	if (f->csv && fclose(f->csv))
+		rc = cmd_error(c, NT_EIO, "laws checkpoints: writing '%s' failed", f->o.csv);
+	f->csv = NULL;
+	return rc;
+}
+
+void cmd_follow_free(struct ck_follow *f)
+{
+	if (!f)
+		return;
+	if (f->csv)
+		fclose(f->csv);
+	bridge_free(f->b);
+	free(f);
+}
+
+void cmd_follow_clear(struct cmd_ctx *c)
+{
+	cmd_follow_free(c->follow);
+	c->follow = NULL;
+	c->follow_gen++;
+}
+
+static int run_follow(struct cmd_ctx *c, struct ck_follow *f)
+{
+	struct bridge *b = f->b;
+	const struct ck_opts *o = &f->o;
 	cmd_printf(c, "# following %s: a row per checkpoint (every %g s%s); Ctrl-C stops\n", o->spec, o->every,
 	           o->idle > 0 ? ", stops when idle" : "");
-	double last_new = now_seconds(), last_scan = now_seconds();
-	int refused = 0, rc = 0, stop = 0;
-	while (!stop) {
-		int w = bridge_work(b, (size_t)64 << 20, err, sizeof err);
+	for (;;) {
+		int w = cmd_follow_tick(f, (size_t)64 << 20);
 		if (w < 0) {
-			cmd_error(c, w, "laws checkpoints: %s", err);
-			refused++;
-			rc = w;
+			cmd_error(c, w, "laws checkpoints: %s", f->err);
 			continue;
 		}
-		if (w == BRIDGE_ADDED) {
-			last_new = now_seconds();
+		if (w == FOLLOW_ADDED) {
 			if (bridge_nck(b) == 1) {
-				char *meta = bridge_csv_meta(b, line), *h = bridge_csv_header(b, 0);
+				char *meta = bridge_csv_meta(b, f->line), *h = bridge_csv_header(b, 0);
 				cmd_printf(c, "%s%s\n", meta, h);
-				if (csv) {
-					char *hl = bridge_csv_header(b, 1);
-					fprintf(csv, "%s%s\n", meta, hl);
-					free(hl);
-				}
 				free(meta);
 				free(h);
 			}
 			char *r = bridge_csv_row(b, 0);
 			cmd_printf(c, "%s\n", r);
 			free(r);
-			if (csv) {
-				r = bridge_csv_row(b, 1);
-				fprintf(csv, "%s\n", r);
-				fflush(csv);
-				free(r);
-			}
-			if (o->until >= 0 && bridge_ck(b, bridge_nck(b) - 1)->step >= o->until)
-				stop = 1;
 		}
+		if (w == FOLLOW_DONE) {
+			if (strncmp(f->why, "reached", 7))
+				cmd_printf(c, "# stopped: %s\n", f->why);
+			break;
+		}
+		if (cmd_follow_stopped(f))
+			break;              /* until= reached with this checkpoint */
 		if (interrupted(c)) {
 			*c->interrupt = 0;
 			cmd_printf(c, "# stopped (interrupted)\n");
 			break;
 		}
-		if (w != BRIDGE_IDLE)
-			continue;
-		if (o->idle > 0 && now_seconds() - last_new >= o->idle) {
-			cmd_printf(c, "# stopped: no new checkpoint for %g s (idle=)\n", o->idle);
-			break;
-		}
-		sleep_a_little(0.05);
-		if (now_seconds() - last_scan >= o->every) {
-			last_scan = now_seconds();
-			int n = bridge_scan(b, err, sizeof err);
-			if (n < 0) {
-				cmd_error(c, n, "laws checkpoints: %s", err);
-				rc = n;
-			}
-		}
+		if (w == FOLLOW_IDLE)
+			sleep_a_little(0.05);
 	}
-	if (csv && fclose(csv))
-		cmd_error(c, NT_EIO, "laws checkpoints: writing '%s' failed", o->csv);
+	int rc = follow_close_csv(c, f);
 	char pk[32], lt[32];
 	human_bytes(pk, sizeof pk, bridge_peak_bytes(b));
 	human_bytes(lt, sizeof lt, bridge_largest_tensor_bytes(b));
 	cmd_printf(c, "# %d checkpoints; peak memory %s above the start (largest tensor in double %s)\n", bridge_nck(b), pk, lt);
 	int fail = bridge_nck(b) ? verdict(c, b, o) : 0;
-	if (refused)
-		return cmd_error(c, rc, "laws checkpoints: %d checkpoint%s refused (see above)", refused, refused == 1 ? "" : "s");
-	return fail;
+	if (f->refused)
+		return cmd_error(c, f->rc, "laws checkpoints: %d checkpoint%s refused (see above)", f->refused, f->refused == 1 ? "" : "s");
+	return rc ? rc : fail;
 }
 
 /* laws checkpoints SPEC [options]: see USAGE and the help text in cmd_table.c */
@@ -295,22 +417,31 @@ int cmd_laws_checkpoints(struct cmd_ctx *c, int argc, char **argv)
 	int rc = parse_opts(c, argc, argv, &o);
 	if (rc)
 		return rc;
-	if (o.follow && c->screen)
-		return cmd_error(c, NT_ESTATE, "laws checkpoints ... follow runs headless for now (noether -e '...' prints a CSV "
-		                 "row per checkpoint); the screen view is not there yet");
 	char line[2048] = "laws";
 	for (int i = 1; i < argc; i++)
 		snprintf(line + strlen(line), sizeof line - strlen(line), " %s", argv[i]);
+	if (o.follow) {
+		struct ck_follow *f = NULL;
+		if ((rc = follow_new(c, &o, line, &f)))
+			return rc;
+		if (c->screen) {
+			/* the screen follows it in its loop (a view of its own), reading a
+			 * slice between keys; Esc stops it */
+			cmd_follow_clear(c);
+			c->follow = f;
+			cmd_printf(c, "following %s: %d checkpoint%s found so far; Esc stops\n", o.spec, bridge_pending(f->b),
+			           bridge_pending(f->b) == 1 ? "" : "s");
+			return 0;
+		}
+		rc = run_follow(c, f);
+		cmd_follow_free(f);
+		return rc;
+	}
 	char err[1024];
 	struct bridge *b;
 	struct bridge_opts bo = { o.map, o.follow, o.settle };
 	if ((rc = bridge_open(&b, o.spec, &bo, err, sizeof err)))
 		return cmd_error(c, rc, "laws checkpoints: %s", err);
-	if (o.follow) {
-		rc = run_follow(c, b, &o, line);
-		bridge_free(b);
-		return rc;
-	}
 	struct afile af;
 	int have_csv = 0;
 	if (o.csv) {

@@ -3,6 +3,7 @@
 #ifndef NOETHER_CMD_IMPL_H
 #define NOETHER_CMD_IMPL_H
 #include "cmd.h"
+#include "cmd_plot.h"
 
 /* cmd_model.c */
 int cmd_data(struct cmd_ctx *c, int argc, char **argv);
@@ -50,36 +51,7 @@ int cmd_screen(struct cmd_ctx *c, int argc, char **argv);
 int cmd_compare(struct cmd_ctx *c, int argc, char **argv);
 int cmd_portrait(struct cmd_ctx *c, int argc, char **argv);
 
-/* cmd_plot.c: `export plot` — figures of the runs, drawn by src/fig. The
- * source says what there is to draw, all borrowed: the runs (A, and B under
- * compare), the experiment (loss name), the kept sweep, a portrait (its
- * trajectories as arrays, one per run, x[0], y[0] at θ0). */
-struct fig;
-enum plot_kind { PLOT_DRIFT_LOSS, PLOT_DRIFT, PLOT_LOSS, PLOT_SWEEP, PLOT_PORTRAIT };
-extern const char *const plot_kind_names[];     /* indexed by plot_kind */
-struct plot_portrait {
-	const double *x[2], *y[2]; int n[2];   /* per run */
-	double x0, y0, c0;        /* θ0's coordinates, c0 = x0² − y0² */
-	int is_law;               /* x² − y² passed the rate check */
-	const char *xname, *yname;
-};
-struct plot_source {
-	const struct experiment *x;
-	const struct run *run[2]; int nruns;
-	const struct sweep_spec *sweep_spec; const struct sweep_result *sweep;
-	const struct plot_portrait *portrait;
-	struct plot_portrait own;   /* filled by cmd_plot_source from the runs' traces */
-	double *buf;                /* its arrays (cmd_plot_source_free) */
-};
-/* What there is: the experiment's runs, the kept sweep, the portrait (read
- * from the runs' traces). Free with cmd_plot_source_free. */
-void cmd_plot_source(struct cmd_ctx *c, struct plot_source *src);
-void cmd_plot_source_free(struct plot_source *src);
-/* Builds figure f (fig_init'd here; the caller fig_frees it on 0) of the given
- * kind; logx puts the step (or time) axis on a log scale. Returns 0, or an
- * NT_* code with a message in err (nothing to draw) and f empty. */
-int cmd_plot_figure(const struct plot_source *src, int kind, int logx, struct fig *f, char *err, size_t len);
-/* `export plot FILE ...` (argv[0] = "export", argv[1] = "plot") */
+/* cmd_plot.c: `export plot` (the figures themselves: cmd_plot.h) */
 int cmd_export_plot(struct cmd_ctx *c, int argc, char **argv);
 
 /* cmd_exp.c */

@@ -160,7 +160,8 @@ static int screen_args(struct cmd_ctx *c, enum cmd_screen_op op, const char *usa
 		ok = argc == 2 && one_of(argv[1], cmd_theme_names);
 		break;
 	case SCR_PLOT:
-		ok = argc == 2 && one_of(argv[1], glyphs);
+		ok = (argc == 2 && one_of(argv[1], glyphs)) ||
+		     (argc >= 2 && !strcmp(argv[1], "logx") && (argc == 2 || (argc == 3 && one_of(argv[2], onofftoggle))));
 		break;
 	case SCR_PRESENT:
 		ok = argc == 1 || (argc == 2 && one_of(argv[1], onoff));

@@ -86,9 +86,9 @@ void cmd_plot_source_free(struct plot_source *src)
  * contrast). vals: the row's values of q (ncomp of them). Under weight decay
  * the table also tries the magnitude at θk, which a trace row cannot give;
  * F·magnitude at θ0 is used here. */
-static double rel_drift(const struct quantity *q, const double *vals, double lambda)
+double cmd_plot_rel_drift(const struct quantity *q, const double *vals, double lambda)
 {
-	double dec = exp(-lambda);
+	double dec = lambda == 0 ? 1.0 : exp(-lambda);
 	double F = q->role != QR_LAW ? 1.0 : q->kind == QK_QUADRATIC ? dec * dec : q->kind == QK_LINEAR ? dec : 1.0;
 	double d2 = 0;
 	for (int c = 0; c < q->ncomp; c++) {
@@ -119,12 +119,12 @@ static int is_flow(const struct run *r)
 	return o == OPT_FLOW || o == OPT_FLOW_MOMENTUM;
 }
 
-/* Rows of s's trace to plot: all when few, else about PLOT_MAX_ROWS spread
- * evenly in x (log-spaced when logx), always the last. Returns the count. */
-static int pick_rows(const struct trace_view *t, int logx, int tcol, long *rows)
+/* Rows of s's trace to plot: all when few, else about max spread evenly in
+ * x (log-spaced when logx), always the last. Returns the count. */
+static int pick_rows(const struct trace_view *t, int logx, int tcol, int max, long *rows)
 {
 	long nr = t->rows ? t->nrows : 0;
-	if (nr <= PLOT_MAX_ROWS) {
+	if (nr <= max) {
 		for (long i = 0; i < nr; i++)
 			rows[i] = i;
 		return (int)nr;
@@ -133,8 +133,8 @@ static int pick_rows(const struct trace_view *t, int logx, int tcol, long *rows)
 	double x0 = t->rows[tcol], x1 = t->rows[(nr - 1) * t->width + tcol];
 	double first = x0 > 0 ? x0 : (nr > 1 ? t->rows[t->width + tcol] : 1);
 	double span = logx && first > 0 && x1 > first ? log10(x1 / first) : x1 - x0;
-	double gap = span / (PLOT_MAX_ROWS - 1), last = -INFINITY;
-	for (long i = 0; i < nr && n < PLOT_MAX_ROWS - 1; i++) {
+	double gap = span / (max - 1), last = -INFINITY;
+	for (long i = 0; i < nr && n < max - 1; i++) {
 		double x = t->rows[i * t->width + tcol];
 		double pos = logx ? (x > 0 ? log10(x / first) : -INFINITY) : x - x0;
 		if (i == 0 || pos >= last + gap) {
@@ -161,6 +161,13 @@ static void run_caption(const struct run *r, int nruns, int k, char *buf, size_t
 		snprintf(buf, len, "%s (%s)", run_tag[k], set);
 	else
 		snprintf(buf, len, "%s", set);
+}
+
+/* The screen's tag of the series just added (see cmd_plot.h). */
+static void tag_last(struct fig_panel *p, const char *tag)
+{
+	if (p->nseries > 0)
+		str_copy(p->series[p->nseries - 1].tag, tag, sizeof p->series[0].tag);
 }
 
 static int count_laws(const struct run *r)
@@ -202,7 +209,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 		const struct trace_view *t = &tv;
 		long nr = t->rows ? t->nrows : 0;
 		long *rows = xmalloc((size_t)(nr ? nr : 1) * sizeof *rows);
-		int n = pick_rows(t, logx, tcol, rows);
+		int n = pick_rows(t, logx, tcol, src->max_points >= 2 ? src->max_points : PLOT_MAX_ROWS, rows);
 		double *x = xmalloc((size_t)(n ? n : 1) * sizeof *x), *y1 = xmalloc((size_t)(n ? n : 1) * sizeof *y1);
 		double *y2 = xmalloc((size_t)(n ? n : 1) * sizeof *y2), *y3 = xmalloc((size_t)(n ? n : 1) * sizeof *y3);
 		double *y4 = xmalloc((size_t)(n ? n : 1) * sizeof *y4), *y5 = xmalloc((size_t)(n ? n : 1) * sizeof *y5);
@@ -213,21 +220,22 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			x[i] = row[tcol];
 			double sl = 0, mx = 0, sp = 0;
 			nlaw = ncon = npred = 0;
-			for (int q = 0; q < qs->n; q++) {
+			for (int q = 0; drift && q < qs->n; q++) {   /* the loss panel needs none of it */
 				const struct quantity *qu = qs->q[q];
 				int col = TRACE_FIXED + qu->slot;
 				/* phase-space laws (momentum) are measured against β^k, which
 				 * a row does not carry: they stay in the table */
-				if (qu->slot < 0 || col + qu->ncomp > t->width || qu->internal || qu->phase)
-					continue;
-				double r = rel_drift(qu, row + col, row[4]);
+				if (qu->slot < 0 || col + qu->ncomp > t->width || qu->internal || qu->phase ||
+				    (qu->role != QR_LAW && (qu->role != QR_CONTRAST || src->nruns > 1)))
+					continue;   /* the contrasts' median is drawn for one run only */
+				double r = cmd_plot_rel_drift(qu, row + col, row[4]);
 				if (qu->role == QR_LAW) {
 					sl += r;
 					mx = fmax(mx, r);
 					nlaw++;
 					int pcol = TRACE_FIXED + t->nvals + qu->pslot;
 					if (qu->pslot >= 0 && pcol + qu->ncomp <= t->width) {
-						sp += rel_drift(qu, row + pcol, row[4]);   /* NaN when not predicted */
+						sp += cmd_plot_rel_drift(qu, row + pcol, row[4]);   /* NaN when not predicted */
 						npred++;
 					}
 				} else if (qu->role == QR_CONTRAST && qu->kind != QK_LOSS)
@@ -236,7 +244,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			y1[i] = nlaw ? sl / nlaw : NAN;   /* ε */
 			y2[i] = nlaw ? mx : NAN;          /* largest law */
 			y3[i] = row[5];                   /* Σ τ² */
-			y4[i] = drift ? median(con, ncon) : row[2];
+			y4[i] = !drift ? row[2] : src->nruns == 1 ? median(con, ncon) : NAN;   /* contrasts: one run only */
 			y5[i] = npred == nlaw && nlaw ? sp / npred : NAN;   /* predicted ε */
 			if (x[i] > 0)
 				xmin = fmin(xmin, x[i]);
@@ -248,6 +256,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			if (nlaw) {
 				snprintf(lab, sizeof lab, one ? "ε, %s" : "%s ε", set);
 				fig_add_series(p, x, y1, n, lab, fig_style(run_rgb[k], 2.4, FIG_SOLID, 0));
+				tag_last(p, one ? "L" : run_tag[k]);
 				snprintf(lab, sizeof lab, one ? "largest law" : "%s largest law", run_tag[k]);
 				fig_add_series(p, x, y2, n, lab, fig_style(run_light[k], 1.2, FIG_SOLID, 0));
 				int predicted = 0;
@@ -256,6 +265,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 				if (predicted) {   /* the exact one-step identity, accumulated: on top of ε */
 					snprintf(lab, sizeof lab, one ? "ε predicted (Σ τ² h(g))" : "%s ε predicted", run_tag[k]);
 					fig_add_series(p, x, y5, n, lab, fig_style(run_dark[k], 1.2, FIG_DOTTED, 0));
+					tag_last(p, k ? "q" : "p");
 				}
 				for (int i = n - 1; i >= 0 && k == 0; i--)
 					if (x[i] > 0 && y1[i] > 0 && isfinite(y1[i])) {
@@ -266,13 +276,17 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 			}
 			if (one && ncon)
 				fig_add_series(p, x, y4, n, "contrasts (median rel. change)", fig_style(0x009E73, 1.6, FIG_DASHDOT, 0));
+			if (one && ncon)
+				tag_last(p, "C");
 			if (!flow) {
 				snprintf(lab, sizeof lab, one ? "budget Σ τₖ²" : "%s budget Σ τₖ²", run_tag[k]);
 				fig_add_series(p, x, y3, n, lab, fig_style(one ? 0x666666 : run_rgb[k], 1.6, FIG_DASHED, 0));
+				tag_last(p, one || k ? "b" : "a");
 			}
 		} else {
 			snprintf(lab, sizeof lab, one ? "loss, %s" : "%s loss", set);
 			fig_add_series(p, x, y4, n, lab, fig_style(run_rgb[k], 2.2, FIG_SOLID, 0));
+			tag_last(p, one ? "+" : run_tag[k]);
 		}
 		free(rows); free(x); free(y1); free(y2); free(y3); free(y4); free(y5); free(con);
 	}
@@ -280,6 +294,7 @@ static int run_panels(const struct plot_source *src, int drift, int logx, struct
 	if (drift && !flow && isfinite(ref_x) && xmin < ref_x) {
 		double rx[2] = { xmin, ref_x }, ry[2] = { ref_y * xmin / ref_x, ref_y };
 		fig_add_series(p, rx, ry, 2, "∝ k (reference slope)", fig_style(0x000000, 1.4, FIG_DOTTED, 0));
+		tag_last(p, "k");
 	}
 	return 0;
 }

@@ -291,7 +291,9 @@ const struct cmd cmd_table[] = {
 	  "and printed (map=FILE overrides, see FILES); contrasts are each law's single terms; drift relative to the law's "
 	  "magnitude, with the rounding floor of the stored precision; `all` lists every quantity; csv= writes a row per checkpoint. "
 	  "`follow` watches the run and prints a CSV row per new checkpoint (every= seconds between looks, stops after idle= seconds "
-	  "without one, at until=STEP, or on Ctrl-C). flat=/drifts=/ratio=/na= fail like expect unless the largest law drift is "
+	  "without one, at until=STEP, or on Ctrl-C); on the screen it shows the run in place of the panels (largest drift per law "
+	  "family, ε_block per block, drift over the training steps), read a slice at a time between keys: Esc stops following, "
+	  "Esc again closes the view. flat=/drifts=/ratio=/na= fail like expect unless the largest law drift is "
 	  "<= TOL, >= TOL, <= R × the median contrast drift, or at most N laws are not applicable.", complete_laws, cmd_laws, 0, SCR_NONE },
 	{ "watch", "watch [NAME...|all] | watch NAME = EXPR",
 	  "Show/export a quantity (list watched ones without argument). `watch NAME = EXPR` defines a quantity over "
@@ -376,7 +378,9 @@ const struct cmd cmd_table[] = {
 	  CMD_SCREEN, SCR_REPEAT },
 	{ "theme", "theme dark|light|mono|contrast", "Screen: colour theme; mono uses attributes only.", complete_theme,
 	  cmd_screen, CMD_SCREEN, SCR_THEME },
-	{ "plot", "plot braille|block|ascii", "Screen: plot glyphs: braille 2x4 dots, half blocks, or ASCII marks.",
+	{ "plot", "plot braille|block|ascii | plot logx [on|off|toggle]", "Screen: plot glyphs: braille 2x4 dots, half "
+	  "blocks, or ASCII marks; `plot logx` puts the step axis of the drift and loss plots on a log scale or back "
+	  "(key: x; log by default under compare, linear otherwise).",
 	  NULL, cmd_screen, CMD_SCREEN, SCR_PLOT },
 	{ "present", "present [on|off]", "Screen: presentation mode (big digits, caption line, high-contrast theme).",
 	  NULL, cmd_screen, CMD_SCREEN, SCR_PRESENT },

@@ -42,6 +42,12 @@ struct fig_series {
 	int n;
 	char label[96];          /* "" keeps the series out of the legend */
 	struct fig_style style;
+	/* For character-cell plots (the screen), which cannot draw every detail:
+	 * a one-letter tag marking the series (its end tag, its ASCII marker, its
+	 * legend key). An upper-case tag is a main curve (drawn on top), a
+	 * lower-case one a reference curve (drawn below); "" leaves the series to
+	 * the picture files. Set by whoever builds the figure; "" by default. */
+	char tag[4];
 };
 
 struct fig_axis {

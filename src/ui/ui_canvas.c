@@ -21,6 +21,7 @@ void ui_canvas_resize(struct ui_canvas *c, int cw, int ch, int mode)
 	if (need > c->cap) {
 		c->bits = xrealloc(c->bits, need ? need : 1);
 		c->owner = xrealloc(c->owner, need ? need : 1);
+		c->seen = xrealloc(c->seen, (need ? need : 1) * sizeof *c->seen);
 		c->cap = need;
 	}
 	c->cw = cw;
@@ -35,6 +36,7 @@ void ui_canvas_free(struct ui_canvas *c)
 {
 	free(c->bits);
 	free(c->owner);
+	free(c->seen);
 	memset(c, 0, sizeof *c);
 }
 
@@ -44,6 +46,7 @@ void ui_canvas_clear(struct ui_canvas *c)
 	if (n) {
 		memset(c->bits, 0, n);
 		memset(c->owner, 0, n);
+		memset(c->seen, 0, n * sizeof *c->seen);
 	}
 }
 
@@ -65,6 +68,8 @@ void ui_canvas_dot(struct ui_canvas *c, int x, int y, int series)
 		bit = 1;
 	c->bits[i] |= bit;
 	c->owner[i] = (unsigned char)(series + 1);
+	if (series >= 0 && series < 32)
+		c->seen[i] |= 1u << series;
 }
 
 void ui_canvas_line(struct ui_canvas *c, int x0, int y0, int x1, int y1, int series, int dotted)
@@ -122,6 +127,24 @@ int ui_canvas_glyph(const struct ui_canvas *c, int cx, int cy, const char *marks
 	return owner;
 }
 
+unsigned ui_canvas_seen(const struct ui_canvas *c, int cx, int cy)
+{
+	if (cx < 0 || cy < 0 || cx >= c->cw || cy >= c->ch)
+		return 0;
+	return c->seen[(size_t)cy * (size_t)c->cw + (size_t)cx];
+}
+
+int ui_canvas_glyph_as(const struct ui_canvas *c, int cx, int cy, int s, const char *marks, char buf[8])
+{
+	int own = ui_canvas_glyph(c, cx, cy, marks, buf);
+	if (own && c->mode == UI_G_ASCII && marks) {
+		size_t n = strlen(marks);
+		buf[0] = s >= 0 && (size_t)s < n ? marks[s] : '*';
+		buf[1] = '\0';
+	}
+	return own;
+}
+
 int ui_spark_level(double rel, double lo, double hi)
 {
 	if (isnan(rel))
@@ -155,6 +178,7 @@ static const struct { char ch; unsigned char rows[5]; } font[] = {
 	{ '6', { 7, 4, 7, 5, 7 } }, { '7', { 7, 1, 1, 1, 1 } }, { '8', { 7, 5, 7, 5, 7 } },
 	{ '9', { 7, 5, 7, 1, 7 } }, { '.', { 0, 0, 0, 0, 2 } }, { ',', { 0, 0, 0, 2, 4 } },
 	{ '-', { 0, 0, 7, 0, 0 } }, { '+', { 0, 2, 7, 2, 0 } }, { 'e', { 0, 7, 7, 4, 7 } },
+	{ 'A', { 2, 5, 7, 5, 5 } }, { 'B', { 6, 5, 6, 5, 6 } },
 };
 
 int ui_big_row(const char *text, int r, int ascii, char *buf, size_t len)

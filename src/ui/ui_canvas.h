@@ -17,6 +17,7 @@ struct ui_canvas {
 	int mode;                /* enum ui_glyphs */
 	unsigned char *bits;     /* cw*ch dot masks */
 	unsigned char *owner;    /* cw*ch series+1 of the last dot, 0 empty */
+	unsigned *seen;          /* cw*ch: bit s set when series s (< 32) has a dot in the cell */
 	size_t cap;
 };
 
@@ -33,6 +34,11 @@ void ui_canvas_line(struct ui_canvas *c, int x0, int y0, int x1, int y1, int ser
  * marks[series] is the ASCII marker of each series. Returns the series+1 that
  * owns the cell (0: empty). */
 int ui_canvas_glyph(const struct ui_canvas *c, int cx, int cy, const char *marks, char buf[8]);
+/* Bit s set for every series s (< 32) with a dot in cell (cx,cy). */
+unsigned ui_canvas_seen(const struct ui_canvas *c, int cx, int cy);
+/* The ASCII glyph of cell (cx,cy) as if series s had drawn it last (its
+ * marker marks[s]); braille and block glyphs do not depend on the owner. */
+int ui_canvas_glyph_as(const struct ui_canvas *c, int cx, int cy, int s, const char *marks, char buf[8]);
 
 /* Sparkline level 0..8 for a relative drift on a log scale [lo, hi] decades;
  * NaN → 0 (blank), zero or below → 1. */
@@ -41,7 +47,7 @@ int ui_spark_level(double rel, double lo, double hi);
 const char *ui_spark_glyph(int level, int ascii);
 
 /* Big digits, 5 rows tall, 4 cells per character (3 + a gap). Supported:
- * 0-9 . , - + e and space; others print as space. Writes row r (0..4) of
+ * 0-9 . , - + e A B and space; others print as space. Writes row r (0..4) of
  * text into buf; returns the width in cells. */
 enum { UI_BIG_H = 5, UI_BIG_W = 4 };
 int ui_big_row(const char *text, int r, int ascii, char *buf, size_t len);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <readline/readline.h>
+#include "cmd/cmd_follow.h"
 #include "noether/util.h"
 #include "ui_screen.h"
 
@@ -143,7 +144,15 @@ static int x_overlay(struct ui *u, int argc, char **argv)
 		u->overlay = u->overlay == UI_O_HELP ? UI_O_NONE : UI_O_HELP;
 	else if (strcmp(argv[1], "output") == 0)
 		u->overlay = UI_O_OUTPUT;
-	else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->sweep_on) {
+	else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->follow_on && u->ctx->follow &&
+	         !cmd_follow_stopped(u->ctx->follow)) {
+		cmd_follow_stop(u->ctx->follow, "stopped (Esc)");   /* Esc: stop following, the view stays */
+		ui_message(u, 0, "stopped following %s: the view stays (Esc closes it)", cmd_follow_spec(u->ctx->follow));
+	} else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->follow_on) {
+		cmd_follow_clear(u->ctx);   /* Esc again: close the view */
+		u->follow_on = 0;
+		u->follow_gen = u->ctx->follow_gen;
+	} else if (strcmp(argv[1], "close") == 0 && u->overlay == UI_O_NONE && u->sweep_on) {
 		u->sweep_on = 0;     /* Esc with nothing open: hide the sweep plot */
 		ui_message(u, 0, "sweep plot hidden (sweep show brings it back, sweep off discards it)");
 	} else if (strcmp(argv[1], "close") == 0)
@@ -200,13 +209,46 @@ static int x_pause(struct ui *u, int argc, char **argv)
 	if (argc < 2)
 		return 0;
 	join(u->wait_text, sizeof u->wait_text, argc, argv);
+	/* what the script printed so far counts as seen: its last line goes to
+	 * the message line (o shows all of it), the screen stays visible around
+	 * the pause box, and the end of the script does not bring it back */
+	if (u->out_fresh && u->out_len > 0) {
+		size_t e = u->out_len;
+		while (e > 0 && u->out[e - 1] == '\n')
+			e--;
+		size_t b = e;
+		while (b > 0 && u->out[b - 1] != '\n')
+			b--;
+		int more = b > 0;
+		size_t n = e - b, cap = sizeof u->msg - (more ? 20 : 1);
+		if (n > cap)
+			n = cap;
+		memcpy(u->msg, u->out + b, n);
+		u->msg[n] = '\0';
+		if (more)
+			strcat(u->msg, " (o: all output)");
+		u->msg_error = 0;
+		u->out_fresh = 0;
+	}
+	u->need_q = 1;          /* the steps the script took so far, in both runs */
 	ui_wait_key(u);
 	return 0;
 }
 
 static int x_plot(struct ui *u, int argc, char **argv)
 {
-	const char *usage = "plot braille|block|ascii";
+	const char *usage = "plot braille|block|ascii | plot logx [on|off|toggle]";
+	if (argc >= 2 && strcmp(argv[1], "logx") == 0) {
+		int now = u->logx >= 0 ? u->logx : experiment_nruns(u->ctx->x) > 1;
+		if (argc == 2 || strcmp(argv[2], "toggle") == 0)
+			u->logx = !now;
+		else if (argc == 3 && (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0))
+			u->logx = argv[2][1] == 'n';
+		else
+			return bad(u, usage);
+		ui_message(u, 0, "step axis: %s (x toggles)", u->logx ? "log k" : "linear k");
+		return 0;
+	}
 	if (argc != 2)
 		return bad(u, usage);
 	int g = strcmp(argv[1], "braille") == 0 ? UI_G_BRAILLE

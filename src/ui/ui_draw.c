@@ -7,6 +7,7 @@
  * mode it is transliterated first. Meaning is never carried by colour alone:
  * panels have titles, plot series have legend marks and end tags, the run
  * state and errors are spelled out. */
+#include <ctype.h>
 #include <curses.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,10 @@
 #include <string.h>
 #include <wchar.h>
 #include <readline/readline.h>
+#include "cmd/cmd_follow.h"
+#include "cmd/cmd_plot.h"
+#include "noether/bridge.h"
+#include "fig/fig.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
 #include "ui_keys.h"
@@ -403,6 +408,24 @@ static void panel_footer(struct ui *u, const struct ui_rect *r, const char *text
 		put(u, y, r->x + r->w - 2 - iw, iw, u->attr[UI_R_KEY], ind);
 }
 
+/* A panel collapsed to its headline row (presentation mode on a small
+ * screen): the longest of the heads that fits, then the numbers. */
+static void headline(struct ui *u, const struct ui_rect *r, const char *const *heads, int nh, const char *nums,
+                     unsigned long nattr)
+{
+	int nw = text_width(u, nums), gap = 2;
+	const char *h = heads[nh - 1];
+	for (int i = 0; i < 2 * nh; i++)   /* two spaces before the numbers, else one */
+		if (text_width(u, heads[i / 2]) + 2 - i % 2 + nw <= r->w - (r->x + r->w < COLS)) {
+			h = heads[i / 2];
+			gap = 2 - i % 2;
+			break;
+		}
+	int x = r->x + put(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], h);
+	x += put(u, r->y, x, r->x + r->w - x, u->attr[UI_R_NORMAL], gap == 2 ? "  " : " ");
+	put_cut(u, r->y, x, r->x + r->w - x, nattr, nums);
+}
+
 /* A conserved panel: the laws of view v (rows scroll), failing claims, and a
  * footer with the worst and mean drift. side/label name the run in compare
  * mode ("A", "const τ=0.05"); NULL for the single run. */
@@ -412,6 +435,30 @@ static void draw_law_panel(struct ui *u, const struct ui_rect *r, const struct u
 	char title[256], b[32], b2[32], ind[48];
 	if (r->h == 0)
 		return;
+	if (r->h == 1) {            /* collapsed: the headline numbers */
+		char h[3][192], nums[96];
+		if (!v->built) {
+			put_cut(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], "CONSERVED · not built");
+			return;
+		}
+		ui_fmt_sci(b, sizeof b, v->max_law_rel);
+		ui_fmt_sci(b2, sizeof b2, v->eps_laws);
+		if (v->nlaw)
+			snprintf(nums, sizeof nums, "max %s  ε %s", b, b2);
+		else
+			snprintf(nums, sizeof nums, "no conservation laws");
+		if (side) {
+			snprintf(h[0], sizeof h[0], "%s · %s · CONSERVED %d", side, label, v->nlaw);
+			snprintf(h[1], sizeof h[1], "%s %s", side, label);
+		} else {
+			snprintf(h[0], sizeof h[0], "CONSERVED · %d law%s, checked", v->nlaw, v->nlaw == 1 ? "" : "s");
+			snprintf(h[1], sizeof h[1], "CONSERVED %d", v->nlaw);
+		}
+		snprintf(h[2], sizeof h[2], "%s", side ? side : "laws");
+		const char *hp[3] = { h[0], h[1], h[2] };
+		headline(u, r, hp, 3, nums, u->attr[UI_R_LAW]);
+		return;
+	}
 	if (!v->built) {
 		/* a model still being built (or one that does not build): no stale rows */
 		panel_box(u, r, "CONSERVED · not built", u->attr[UI_R_TITLE]);
@@ -499,6 +546,21 @@ static void draw_contrast(struct ui *u)
 	char title[128], b[32], ind[48];
 	if (r->h == 0 || experiment_nruns(u->ctx->x) > 1)
 		return;
+	if (r->h == 1) {
+		char nums[64];
+		if (!v->built) {
+			put(u, r->y, r->x, r->w, u->attr[UI_R_TITLE], "CONTRAST");
+			return;
+		}
+		ui_fmt_sci(b, sizeof b, v->max_contrast_rel);
+		snprintf(nums, sizeof nums, "max change %s", v->max_contrast_rel >= 0 ? b : "-");
+		snprintf(title, sizeof title, "CONTRAST · %d not conserved", v->ncontrast);
+		char t2[32];
+		snprintf(t2, sizeof t2, "CONTRAST %d", v->ncontrast);
+		const char *hp[2] = { title, t2 };
+		headline(u, r, hp, 2, nums, u->attr[UI_R_CONTRAST]);
+		return;
+	}
 	if (!v->built) {
 		panel_box(u, r, "CONTRAST", u->attr[UI_R_TITLE]);
 		return;
@@ -524,154 +586,371 @@ static void draw_contrast(struct ui *u)
 	panel_footer(u, r, foot, shortf, ind);
 }
 
-/* ---- plots ---------------------------------------------------------------- */
+/* ---- plots: a figure's tagged series in character cells --------------------- */
 
-static void range_of(const double *v, int n, double *lo, double *hi)
-{
-	for (int i = 0; i < n; i++)
-		if (v[i] > 0 && isfinite(v[i])) {
-			double l = log10(v[i]);
-			if (l < *lo)
-				*lo = l;
-			if (l > *hi)
-				*hi = l;
-		}
-}
+/* The plots are figures (src/fig) built by the command layer's cmd_plot, the
+ * same ones `export plot` writes to a file: the same series, ranges and
+ * ticks. The screen draws the tagged series (cmd_plot.h): references (lower-
+ * case tags) first, dotted, then the main curves on top. Axes: log axes carry
+ * decade ticks at every m-th decade (m = 1, 2, 5, 10, 20), the y axis scaled
+ * so each tick lands on a whole row, evenly spaced; the x axis labels its
+ * ticks and the last step (or time). Cells that two main curves share are
+ * striped column by column in their two colours (and, in ASCII, marked by
+ * both letters in turn); end tags of curves that end on one row sit side by
+ * side, so A and B stay apart on a small plot and without colour. */
 
-/* Rounds a log10 range out to whole decades: at least 1, at most 20 (the top
- * 20 kept), so log axes label decades and never squash into a sliver. */
-static void decade_range(double *lo, double *hi)
-{
-	*lo = floor(*lo);
-	*hi = ceil(*hi);
-	if (*hi - *lo < 1)
-		*hi = *lo + 1;
-	if (*hi - *lo > 20)
-		*lo = *hi - 20;
-}
+enum { CELL_SERIES = 16, CELL_TIERS = 3 };
 
-enum { PLOT_SERIES = 4 };
+/* What a tag means on the screen: its colour and its legend text at three
+ * levels of detail (full, short, minimal; "" leaves the tag alone). */
+typedef void (*cell_key_fn)(struct ui *u, const void *ctx, char tag, unsigned long *attr,
+                            char text[CELL_TIERS][96]);
 
-/* Plots series (n points at steps sx, x axis from x0 to x1) as lines on the
- * canvas; returns the canvas row of the last point, or -1. */
-static int plot_series(struct ui_canvas *cv, const double *sx, const double *v, int n, double x0, double x1,
-                       double lo, double hi, int series, int dotted)
-{
-	int W = ui_canvas_width(cv), H = ui_canvas_height(cv);
-	int px = -1, py = -1, lasty = -1;
-	for (int i = 0; i < n; i++) {
-		if (!(v[i] > 0) || !isfinite(v[i])) {
-			px = -1;
-			continue;
-		}
-		int x = x1 > x0 ? (int)((sx[i] - x0) / (x1 - x0) * (W - 1) + 0.5) : 0;
-		double f = (log10(v[i]) - lo) / (hi - lo);
-		int y = (int)((1 - f) * (H - 1) + 0.5);
-		if (px >= 0)
-			ui_canvas_line(cv, px, py, x, y, series, dotted);
-		else
-			ui_canvas_dot(cv, x, y, series);
-		px = x;
-		py = y;
-		lasty = y / cv->py;
-	}
-	return lasty;
-}
-
-/* Up to four series on a log scale; series k has n[k] points at steps x[k]
- * (the x axis spans series 0's steps). */
-struct plot_spec {
-	const char *title;
-	int nseries;
-	const double *x[PLOT_SERIES];
-	const double *v[PLOT_SERIES];
-	int n[PLOT_SERIES];
-	unsigned long attr[PLOT_SERIES];
-	const char *legend[PLOT_SERIES];
-	const char *tag[PLOT_SERIES];
-	int dotted[PLOT_SERIES];
-	int time_axis;              /* x is continuous time t (opt flow), not the step k */
+struct cell_plot {
+	const struct fig_panel *p;
+	const char *titles[8];      /* box titles, longest first, NULL-terminated */
+	int step_axis;              /* x counts steps: integer labels */
+	cell_key_fn key;
+	const void *ctx;
+	const char *empty;          /* note when there is nothing to draw */
 };
 
-static void draw_plot(struct ui *u, const struct ui_rect *r, const struct plot_spec *ps)
+/* "1", "10", "1k", "20k", "1.5M" */
+static void fmt_step_tick(char *b, size_t n, double v)
 {
-	panel_box(u, r, ps->title, u->attr[UI_R_TITLE]);
-	/* legend after the title */
-	int x = r->x + 4 + text_width(u, ps->title);
-	for (int k = 0; k < ps->nseries; k++) {
-		char lg[64];
-		snprintf(lg, sizeof lg, " %s %s ", ps->tag[k], ps->legend[k]);
-		if (text_width(u, lg) > r->x + r->w - 2 - x)
-			break;                 /* a whole entry or none: never a tag without its name */
-		x += put(u, r->y, x, r->x + r->w - 2 - x, ps->attr[k], lg);
+	if (fabs(v) >= 1e6)
+		snprintf(b, n, "%gM", v / 1e6);
+	else if (fabs(v) >= 1e3)
+		snprintf(b, n, "%gk", v / 1e3);
+	else
+		snprintf(b, n, "%g", v);
+}
+
+/* Writes s at column c of a row whose cells [0, w) are marked in occ unless
+ * it would touch a used cell (one cell of gap kept). Returns 1 if placed. */
+static int place_label(struct ui *u, int y, int x0, char *occ, int w, int c, const char *s, unsigned long attr, int dry)
+{
+	int tw = text_width(u, s);
+	if (c < 0)
+		c = 0;
+	if (c + tw > w)
+		c = w - tw;
+	if (c < 0)
+		return 0;
+	for (int i = c - 1; i <= c + tw; i++)
+		if (i >= 0 && i < w && occ[i])
+			return 0;
+	for (int i = c; i < c + tw; i++)
+		occ[i] = 1;
+	if (!dry)
+		put(u, y, x0 + c, tw, attr, s);
+	return 1;
+}
+
+/* The vertical scale of a log y axis on ch rows: ticks every m decades, s
+ * rows apart (s >= 2 when it can be), so that [lo10, hi10] fits; top10 is
+ * the value at row 0 and a tick at decade d (a multiple of m) sits on row
+ * (top10 - d)·s/m, a whole number. */
+static void cell_yscale(double lo10, double hi10, int ch, int *m, int *s, double *top10)
+{
+	static const int strides[] = { 1, 2, 5, 10, 20 };
+	double D = hi10 - lo10 < 1 ? 1 : hi10 - lo10;
+	int rows = ch - 1 > 1 ? ch - 1 : 1;
+	*m = 20;
+	*s = 1;
+	for (size_t i = 0; i < sizeof strides / sizeof *strides; i++) {
+		int k = (int)floor(rows * strides[i] / D + 1e-9);
+		if (k >= 2 || (k >= 1 && i + 1 == sizeof strides / sizeof *strides)) {
+			*m = strides[i];
+			*s = k;
+			break;
+		}
 	}
+	if (*s < 1)
+		*s = 1;
+	/* centre the data in the rows it does not fill, then move the top to the
+	 * nearest value that puts the ticks on whole rows */
+	double per = (double)*m / *s;                 /* decades per row */
+	double slack = rows * per - (hi10 - lo10);
+	double top = hi10 + (slack > 0 ? slack / 2 : 0);
+	double T = ceil(top / *m) * *m;               /* a tick decade at or above the top */
+	double j = floor((T - top) / per + 0.5);      /* its row, above row 0 */
+	*top10 = T - j * per;
+	if (hi10 > *top10 + 1e-9)                     /* rounding moved the data's top out: one row up */
+		*top10 += per;
+}
+
+static void draw_cells(struct ui *u, const struct ui_rect *r, const struct cell_plot *cp)
+{
+	const struct fig_panel *p = cp->p;
+	const char *title = cp->titles[0];
+	for (int i = 0; cp->titles[i]; i++) {
+		title = cp->titles[i];
+		if (text_width(u, title) <= r->w - 6)
+			break;
+	}
+	panel_box(u, r, title, u->attr[UI_R_TITLE]);
 	const int lab = 6, tagw = 2;
-	int cw = r->w - 2 - lab - tagw, ch = r->h - 3, n = ps->n[0];
+	int cw = r->w - 2 - lab - tagw, ch = r->h - 3;
 	if (cw < 4 || ch < 2)
 		return;
-	struct ui_canvas *cv = &u->canvas;
-	ui_canvas_resize(cv, cw, ch, u->glyphs);
-	if (n <= 0) {
-		put(u, r->y + 1 + ch / 2, r->x + 1 + lab, cw, u->attr[UI_R_DIM], "no steps yet: press space or n");
+	/* the series drawn: references first, then main curves on top */
+	int idx[CELL_SERIES], ns = 0, main[CELL_SERIES];
+	unsigned long at[CELL_SERIES];
+	char text[CELL_SERIES][CELL_TIERS][96], marks[CELL_SERIES + 1];
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < p->nseries && ns < CELL_SERIES; k++) {
+			char t = p->series[k].tag[0];
+			if (!t || (islower((unsigned char)t) != 0) != (pass == 0))
+				continue;
+			main[ns] = pass;
+			marks[ns] = t;
+			cp->key(u, cp->ctx, t, &at[ns], text[ns]);
+			idx[ns++] = k;
+		}
+	marks[ns] = '\0';
+	/* ranges: x from the figure (tight to the steps taken), y over what is drawn */
+	enum fig_scale xs = p->x.scale;
+	double xlo = INFINITY, xhi = -INFINITY, lo10 = INFINITY, hi10 = -INFINITY;
+	for (int i = 0; i < ns; i++) {          /* the steps taken (step 0 too on a linear axis) */
+		const struct fig_series *s = &p->series[idx[i]];
+		for (int k = 0; k < s->n; k++)
+			if (isfinite(s->x[k]) && (xs == FIG_LIN || s->x[k] > 0)) {
+				xlo = fmin(xlo, s->x[k]);
+				xhi = fmax(xhi, s->x[k]);
+			}
+	}
+	if (!(xlo < xhi)) {                     /* one step: a unit (a decade) around it */
+		if (!isfinite(xlo))
+			xlo = xhi = xs == FIG_LOG ? 1 : 0;
+		xhi = xs == FIG_LOG ? xlo * 10 : xlo + 1;
+	}
+	int npts = 0;
+	for (int i = 0; i < ns; i++) {
+		const struct fig_series *s = &p->series[idx[i]];
+		for (int k = 0; k < s->n; k++)
+			if (s->y[k] > 0 && isfinite(s->y[k]) && !isnan(fig_axis_frac(xs, xlo, xhi, s->x[k]))) {
+				double l = log10(s->y[k]);
+				lo10 = fmin(lo10, l);
+				hi10 = fmax(hi10, l);
+				npts++;
+			}
+	}
+	if (npts == 0) {
+		put(u, r->y + 1 + ch / 2, r->x + 1 + lab, cw, u->attr[UI_R_DIM], cp->empty);
 		return;
 	}
-	double lo = INFINITY, hi = -INFINITY;
-	for (int k = 0; k < ps->nseries; k++)
-		range_of(ps->v[k], ps->n[k], &lo, &hi);
-	if (!(lo <= hi)) {
-		lo = -1;
-		hi = 0;
+	if (hi10 - lo10 > 20)
+		lo10 = hi10 - 20;
+	struct ui_canvas *cv = &u->canvas;
+	ui_canvas_resize(cv, cw, ch, u->glyphs);
+	int W = ui_canvas_width(cv), H = ui_canvas_height(cv), py = cv->py;
+	int m, s;
+	double top10;
+	cell_yscale(lo10, hi10, ch, &m, &s, &top10);
+	double ppd = (double)s * py / m;                   /* pixels per decade */
+	double c0 = (py - 1) / 2.0;                        /* a row's centre pixel */
+	int lastrow[CELL_SERIES];
+	for (int i = 0; i < ns; i++) {
+		const struct fig_series *sr = &p->series[idx[i]];
+		int px = -1, pyy = -1;
+		lastrow[i] = -1;
+		for (int k = 0; k < sr->n; k++) {
+			double fx = fig_axis_frac(xs, xlo, xhi, sr->x[k]);
+			if (!(sr->y[k] > 0) || !isfinite(sr->y[k]) || isnan(fx) || log10(sr->y[k]) < lo10 - 1e-9) {
+				px = -1;
+				continue;
+			}
+			int x = (int)floor(fx * (W - 1) + 0.5);
+			double yf = (top10 - log10(sr->y[k])) * ppd + c0;
+			int y = (int)floor(yf + 0.5);
+			if (y < 0 && y > -py)
+				y = 0;
+			if (y >= H && y < H + py)
+				y = H - 1;
+			if (px >= 0)
+				ui_canvas_line(cv, px, pyy, x, y, i, !main[i]);
+			else
+				ui_canvas_dot(cv, x, y, i);
+			px = x;
+			pyy = y;
+			if (y >= 0 && y < H)
+				lastrow[i] = y / py;
+		}
 	}
-	decade_range(&lo, &hi);
-	double x0 = ps->x[0][0], x1 = ps->x[0][n - 1];
-	int lasty[PLOT_SERIES];
-	for (int k = 0; k < ps->nseries; k++)
-		lasty[k] = ps->n[k] > 0 ? plot_series(cv, ps->x[k], ps->v[k], ps->n[k], x0, x1, lo, hi, k, ps->dotted[k]) : -1;
-	char marks[PLOT_SERIES + 1] = { 0 };
-	for (int k = 0; k < ps->nseries; k++)
-		marks[k] = ps->tag[k][0];
+	/* cells: a main curve over references; cells of two main curves striped */
 	char g[8];
 	for (int cy = 0; cy < ch; cy++)
 		for (int cx = 0; cx < cw; cx++) {
-			int own = ui_canvas_glyph(cv, cx, cy, marks, g);
-			if (!own)
+			unsigned seen = ui_canvas_seen(cv, cx, cy);
+			if (!seen)
 				continue;
-			attrset(own <= ps->nseries ? ps->attr[own - 1] : u->attr[UI_R_NORMAL]);
+			int mains[CELL_SERIES], nm = 0, pick = -1;
+			for (int i = 0; i < ns; i++)
+				if (main[i] && ((seen >> i) & 1u))
+					mains[nm++] = i;
+			if (nm)
+				pick = mains[cx % nm];
+			else
+				for (int i = ns - 1; i >= 0 && pick < 0; i--)
+					if ((seen >> i) & 1u)
+						pick = i;
+			ui_canvas_glyph_as(cv, cx, cy, pick, marks, g);
+			attrset(pick >= 0 ? at[pick] : u->attr[UI_R_NORMAL]);
 			mvaddstr(r->y + 1 + cy, r->x + 1 + lab + cx, g);
 		}
-	/* y labels at decades, at most one every other row */
-	int lastrow = -2;
-	for (int d = (int)hi; d >= (int)lo; d--) {
-		int row = (int)((1 - (d - lo) / (hi - lo)) * (ch - 1) + 0.5);
-		if (row - lastrow < 2)
+	/* y ticks: decades on whole rows, m apart; where fewer than two decades
+	 * are in view, 2 and 5 times them too (on the nearest row) */
+	int ndec = 0, d0 = (int)ceil(top10 / m - 1e-9) * m;
+	for (int d = d0;; d -= m) {
+		double row = (top10 - d) * s / m;
+		if (row > ch - 1 + 1e-6)
+			break;
+		if (row < -1e-6)
 			continue;
 		char lb[16];
-		snprintf(lb, sizeof lb, "1e%d", d);
-		right(u, r->y + 1 + row, r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
-		lastrow = row;
+		fig_tick_label(FIG_LOG, pow(10, d), 0, lb, sizeof lb);
+		right(u, r->y + 1 + (int)floor(row + 0.5), r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
+		ndec++;
 	}
-	/* x labels: first and last step (or time), the axis named between */
-	char a[32], b[32];
-	if (ps->time_axis) {
-		ui_fmt_value(a, sizeof a, x0);
-		ui_fmt_value(b, sizeof b, x1);
+	for (int d = d0 + 1; ndec < 2 && m == 1 && s >= 6; d--) {
+		if ((top10 - d) * s > ch - 1 + 1e-6)
+			break;
+		for (int j = 2; j <= 5; j += 3) {
+			double row = (top10 - d - log10(j)) * s;
+			if (row < -1e-6 || row > ch - 1 + 1e-6)
+				continue;
+			char lb[16];
+			snprintf(lb, sizeof lb, "%de%d", j, d);
+			right(u, r->y + 1 + (int)floor(row + 0.5), r->x + 1, lab - 1, u->attr[UI_R_DIM], lb);
+		}
+	}
+	/* end tags: main curves first; two on one row sit side by side, a third
+	 * moves a row up or down */
+	char used[64][2];
+	memset(used, 0, sizeof used);
+	for (int pass = 1; pass >= 0; pass--)
+		for (int i = 0; i < ns; i++) {
+			if (main[i] != pass || lastrow[i] < 0)
+				continue;
+			static const int tries[] = { 0, -1, 1, -2, 2 };
+			for (size_t t = 0; t < sizeof tries / sizeof *tries; t++) {
+				int row = lastrow[i] + tries[t], slot = -1;
+				if (row < 0 || row >= ch || row >= 64)
+					continue;
+				for (int k = 0; k < tagw && slot < 0; k++)
+					if (!used[row][k])
+						slot = k;
+				if (slot < 0)
+					continue;
+				used[row][slot] = marks[i];
+				char tg[2] = { marks[i], '\0' };
+				put(u, r->y + 1 + row, r->x + 1 + lab + cw + slot, 1, at[i] | A_BOLD, tg);
+				break;
+			}
+		}
+	/* x axis: "step k = 2,000" (the axis and where it ends) at the right,
+	 * the first value on a linear axis, the ticks where there is room; the
+	 * end label shortens to "k = 2,000" when that lets more ticks in */
+	int yb = r->y + r->h - 2, xw = cw + tagw, x0 = r->x + 1 + lab;
+	char occ[1024], lb[3][64], num[32], first[32], tl[FIG_MAX_TICKS][32];
+	if (xw > (int)sizeof occ)
+		xw = (int)sizeof occ;
+	if (cp->step_axis) {
+		ui_fmt_count(num, sizeof num, (long)floor(xhi + 0.5));
+		ui_fmt_count(first, sizeof first, (long)floor(xlo + 0.5));
 	} else {
-		ui_fmt_count(a, sizeof a, (long)x0);
-		ui_fmt_count(b, sizeof b, (long)x1);
+		ui_fmt_value(num, sizeof num, xhi);
+		ui_fmt_value(first, sizeof first, xlo);
 	}
-	int yb = r->y + r->h - 2;
-	int la = put(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], a);
-	int lb2 = text_width(u, b);
-	if (x1 > x0)
-		right(u, yb, r->x + 1 + lab, cw, u->attr[UI_R_DIM], b);
-	const char *xname = ps->time_axis ? "time t" : "step k";
-	int xw = text_width(u, xname);
-	if (la + xw + 4 + lb2 <= cw)
-		put(u, yb, r->x + 1 + lab + (cw - xw) / 2, xw, u->attr[UI_R_DIM], xname);
-	/* end tags, so series are told apart without colour */
-	for (int k = 0; k < ps->nseries; k++)
-		if (lasty[k] >= 0)
-			put(u, r->y + 1 + lasty[k], r->x + 1 + lab + cw, tagw, ps->attr[k], ps->tag[k]);
+	snprintf(lb[0], sizeof lb[0], "%s = %s", cp->step_axis ? "step k" : "time t", num);
+	snprintf(lb[1], sizeof lb[1], "%c = %s", cp->step_axis ? 'k' : 't', num);
+	snprintf(lb[2], sizeof lb[2], "%s", num);
+	double tv[FIG_MAX_TICKS], tstep = 0;
+	int nt = fig_ticks(xs, xlo, xhi, cw / 6 > 1 ? cw / 6 : 2, tv, &tstep), tc[FIG_MAX_TICKS];
+	for (int i = 0; i < nt; i++) {
+		double fx = fig_axis_frac(xs, xlo, xhi, tv[i]);
+		tl[i][0] = '\0';
+		if (isnan(fx))
+			continue;
+		if (cp->step_axis && (xs == FIG_LOG || tstep >= 1))
+			fmt_step_tick(tl[i], sizeof tl[i], tv[i]);
+		else
+			fig_tick_label(xs, tv[i], tstep, tl[i], sizeof tl[i]);
+		tc[i] = (int)floor(fx * (W - 1) + 0.5) / cv->px - text_width(u, tl[i]) / 2;
+	}
+	int best = 2, bestn = -1;
+	for (int pass = 0; pass < 4; pass++) {   /* dry runs, then the chosen one drawn */
+		int v = pass < 3 ? pass : best, dry = pass < 3, n = 0;
+		if (pass == 2 && bestn >= 0)
+			continue;                    /* the bare number only when no named label fits */
+		memset(occ, 0, sizeof occ);
+		if (!place_label(u, yb, x0, occ, xw, cw - text_width(u, lb[v]), lb[v], u->attr[UI_R_DIM], dry) && dry)
+			continue;
+		if (xs == FIG_LIN)
+			place_label(u, yb, x0, occ, xw, 0, first, u->attr[UI_R_DIM], dry);
+		for (int i = 0; i < nt; i++)
+			if (tl[i][0])
+				n += place_label(u, yb, x0, occ, xw, tc[i], tl[i], u->attr[UI_R_DIM], dry);
+		if (dry && n > bestn) {
+			bestn = n;
+			best = v;
+		}
+	}
+	/* legend in the bottom border: the longest texts that fit; tags with the
+	 * same text share an entry ("a b budget Σ τ²") */
+	int room = r->w - 4;
+	for (int tier = 0; tier < CELL_TIERS; tier++) {
+		char ent[CELL_SERIES][160], etag[CELL_SERIES][CELL_SERIES + 1];
+		int ne = 0, order[CELL_SERIES], no = 0;
+		for (int pass = 1; pass >= 0; pass--)      /* main curves' entries first */
+			for (int i = 0; i < ns; i++)
+				if (main[i] == pass)
+					order[no++] = i;
+		int owner_of[CELL_SERIES];
+		for (int o = 0; o < no; o++) {
+			int i = order[o], e;
+			for (e = 0; e < ne; e++)
+				if (!strcmp(ent[e], text[i][tier]))
+					break;
+			if (e == ne) {
+				str_copy(ent[ne], text[i][tier], sizeof ent[ne]);
+				etag[ne][0] = '\0';
+				owner_of[ne] = i;
+				ne++;
+			}
+			size_t l = strlen(etag[e]);
+			if (!strchr(etag[e], marks[i]) && l < CELL_SERIES) {
+				etag[e][l] = marks[i];
+				etag[e][l + 1] = '\0';
+			}
+		}
+		int need = 0;
+		for (int e = 0; e < ne; e++)
+			need += (e ? 2 : 1) + 2 * (int)strlen(etag[e]) + (ent[e][0] ? text_width(u, ent[e]) : 0);
+		if (need + 1 > room && tier < CELL_TIERS - 1)
+			continue;
+		int x = r->x + 2, end = r->x + r->w - 2;
+		for (int e = 0; e < ne; e++) {
+			int w = (e ? 2 : 1) + 2 * (int)strlen(etag[e]) + (ent[e][0] ? text_width(u, ent[e]) : 0);
+			if (x + w > end)
+				break;                 /* a whole entry or none */
+			x += put(u, r->y + r->h - 1, x, 2, u->attr[UI_R_NORMAL], e ? "  " : " ");
+			for (const char *t = etag[e]; *t; t++) {
+				int i = 0;
+				while (i < ns && marks[i] != *t)
+					i++;
+				char tg[2] = { *t, '\0' };
+				x += put(u, r->y + r->h - 1, x, 1, (i < ns ? at[i] : at[owner_of[e]]) | A_BOLD, tg);
+				x += put(u, r->y + r->h - 1, x, 1, u->attr[UI_R_NORMAL], " ");
+			}
+			if (ent[e][0])
+				x += put(u, r->y + r->h - 1, x, end - x, u->attr[UI_R_NORMAL], ent[e]);
+		}
+		if (x < end)
+			put(u, r->y + r->h - 1, x, 1, u->attr[UI_R_NORMAL], " ");
+		break;
+	}
 }
 
 /* ---- phase portrait --------------------------------------------------------- */
@@ -768,85 +1047,269 @@ static void draw_portrait(struct ui *u, const struct ui_rect *r)
 	put(u, r->y + r->h - 1, r->x + 2, r->w - 4, u->attr[UI_R_DIM], names);
 }
 
+/* ---- drift and loss plots --------------------------------------------------- */
+
+struct run_keys {
+	int drift;
+	char la[96], lb[96];        /* A's and B's settings ("const τ=0.05") */
+	const char *loss;
+};
+
+/* first word of s into b ("const τ=0.05" -> "const") */
+static void first_word(char *b, size_t n, const char *s)
+{
+	str_copy(b, s, n);
+	b[strcspn(b, " ")] = '\0';
+}
+
+static void run_key(struct ui *u, const void *vctx, char t, unsigned long *attr, char text[CELL_TIERS][96])
+{
+	const struct run_keys *k = vctx;
+	const char *full = "", *brief = "", *min = "";
+	char w[96];
+	*attr = u->attr[UI_R_DIM];
+	switch (t) {
+	case 'L': *attr = u->attr[UI_R_LAW]; full = "laws ε"; brief = min = "ε"; break;
+	case 'A': case 'B':
+		*attr = u->attr[t == 'A' ? UI_R_LAW : UI_R_CONTRAST];
+		full = t == 'A' ? k->la : k->lb;
+		first_word(w, sizeof w, full);
+		brief = w;
+		min = k->drift ? "ε" : k->loss;
+		break;
+	case '+': *attr = u->attr[UI_R_LOSS]; full = brief = min = k->loss; break;
+	case 'C': *attr = u->attr[UI_R_CONTRAST]; full = "contrasts (median change)"; brief = "contrasts"; min = "contr."; break;
+	case 'p': case 'q':
+		*attr = u->attr[t == 'p' ? UI_R_LAW : UI_R_CONTRAST];
+		full = "predicted ε"; brief = "predicted"; min = "pred.";
+		break;
+	case 'a': case 'b': *attr = u->attr[UI_R_BUDGET]; full = brief = "budget Σ τ²"; min = "Σ τ²"; break;
+	case 'k': full = "∝ k"; brief = "∝ k"; min = "∝k"; break;
+	default: break;
+	}
+	str_copy(text[0], full, 96);
+	str_copy(text[1], brief, 96);
+	str_copy(text[2], min, 96);
+}
+
+/* 1: the step axis is logarithmic (`plot logx`; by default under compare) */
+static int log_steps(const struct ui *u)
+{
+	return u->logx >= 0 ? u->logx : experiment_nruns(u->ctx->x) > 1;
+}
+
+/* One run panel (drift or loss) of the figure cmd_plot builds for the runs. */
+static void draw_run_panel(struct ui *u, const struct ui_rect *r, int drift)
+{
+	const struct experiment *x = u->ctx->x;
+	int two = experiment_nruns(x) > 1;
+	if (!u->view.built) {
+		panel_box(u, r, drift ? (two ? "DRIFT A/B" : "DRIFT") : (two ? "LOSS A/B" : "LOSS"), u->attr[UI_R_TITLE]);
+		if (r->h > 3)
+			put_cut(u, r->y + 1 + (r->h - 3) / 2, r->x + 2, r->w - 4, u->attr[UI_R_DIM], "the model is being built");
+		return;
+	}
+	struct plot_source src;
+	memset(&src, 0, sizeof src);
+	src.x = x;
+	src.nruns = two ? 2 : 1;
+	for (int k = 0; k < src.nruns; k++)
+		src.run[k] = experiment_run(x, k);
+	/* about a point per pixel column */
+	src.max_points = (r->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
+	if (src.max_points < 2)
+		src.max_points = 2;
+	struct fig f;
+	char err[256];
+	if (cmd_plot_figure(&src, drift ? PLOT_DRIFT : PLOT_LOSS, log_steps(u), &f, err, sizeof err)) {
+		panel_box(u, r, drift ? "DRIFT" : "LOSS", u->attr[UI_R_TITLE]);
+		put_cut(u, r->y + 1, r->x + 2, r->w - 4, u->attr[UI_R_CLAIM], err);
+		return;
+	}
+	struct run_keys keys = { .drift = drift, .loss = u->view.loss_name };
+	twin_label(u, experiment_run(x, 0), keys.la, sizeof keys.la);
+	if (two)
+		twin_label(u, experiment_run(x, 1), keys.lb, sizeof keys.lb);
+	char t[6][192];
+	const char *ab = two ? "DRIFT A/B" : "DRIFT";
+	int nl = u->view.nlaw, nt = 0;
+	const char *lg = log_steps(u) ? ", log-log" : ", log scale";
+	if (drift && nl) {
+		snprintf(t[nt++], sizeof t[0], "%s · relative law drift ε = mean over %d law%s of |h(θk) − h(θ0)| / magnitude",
+		         ab, nl, nl == 1 ? "" : "s");
+		snprintf(t[nt++], sizeof t[0], "%s · relative law drift, ε = mean over %d laws of |Δh|/magnitude", ab, nl);
+		snprintf(t[nt++], sizeof t[0], "%s · relative law drift ε = mean |Δh|/magnitude", ab);
+		snprintf(t[nt++], sizeof t[0], "%s · relative law drift ε%s", ab, lg);
+		snprintf(t[nt++], sizeof t[0], "%s · law drift ε", ab);
+	} else if (drift) {
+		snprintf(t[nt++], sizeof t[0], "%s · no conservation laws: relative change of the contrasts", ab);
+		snprintf(t[nt++], sizeof t[0], "%s · no conservation laws", ab);
+		snprintf(t[nt++], sizeof t[0], "%s · no laws", ab);
+	} else {
+		snprintf(t[nt++], sizeof t[0], "%s · %s%s", two ? "LOSS A/B" : "LOSS", u->view.loss_name, lg);
+		snprintf(t[nt++], sizeof t[0], "%s · %s", two ? "LOSS A/B" : "LOSS", u->view.loss_name);
+	}
+	snprintf(t[nt++], sizeof t[0], "%s", drift ? ab : two ? "LOSS A/B" : "LOSS");
+	struct cell_plot cp = {
+		.p = &f.panel[0], .step_axis = !u->view.flow, .key = run_key, .ctx = &keys,
+		.empty = "no steps yet: press space or n",
+	};
+	for (int i = 0; i < nt && i < 7; i++)
+		cp.titles[i] = t[i];
+	draw_cells(u, r, &cp);
+	fig_free(&f);
+}
+
 static void draw_plots(struct ui *u)
 {
 	const struct experiment *x = u->ctx->x;
-	const struct run *s = experiment_run(x, 0);
 	const struct ui_rect *dr = &u->lay.drift, *lr = &u->lay.loss;
-	const struct run *b = experiment_run(x, 1);
 	const struct ui_rect *pr = NULL;
-	/* x in time t under opt flow (both runs, when comparing) */
-	int tx = u->view.flow && (!b || u->view_b.flow);
 	if (experiment_portrait_info(x)->on)
 		pr = lr->h > 0 ? lr : dr;
-	if (dr->h > 0 && dr != pr) {
-		int pw = (dr->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
-		if (pw > UI_SERIES_MAX)
-			pw = UI_SERIES_MAX;
-		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, u->s1, u->s2, u->s3, NULL) : 0;
-		if (tx)
-			ui_series_time(s, pw, u->sx);
-		struct plot_spec ps = {
-			.title = "DRIFT (log)", .nseries = 3,
-			.x = { u->sx, u->sx, u->sx }, .n = { n, n, n },
-			.v = { u->s1, u->s2, u->s3 },
-			.attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST], u->attr[UI_R_BUDGET] },
-			.legend = { "laws ε", "contrasts", "budget Σ τ²" },
-			.tag = { "L", "C", "B" },
-			.dotted = { 0, 0, 1 },
-		};
-		if (u->view.nlaw == 0)
-			ps.legend[0] = "laws (none)";
-		if (u->view.flow)
-			ps.nseries = 2;          /* no Σ τ² budget in continuous time */
-		ps.time_axis = tx;
-		if (b) {
-			/* A and B: law drift (solid) and budget (dotted) of each run */
-			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, u->b1, NULL, u->b3, NULL) : 0;
-			if (tx)
-				ui_series_time(b, pw, u->bx);
-			struct plot_spec pc = {
-				.title = "DRIFT A/B (log)", .nseries = 4,
-				.x = { u->sx, u->bx, u->sx, u->bx }, .n = { n, nb, n, nb },
-				.v = { u->s1, u->b1, u->s3, u->b3 },
-				.attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST], u->attr[UI_R_BUDGET], u->attr[UI_R_LOSS] },
-				.legend = { "ε", "ε", "Σ τ²", "Σ τ²" },
-				.tag = { "A", "B", "a", "b" },
-				.dotted = { 0, 0, 1, 1 }, .time_axis = tx,
-			};
-			ps = pc;
-		}
-		draw_plot(u, dr, &ps);
-	}
-	if (pr) {
+	if (dr->h > 0 && dr != pr)
+		draw_run_panel(u, dr, 1);
+	if (pr)
 		draw_portrait(u, pr);
-	} else if (lr->h > 0) {
-		int pw = (lr->w - 10) * (u->glyphs == UI_G_BRAILLE ? 2 : 1);
-		if (pw > UI_SERIES_MAX)
-			pw = UI_SERIES_MAX;
-		int n = pw >= 2 ? ui_series_sample(s, pw, u->sx, NULL, NULL, NULL, u->s1) : 0;
-		if (tx)
-			ui_series_time(s, pw, u->sx);
-		struct plot_spec ps = {
-			.title = "LOSS (log)", .nseries = 1,
-			.x = { u->sx }, .n = { n },
-			.v = { u->s1 }, .attr = { u->attr[UI_R_LOSS] },
-			.legend = { u->view.loss_name }, .tag = { "+" }, .dotted = { 0 }, .time_axis = tx,
-		};
-		if (b) {
-			int nb = pw >= 2 ? ui_series_sample(b, pw, u->bx, NULL, NULL, NULL, u->bl) : 0;
-			if (tx)
-				ui_series_time(b, pw, u->bx);
-			struct plot_spec pc = {
-				.title = "LOSS A/B (log)", .nseries = 2,
-				.x = { u->sx, u->bx }, .n = { n, nb },
-				.v = { u->s1, u->bl }, .attr = { u->attr[UI_R_LAW], u->attr[UI_R_CONTRAST] },
-				.legend = { u->view.loss_name, u->view.loss_name }, .tag = { "A", "B" }, .dotted = { 0, 0 }, .time_axis = tx,
-			};
-			ps = pc;
-		}
-		draw_plot(u, lr, &ps);
+	else if (lr->h > 0)
+		draw_run_panel(u, lr, 0);
+}
+
+/* ---- following a run's checkpoints ------------------------------------------ */
+
+static void follow_key(struct ui *u, const void *vctx, char t, unsigned long *attr, char text[CELL_TIERS][96])
+{
+	(void)vctx;
+	const char *full = "", *brief = "", *min = "";
+	*attr = u->attr[UI_R_DIM];
+	switch (t) {
+	case 'M': *attr = u->attr[UI_R_LAW]; full = "largest law drift"; brief = "largest law"; min = "max"; break;
+	case 'E': *attr = u->attr[UI_R_BUDGET]; full = "mean law drift ε"; brief = min = "ε"; break;
+	case 'C': *attr = u->attr[UI_R_CONTRAST]; full = "contrasts (median change)"; brief = "contrasts"; min = "contr."; break;
+	case 'f': full = "rounding floor of the stored precision"; brief = "rounding floor"; min = "floor"; break;
+	default: break;
 	}
+	str_copy(text[0], full, 96);
+	str_copy(text[1], brief, 96);
+	str_copy(text[2], min, 96);
+}
+
+/* `laws checkpoints DIR follow` on the screen, in place of the panels: what
+ * has been read and what is coming in, the latest checkpoint's largest law
+ * drift per law family and ε_block per block, and the drift over the run's
+ * training steps (the same numbers as the headless CSV rows). */
+static void draw_follow(struct ui *u, const struct ui_rect *r)
+{
+	const struct ck_follow *f = u->ctx->follow;
+	if (!f || r->h < 4)
+		return;
+	const struct bridge *b = cmd_follow_bridge(f);
+	const char *stopped = cmd_follow_stopped(f);
+	int n = bridge_nck(b);
+	char title[512], line[1024], v1[32], v2[32], v3[32];
+	if (stopped)
+		snprintf(title, sizeof title, "CHECKPOINTS · %s · %s · Esc closes", cmd_follow_spec(f), stopped);
+	else
+		snprintf(title, sizeof title, "CHECKPOINTS · following %s every %g s · Esc stops", cmd_follow_spec(f),
+		         cmd_follow_every(f));
+	if (text_width(u, title) > r->w - 6) {      /* the directory is in the message line and `laws` output */
+		if (stopped)
+			snprintf(title, sizeof title, "CHECKPOINTS · %s · Esc closes", stopped);
+		else
+			snprintf(title, sizeof title, "CHECKPOINTS · following every %g s · Esc stops", cmd_follow_every(f));
+	}
+	/* the head: lines of text; the rest is the plot (at least 7 rows) */
+	int nb = bridge_nblocks(b), hh = r->h >= 22 ? 7 : r->h - 7 >= 5 ? 5 : r->h - 7;   /* 7: three ε_block lines */
+	if (hh < 3)
+		hh = r->h >= 3 ? 3 : r->h;
+	struct ui_rect hr = { r->y, r->x, hh, r->w };
+	panel_box(u, &hr, title, u->attr[UI_R_TITLE]);
+	int y = hr.y + 1, x0 = hr.x + 2, w = hr.w - 4, last = hr.y + hr.h - 2;
+	int pend = bridge_pending(b);
+	if (n == 0)
+		snprintf(line, sizeof line, "no checkpoint read yet%s", stopped ? "" : ": waiting for the run to write one");
+	else
+		snprintf(line, sizeof line, "%d checkpoint%s read, steps %ld to %ld", n, n == 1 ? "" : "s", bridge_ck(b, 0)->step,
+		         bridge_ck(b, n - 1)->step);
+	if (pend > 0 && !stopped)
+		snprintf(line + strlen(line), sizeof line - strlen(line), " · reading the next (%.0f%%), %d waiting",
+		         100 * bridge_progress(b), pend - 1);
+	if (y <= last)
+		put_cut(u, y++, x0, w, u->attr[UI_R_NORMAL], line);
+	if (n > 0 && y <= last) {
+		const struct bridge_ck *k = bridge_ck(b, n - 1);
+		static const char *const gname[BG_COUNT] = { "Q/K", "V/O", "MLP" };
+		int o = snprintf(line, sizeof line, "step %ld · largest law drift", k->step);
+		for (int g = 0; g < BG_COUNT; g++) {
+			double m = bridge_group_max(b, g, -1, n - 1);
+			if (isfinite(m)) {
+				ui_fmt_sci(v1, sizeof v1, m);
+				o += snprintf(line + o, sizeof line - (size_t)o, "  %s %s", gname[g], v1);
+			}
+		}
+		ui_fmt_sci(v2, sizeof v2, k->contrast_median);
+		ui_fmt_sci(v3, sizeof v3, k->floor_max);
+		snprintf(line + o, sizeof line - (size_t)o, " · contrasts %s · floor %s", v2, v3);
+		put_cut(u, y++, x0, w, u->attr[UI_R_LAW], line);
+	}
+	if (n > 0 && y <= last) {
+		/* ε_block per block, as many as fit the lines left */
+		int x = x0, row = y;
+		x += put(u, row, x, w, u->attr[UI_R_DIM], w >= 90 ? "ε_block (mean law drift per block):" : "ε_block:");
+		for (int i = 0; i < nb; i++) {
+			double e = bridge_block_eps(b, i, n - 1);
+			if (!isfinite(e))
+				continue;
+			ui_fmt_sci(v1, sizeof v1, e);
+			char ent[160];
+			snprintf(ent, sizeof ent, "  %s %s", bridge_block_name(b, i), v1);
+			int ew = text_width(u, ent);
+			if (x + ew > x0 + w - 8 && row < last) {   /* next line, keep room for "… N more" */
+				row++;
+				x = x0 + 1;
+			} else if (x + ew > x0 + w - 8) {
+				int more = 0;
+				for (int j = i; j < nb; j++)
+					more += isfinite(bridge_block_eps(b, j, n - 1));
+				snprintf(ent, sizeof ent, "  … %d more", more);
+				put(u, row, x, x0 + w - x, u->attr[UI_R_DIM], ent);
+				break;
+			}
+			x += put(u, row, x, x0 + w - x, u->attr[UI_R_NORMAL], ent);
+		}
+	}
+	/* the plot over training steps */
+	struct ui_rect pr = { r->y + hh, r->x, r->h - hh, r->w };
+	if (pr.h < 4)
+		return;
+	struct fig fg;
+	fig_init(&fg);
+	struct fig_panel *p = fig_add_panel(&fg, NULL, FIG_LIN, "step", FIG_LOG, "relative law drift");
+	int np = n > 0 ? n : 1;
+	double *xs = xmalloc((size_t)np * 5 * sizeof *xs), *ym = xs + np, *ye = xs + 2 * np, *yc = xs + 3 * np,
+	       *yf = xs + 4 * np;
+	for (int k = 0; k < n; k++) {
+		const struct bridge_ck *c = bridge_ck(b, k);
+		xs[k] = (double)c->step;
+		ym[k] = c->law_max;
+		ye[k] = c->law_mean;
+		yc[k] = c->contrast_median;
+		yf[k] = c->floor_max;
+	}
+	struct { const double *y; const char *tag; } ser[] = { { yf, "f" }, { yc, "C" }, { ye, "E" }, { ym, "M" } };
+	for (size_t i = 0; i < sizeof ser / sizeof *ser; i++) {
+		fig_add_series(p, xs, ser[i].y, n, ser[i].tag, fig_style(0, 1, FIG_SOLID, 0));
+		str_copy(p->series[p->nseries - 1].tag, ser[i].tag, sizeof p->series[0].tag);
+	}
+	free(xs);
+	struct cell_plot cp = {
+		.p = p, .step_axis = 1, .key = follow_key, .ctx = NULL,
+		.empty = stopped ? "no checkpoint was read" : "waiting for the first checkpoint",
+		.titles = { "LAW DRIFT OVER TRAINING · relative to each law's magnitude, from the first checkpoint",
+		            "LAW DRIFT OVER TRAINING", "DRIFT", NULL },
+	};
+	draw_cells(u, &pr, &cp);
+	fig_free(&fg);
 }
 
 /* ---- sweep: drift against τ, log-log --------------------------------------- */
@@ -1020,7 +1483,7 @@ static void draw_sweep(struct ui *u, const struct ui_rect *r)
 		    "every run diverged or no drift was measured: nothing to plot");
 		return;
 	}
-	decade_range(&v.ylo, &v.yhi);
+	fig_decade_range(&v.ylo, &v.yhi);
 	unsigned long at[SWEEP_MAX_AT + 1];
 	static const int roles[] = { UI_R_LAW, UI_R_CONTRAST, UI_R_LOSS, UI_R_TITLE };
 	for (int a = 0; a < v.nat; a++)
@@ -1058,35 +1521,103 @@ static void draw_caption(struct ui *u)
 	put(u, r->y, r->x + x, r->w - x, u->attr[UI_R_CAPTION], u->caption);
 }
 
+/* "9.9e-3" (prec 1) or "1e-2" (prec 0): %e without the exponent's padding */
+static void fmt_big_sci(char *b, size_t n, double v, int prec)
+{
+	char t[32];
+	snprintf(t, sizeof t, "%.*e", prec, v);
+	char *e = strchr(t, 'e');
+	if (e) {
+		char *d = e + 1 + (e[1] == '-' || e[1] == '+');
+		size_t z = strspn(d, "0");
+		if (d[z])
+			memmove(d, d + z, strlen(d + z) + 1);
+		if (e[1] == '+')
+			memmove(e + 1, e + 2, strlen(e + 2) + 1);
+	}
+	str_copy(b, t, n);
+}
+
+/* Big digits: the step (or time) and the worst law drift; under compare A's
+ * and B's side by side, each after its big letter in its run's colour. The
+ * longest forms that fit the width; what does not fit in big digits is
+ * written as text. */
 static void draw_big(struct ui *u)
 {
 	const struct ui_rect *r = &u->lay.big;
 	if (r->h == 0)
 		return;
-	char step[32], drift[32], line[512];
+	int two = experiment_nruns(u->ctx->x) > 1;
+	const struct ui_view *vs[2] = { &u->view, &u->view_b };
+	char step[32], d[2][32], line[512];
 	if (u->view.flow)
 		snprintf(step, sizeof step, "%.4g", u->view.t);
 	else
 		snprintf(step, sizeof step, "%ld", u->view.step);
-	if (u->view.max_law_rel >= 0)
-		snprintf(drift, sizeof drift, "%.1e", u->view.max_law_rel);
-	else
-		snprintf(drift, sizeof drift, "-");
-	int half = r->w / 2;
-	put(u, r->y, r->x + 1, 6, u->attr[UI_R_DIM], u->view.flow ? "time t" : "step");
-	put(u, r->y, r->x + half + 1, half - 2, u->attr[UI_R_DIM],
-	    u->view.nlaw ? "worst law drift" : "no laws");
-	/* the drift in big digits when it fits: "1.1e-03", else "1e-03", else as text */
-	if (u->view.max_law_rel >= 0 && ui_big_row(drift, 0, u->ascii, line, sizeof line) > half - 18)
-		snprintf(drift, sizeof drift, "%.0e", u->view.max_law_rel);
-	int big_drift = ui_big_row(drift, 0, u->ascii, line, sizeof line) <= half - 18;
-	if (!big_drift)
-		put(u, r->y + 2, r->x + half + 1, half - 2, u->attr[UI_R_LAW] | A_BOLD, drift);
-	for (int row = 0; row < UI_BIG_H; row++) {
-		if (ui_big_row(step, row, u->ascii, line, sizeof line) <= half - 8)
-			put(u, r->y + row, r->x + 7, half - 8, u->attr[UI_R_BIG], line);
-		if (big_drift && ui_big_row(drift, row, u->ascii, line, sizeof line) <= half - 18)
-			put(u, r->y + row, r->x + half + 17, half - 18, u->attr[UI_R_LAW] | A_BOLD, line);
+	int nd = two ? 2 : 1;
+	/* widths: step label 6 + digits; a drift: (letter 4 + 2) + digits */
+	int step_big = 1, prec = 1, fits = 0;
+	for (int tryi = 0; tryi < 4 && !fits; tryi++) {
+		step_big = tryi < 2;
+		prec = tryi % 2 == 0 ? 1 : 0;
+		int need = step_big ? 7 + ui_big_row(step, 0, u->ascii, line, sizeof line) : 14;
+		for (int k = 0; k < nd; k++) {
+			if (vs[k]->max_law_rel >= 0)
+				fmt_big_sci(d[k], sizeof d[k], vs[k]->max_law_rel, prec);
+			else
+				snprintf(d[k], sizeof d[k], "-");
+			need += 3 + (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line);
+		}
+		fits = need + (two ? 0 : 16) <= r->w;
+	}
+	int x = r->x + 1;
+	put(u, r->y, x, 6, u->attr[UI_R_DIM], u->view.flow ? "time t" : "step");
+	if (step_big) {
+		for (int row = 0; row < UI_BIG_H; row++) {
+			ui_big_row(step, row, u->ascii, line, sizeof line);
+			put(u, r->y + row, x + 6, r->w - 7, u->attr[UI_R_BIG], line);
+		}
+		x += 6 + ui_big_row(step, 0, u->ascii, line, sizeof line) + 3;
+	} else {
+		put(u, r->y + 2, x, 13, u->attr[UI_R_BIG], step);
+		x += 14;
+	}
+	/* the drifts start where their total width ends at the right edge */
+	int total = 0;
+	for (int k = 0; k < nd; k++)
+		total += (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line) + (k ? 3 : 0);
+	int dx = r->x + r->w - 1 - total;
+	const char *what = u->view.nlaw ? "worst law drift" : "no laws";
+	if (two) {
+		if (dx - x >= 10) {
+			put(u, r->y + 1, dx - 10, 9, u->attr[UI_R_DIM], "worst law");
+			put(u, r->y + 2, dx - 10, 9, u->attr[UI_R_DIM], "drift");
+		}
+	} else {
+		put(u, r->y, dx - 16 > x ? dx - 16 : x, 15, u->attr[UI_R_DIM], what);
+	}
+	if (!fits) {                     /* not even the short forms: as text */
+		char txt[128];
+		if (two)
+			snprintf(txt, sizeof txt, "A %s   B %s", d[0], d[1]);
+		else
+			snprintf(txt, sizeof txt, "%s", d[0]);
+		put_cut(u, r->y + 2, x, r->x + r->w - x, u->attr[UI_R_LAW] | A_BOLD, txt);
+		return;
+	}
+	for (int k = 0; k < nd; k++) {
+		unsigned long at = u->attr[k ? UI_R_CONTRAST : UI_R_LAW] | A_BOLD;
+		for (int row = 0; row < UI_BIG_H; row++) {
+			int xx = dx;
+			if (two) {
+				ui_big_row(k ? "B" : "A", row, u->ascii, line, sizeof line);
+				put(u, r->y + row, xx, UI_BIG_W, at, line);
+				xx += UI_BIG_W + 2;
+			}
+			ui_big_row(d[k], row, u->ascii, line, sizeof line);
+			put(u, r->y + row, xx, r->x + r->w - xx, at, line);
+		}
+		dx += (two ? UI_BIG_W + 2 : 0) + ui_big_row(d[k], 0, u->ascii, line, sizeof line) + 3;
 	}
 }
 
@@ -1566,7 +2097,9 @@ void ui_draw_frame(struct ui *u)
 		draw_big(u);
 		draw_laws(u);
 		draw_contrast(u);
-		if (u->lay.sweep.h > 0)
+		if (u->lay.sweep.h > 0 && u->follow_on)
+			draw_follow(u, &u->lay.sweep);
+		else if (u->lay.sweep.h > 0)
 			draw_sweep(u, &u->lay.sweep);
 		draw_plots(u);
 		draw_status(u);

@@ -70,6 +70,10 @@ void ui_layout_compute(const struct ui_layout_in *in, struct ui_layout *out)
 		ph = imax(PANEL_MIN_H, imin(want, middle * 3 / 5));
 		if (middle - ph < PLOT_MIN_H)
 			ph = middle - PLOT_MIN_H;
+		if (in->present && middle - PANEL_MIN_H < UI_PRESENT_PLOT_H) {
+			ph = 1;             /* a projector: the plot gets the space */
+			out->compact = 1;
+		}
 		gh = middle - ph;
 	} else if (panels) {
 		ph = middle;
@@ -88,12 +92,13 @@ void ui_layout_compute(const struct ui_layout_in *in, struct ui_layout *out)
 	}
 	if (gh > 0) {
 		int gy = top + ph;
-		int dw = shown(in, UI_P_LOSS) ? W * 3 / 5 : W;
+		int loss = shown(in, UI_P_LOSS) && !(out->compact && shown(in, UI_P_DRIFT) && W < UI_PRESENT_SPLIT_W);
+		int dw = loss ? W * 3 / 5 : W;
 		if (shown(in, UI_P_DRIFT))
 			out->drift = rect(gy, 0, gh, dw);
 		else
 			dw = 0;
-		if (shown(in, UI_P_LOSS))
+		if (loss)
 			out->loss = rect(gy, dw, gh, W - dw);
 	}
 

@@ -34,11 +34,18 @@ struct ui_layout_in {
 	int law_rows;          /* rows the conserved panel would like (content only) */
 	int contrast_rows;     /* rows the contrast panel would like */
 	int sweep;             /* a sweep plot takes the whole middle (panels and plots) */
+	int present;           /* presentation mode: where the plots would get fewer than
+	                        * UI_PRESENT_PLOT_H rows, the quantity panels collapse to one
+	                        * headline row and, below UI_PRESENT_SPLIT_W columns, the drift
+	                        * plot takes the loss plot's width too */
 };
+
+enum { UI_PRESENT_PLOT_H = 12, UI_PRESENT_SPLIT_W = 120 };
 
 struct ui_layout {
 	int cols, rows;            /* the terminal size it was computed for */
 	int too_small, need_w, need_h;
+	int compact;               /* the quantity panels are headline rows (h == 1) */
 	struct ui_rect summary, caption, big, laws, contrast, drift, loss, sweep;
 	struct ui_rect status, hints, msg, input, overlay;
 };

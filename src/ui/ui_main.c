@@ -35,6 +35,8 @@
 #include <unistd.h>
 #include <readline/readline.h>
 #include <readline/history.h>
+#include "cmd/cmd_follow.h"
+#include "noether/bridge.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
 #include "ui_keys.h"
@@ -448,6 +450,11 @@ static void after_command(struct ui *u, int rc)
 	}
 	if (!c->sweep)
 		u->sweep_on = 0;
+	if (c->follow_gen != u->follow_gen) {   /* a follow started (or was closed) */
+		u->follow_gen = c->follow_gen;
+		u->follow_on = c->follow != NULL;
+		u->follow_busy = u->follow_on;
+	}
 	if (u->out_fresh && u->out_len > 0 && !u->quit && !sweep_new) {
 		/* one short line fits the message line; more opens the overlay */
 		const char *nl = strchr(u->out, '\n');
@@ -1109,7 +1116,7 @@ void ui_frame(struct ui *u)
 			struct ui_layout_in in = {
 				.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 				.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
-				.contrast_rows = u->view.ncontrast,
+				.contrast_rows = u->view.ncontrast, .present = u->present,
 			};
 			ui_layout_compute(&in, &u->lay);
 			u->busy_full = 1;
@@ -1130,7 +1137,7 @@ void ui_frame(struct ui *u)
 		.cols = COLS, .rows = LINES, .visible = u->visible, .caption = u->caption[0] != '\0',
 		.law_rows = u->view.nlaw + u->view.nclaim + (u->view.nlaw == 0),
 		.contrast_rows = u->view.ncontrast,
-		.sweep = u->sweep_on && u->ctx->sweep,
+		.sweep = (u->sweep_on && u->ctx->sweep) || u->follow_on, .present = u->present,
 	};
 	if (experiment_nruns(x) > 1) {
 		/* A's and B's conserved panels side by side, where the two panels go */
@@ -1188,6 +1195,42 @@ int ui_wait_key(struct ui *u)
 	return ch;
 }
 
+/* Following checkpoints: reads for at most ~20 ms (a few MB at a time), so
+ * keys are answered while a large checkpoint comes in; says what came in,
+ * what was refused, and when the follow stopped by itself. */
+static void follow_tick(struct ui *u)
+{
+	struct ck_follow *f = u->ctx->follow;
+	if (!u->follow_on || !f || u->busy || cmd_follow_stopped(f)) {
+		u->follow_busy = 0;
+		return;
+	}
+	double t0 = now_seconds();
+	int w;
+	do {
+		w = cmd_follow_tick(f, (size_t)4 << 20);
+		if (w == FOLLOW_ADDED) {
+			const struct bridge *b = cmd_follow_bridge(f);
+			const struct bridge_ck *k = bridge_ck(b, bridge_nck(b) - 1);
+			char m[32];
+			ui_fmt_sci(m, sizeof m, k->law_max);
+			ui_message(u, 0, "checkpoint step %ld read (%d so far): largest law drift %s", k->step,
+			           bridge_nck(b), m);
+			u->dirty = 1;
+		} else if (w < 0) {
+			ui_message(u, 1, "laws checkpoints: %s", cmd_follow_error(f));
+			u->dirty = 1;
+		}
+	} while (w == FOLLOW_BUSY && now_seconds() - t0 < 0.02);
+	if (cmd_follow_stopped(f)) {
+		ui_message(u, 0, "stopped following: %s (Esc closes the view)", cmd_follow_stopped(f));
+		u->dirty = 1;
+	}
+	u->follow_busy = w == FOLLOW_BUSY || w == FOLLOW_ADDED;
+	if (u->follow_busy)
+		u->dirty = 1;            /* the progress moves */
+}
+
 static void loop(struct ui *u)
 {
 	while (!u->quit) {
@@ -1206,6 +1249,14 @@ static void loop(struct ui *u)
 			timeout = 100;               /* the progress bar moves */
 		else
 			timeout = -1;
+		if (u->follow_on && u->ctx->follow && !u->busy && !cmd_follow_stopped(u->ctx->follow)) {
+			/* following checkpoints: read on at once, else look again in time */
+			int ft = u->follow_busy ? 0 : (int)(cmd_follow_next_look(u->ctx->follow) * 1000) + 1;
+			if (ft > 250)
+				ft = 250;                /* idle= is checked between looks too */
+			if (timeout < 0 || ft < timeout)
+				timeout = ft;
+		}
 		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { ui_job_fd(u), POLLIN, 0 } };
 		int pr = poll(pfd, u->busy == UI_BUSY_JOB ? 2 : 1, timeout);
 		if (pr < 0 && errno != EINTR)
@@ -1237,6 +1288,7 @@ static void loop(struct ui *u)
 			ui_exec(u, u->deferred, NULL);
 		}
 		replay_tick(u);
+		follow_tick(u);
 		if (stepping(u) && quota_left)
 			run_slice(u);
 		if (now_seconds() >= u->next_frame && (u->dirty || stepping(u)))
@@ -1272,6 +1324,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	u->replay_until = -1;
 	u->preset_idx = -1;
 	u->spf = 10;            /* slow enough to watch; + and - change it */
+	u->logx = -1;           /* log steps under compare */
 	u->visible = (1u << UI_P_COUNT) - 1;
 	u->visible &= ~(1u << UI_P_BIG);
 	ui_view_init(&u->view);
@@ -1387,6 +1440,7 @@ int ui_main(struct cmd_ctx *ctx, const struct ui_options *opt)
 	record_flush(u);
 	log_pending(u);
 	cmd_sweep_clear(ctx);
+	cmd_follow_clear(ctx);
 	if (u->rec) {
 		fprintf(u->rec, "# end at step %ld\n", run_steps(experiment_run(ctx->x, 0)));
 		fclose(u->rec);

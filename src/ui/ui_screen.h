@@ -3,9 +3,10 @@
  * (ui_cmd.c). One instance lives for one ui_main call.
  *
  * Invariants: `view` and `lay` are recomputed before every frame from the
- * experiment and the terminal size; nothing in the frame path allocates unless
- * the terminal or the set of quantities grew; the terminal is in curses mode
- * exactly while `curses_on` is set. */
+ * experiment and the terminal size; the frame path allocates only the plots'
+ * figures (a few arrays of about a point per pixel column, freed in the same
+ * frame) and what grows with the terminal or the set of quantities; the
+ * terminal is in curses mode exactly while `curses_on` is set. */
 #ifndef NOETHER_UI_SCREEN_H
 #define NOETHER_UI_SCREEN_H
 #include <stdio.h>
@@ -74,9 +75,8 @@ struct ui {
 	struct ui_layout lay;
 	struct ui_view view;
 	struct ui_canvas canvas;
-	double sx[UI_SERIES_MAX], s1[UI_SERIES_MAX], s2[UI_SERIES_MAX], s3[UI_SERIES_MAX];
 	double spark[UI_SPARK_MAX];
-	double bx[UI_SERIES_MAX], b1[UI_SERIES_MAX], b3[UI_SERIES_MAX], bl[UI_SERIES_MAX];
+	int logx;               /* step axis of the run plots: 1 log, 0 linear, -1 log under compare only */
 
 	/* compare: run B's view beside run A's; the portrait's sampled trajectory */
 	struct ui_view view_b;
@@ -86,6 +86,11 @@ struct ui {
 	/* the drift-vs-τ plot of the last sweep (ctx->sweep), in place of the panels */
 	int sweep_on;
 	long sweep_gen;         /* ctx->sweep_gen last seen: a new sweep shows itself */
+	/* `laws checkpoints DIR follow` (ctx->follow): its view in place of the
+	 * panels, read a slice at a time between keys (ui_main.c) */
+	int follow_on;
+	long follow_gen;        /* ctx->follow_gen last seen */
+	int follow_busy;        /* a checkpoint is being read: the loop does not wait */
 
 	/* scrolling of the quantity panels (first row shown), completion list */
 	int scroll_law, scroll_con;

@@ -1,10 +1,14 @@
 /* ui_view.c — run → screen data (see ui_view.h). No curses here: the
  * functions are unit-tested on hand-made experiments. The trace is sampled, not
- * scanned, so a frame costs O(points × quantities) whatever the run length. */
+ * scanned, so a frame costs O(points × quantities) whatever the run length.
+ * Drift is measured as everywhere else (cmd_plot_rel_drift: to the law's
+ * magnitude, against the weight-decayed h(θ0)); the current values are the
+ * run's own (quantity drift_rel), not recomputed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmd/cmd_plot.h"
 #include "noether/util.h"
 #include "ui_view.h"
 
@@ -223,15 +227,6 @@ void ui_view_update(struct ui_view *v, const struct experiment *x, const struct 
 	snprintf(v->seeds, sizeof v->seeds, "seeds data %lu init %lu", d ? d->seed : 0ul, experiment_init(x)->seed);
 }
 
-double ui_rel_drift(const struct quantity *q, double x)
-{
-	double h0 = q->first_value;
-	double den = fabs(h0);
-	if (den == 0 || den < 1e-9 * q->mag0)
-		den = q->mag0 > 0 ? q->mag0 : 1;
-	return fabs(x - h0) / den;
-}
-
 /* Row index of sample i of n over nrows rows. */
 static long sample_row(long nrows, int i, int n)
 {
@@ -248,56 +243,6 @@ static int sample_count(const struct trace_view *t, int n)
 	return nr < n ? (int)nr : n;
 }
 
-int ui_series_sample(const struct run *r, int n, double *step, double *eps_law,
-                     double *eps_con, double *budget, double *loss)
-{
-	struct trace_view tv, *t = &tv;
-	run_trace(r, t);
-	const struct qset *qs = run_quantities(r);
-	int m = sample_count(t, n);
-	for (int i = 0; i < m; i++) {
-		const double *row = t->rows + sample_row(t->nrows, i, m) * t->width;
-		if (step)
-			step[i] = row[0];
-		if (budget)
-			budget[i] = row[5];
-		if (loss)
-			loss[i] = row[2];
-		if (!eps_law && !eps_con)
-			continue;
-		double sl = 0, sc = 0;
-		int nl = 0, nc = 0;
-		for (int k = 0; k < qs->n; k++) {
-			const struct quantity *q = qs->q[k];
-			int col = TRACE_FIXED + q->slot;
-			if (q->slot < 0 || col >= t->width || q->internal)
-				continue;
-			if (q->role == QR_LAW) {
-				sl += ui_rel_drift(q, row[col]);
-				nl++;
-			} else if (q->role == QR_CONTRAST && q->kind != QK_LOSS) {
-				sc += ui_rel_drift(q, row[col]);
-				nc++;
-			}
-		}
-		if (eps_law)
-			eps_law[i] = nl ? sl / nl : NAN;
-		if (eps_con)
-			eps_con[i] = nc ? sc / nc : NAN;
-	}
-	return m;
-}
-
-int ui_series_time(const struct run *r, int n, double *t)
-{
-	struct trace_view tv, *tr = &tv;
-	run_trace(r, tr);
-	int m = sample_count(tr, n);
-	for (int i = 0; i < m; i++)
-		t[i] = tr->rows[sample_row(tr->nrows, i, m) * tr->width + 3];
-	return m;
-}
-
 int ui_quantity_history(const struct run *r, const struct quantity *q, int n, double *out)
 {
 	struct trace_view tv, *t = &tv;
@@ -305,11 +250,12 @@ int ui_quantity_history(const struct run *r, const struct quantity *q, int n, do
 	int m = sample_count(t, n);
 	int col = TRACE_FIXED + q->slot;
 	for (int i = 0; i < m; i++) {
-		if (q->slot < 0 || col >= t->width) {
+		if (q->slot < 0 || col + q->ncomp > t->width) {
 			out[i] = NAN;
 			continue;
 		}
-		out[i] = ui_rel_drift(q, t->rows[sample_row(t->nrows, i, m) * t->width + col]);
+		const double *row = t->rows + sample_row(t->nrows, i, m) * t->width;
+		out[i] = cmd_plot_rel_drift(q, row + col, row[4]);
 	}
 	return m;
 }
@@ -353,6 +299,7 @@ void ui_to_ascii(const char *in, char *out, size_t len)
 		{ "∇", "grad " }, { "⟨", "<" }, { "⟩", ">" }, { "₀", "0" }, { "₁", "1" }, { "₂", "2" },
 		{ "ₖ", "k" }, { "ᵀ", "^T" }, { "│", "|" }, { "✓", "ok" }, { "✗", "x" },
 		{ "↑", "^" }, { "↓", "v" }, { "≤", "<=" }, { "≥", ">=" }, { "±", "+-" }, { "ε", "eps" },
+		{ "∝", "~" }, { "Δ", "D" },
 	};
 	size_t o = 0;
 	if (len == 0)

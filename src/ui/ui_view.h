@@ -45,18 +45,10 @@ void ui_view_free(struct ui_view *v);
  * characters into strings. */
 void ui_view_update(struct ui_view *v, const struct experiment *x, const struct run *r, int ascii);
 
-/* Relative drift of quantity q given its trace value x (guarded when h0 ≈ 0). */
-double ui_rel_drift(const struct quantity *q, double x);
-
-/* Series sampled at n points spread over the recorded trace (n >= 2).
- * Returns the number of points written (<= n; 0 when the trace is empty).
- * Any output pointer may be NULL. eps_* are mean relative drifts over the
- * conserved laws / the norm contrasts (NaN when the set is empty). */
-int ui_series_sample(const struct run *r, int n, double *step, double *eps_law,
-                     double *eps_con, double *budget, double *loss);
-/* Continuous time t of the same n samples ui_series_sample takes. */
-int ui_series_time(const struct run *r, int n, double *t);
-/* Relative drift history of one quantity at n points (NaN when unknown). */
+/* Relative drift history of one quantity at n points spread over the trace
+ * (NaN when unknown), measured as `laws` and `export plot` measure it: to the
+ * law's magnitude, against the weight-decayed h(θ0). Returns the count (0
+ * when the trace is empty). */
 int ui_quantity_history(const struct run *r, const struct quantity *q, int n, double *out);
 
 /* The portrait's trajectory from run r's trace: (x0, y0) first, then up to

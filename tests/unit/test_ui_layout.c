@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "cmd/cmd_plot.h"
 #include "ui/ui_layout.h"
 #include "ui/ui_canvas.h"
 #include "ui/ui_view.h"
@@ -47,7 +48,7 @@ static void test_layout(void)
 		for (int H = UI_MIN_H; H <= 70; H += 3)
 			for (int cap = 0; cap < 2; cap++)
 				for (int rows = 0; rows <= 40; rows += 20) {
-					struct ui_layout_in in = { W, H, all, cap, rows, 6, 0 };
+					struct ui_layout_in in = { W, H, all, cap, rows, 6, 0, 0 };
 					struct ui_layout L;
 					ui_layout_compute(&in, &L);
 					const struct ui_rect *r[] = { &L.summary, &L.caption, &L.big, &L.laws,
@@ -69,27 +70,41 @@ static void test_layout(void)
 	check(bad_missing == 0, "panels, plots, status and input present at every size", __LINE__);
 
 	struct ui_layout L;
-	struct ui_layout_in small = { 59, 30, all, 0, 10, 6, 0 };
+	struct ui_layout_in small = { 59, 30, all, 0, 10, 6, 0, 0 };
 	ui_layout_compute(&small, &L);
 	check(L.too_small && L.need_w == 60 && L.need_h == 20, "59 columns is too small, need 60x20", __LINE__);
-	struct ui_layout_in low = { 100, 19, all, 0, 10, 6, 0 };
+	struct ui_layout_in low = { 100, 19, all, 0, 10, 6, 0, 0 };
 	ui_layout_compute(&low, &L);
 	check(L.too_small, "19 rows is too small", __LINE__);
 
-	struct ui_layout_in one = { 80, 24, all & ~(1u << UI_P_CONTRAST), 0, 10, 6, 0 };
+	struct ui_layout_in one = { 80, 24, all & ~(1u << UI_P_CONTRAST), 0, 10, 6, 0, 0 };
 	ui_layout_compute(&one, &L);
 	check(L.contrast.h == 0 && L.laws.w == 80, "hidden contrast panel gives the laws full width", __LINE__);
-	struct ui_layout_in noplots = { 80, 24, all & ~((1u << UI_P_DRIFT) | (1u << UI_P_LOSS)), 0, 10, 6, 0 };
+	struct ui_layout_in noplots = { 80, 24, all & ~((1u << UI_P_DRIFT) | (1u << UI_P_LOSS)), 0, 10, 6, 0, 0 };
 	ui_layout_compute(&noplots, &L);
 	check(L.drift.h == 0 && L.loss.h == 0 && L.laws.h > 12, "without plots the panels take the middle", __LINE__);
-	struct ui_layout_in big = { 120, 50, all, 1, 32, 6, 0 };
+	struct ui_layout_in big = { 120, 50, all, 1, 32, 6, 0, 0 };
 	ui_layout_compute(&big, &L);
 	check(L.big.h == UI_BIG_H && L.caption.h == 1, "big digits and caption at 120x50", __LINE__);
-	struct ui_layout_in fits = { 200, 60, all & ~(1u << UI_P_BIG), 0, 32, 6, 0 };
+	struct ui_layout_in fits = { 200, 60, all & ~(1u << UI_P_BIG), 0, 32, 6, 0, 0 };
 	ui_layout_compute(&fits, &L);
 	check(L.laws.h >= 30 && L.drift.h >= 20, "200x60: tall panels and tall plots", __LINE__);
 
-	struct ui_layout_in sw = { 80, 24, all & ~(1u << UI_P_BIG), 0, 32, 6, 1 };
+	/* a projector (--present at 80x24, big digits and caption on): the quantity
+	 * panels collapse to headline rows and the drift plot takes the rest */
+	struct ui_layout_in proj = { 80, 24, all, 1, 10, 6, 0, 1 };
+	ui_layout_compute(&proj, &L);
+	check(L.big.h == UI_BIG_H && L.compact && L.laws.h == 1 && L.contrast.h == 1 && L.drift.w == 80 &&
+	      L.loss.h == 0 && L.drift.h >= 10 && L.drift.y + L.drift.h <= L.status.y, "80x24 --present: the plot gets the space",
+	      __LINE__);
+	proj.present = 0;
+	ui_layout_compute(&proj, &L);
+	check(!L.compact && L.laws.h >= 5 && L.loss.h > 0, "80x24 without --present keeps the panels", __LINE__);
+	struct ui_layout_in wide = { 200, 60, all, 1, 10, 6, 0, 1 };
+	ui_layout_compute(&wide, &L);
+	check(!L.compact && L.laws.h >= 5 && L.loss.h > 0, "200x60 --present: room for everything", __LINE__);
+
+	struct ui_layout_in sw = { 80, 24, all & ~(1u << UI_P_BIG), 0, 32, 6, 1, 0 };
 	ui_layout_compute(&sw, &L);
 	check(L.sweep.h >= 15 && L.sweep.w == 80 && L.laws.h == 0 && L.contrast.h == 0 && L.drift.h == 0 &&
 	      L.loss.h == 0 && L.sweep.y + L.sweep.h <= L.status.y, "sweep plot takes the whole middle at 80x24", __LINE__);
@@ -216,20 +231,28 @@ static void test_sampling(void)
 		row[TRACE_FIXED + 0] = 2.0 + 2e-6 * r;
 		row[TRACE_FIXED + 1] = 1.0 + 0.01 * r;
 	}
-	double st[11], el[11], ec[11], bu[11], lo[11];
-	int n = ui_series_sample(&s, 11, st, el, ec, bu, lo);
-	check(n == 11 && st[0] == 0 && st[10] == 100 && st[5] == 50, "samples spread over the trace", __LINE__);
-	check(fabs(el[10] - 1e-4) < 1e-12, "law drift relative to h0", __LINE__);
-	check(fabs(ec[10] - 1.0) < 1e-12, "contrast change relative to h0", __LINE__);
-	check(bu[10] == 1e-2 && fabs(lo[10] - 1.0 / 101) < 1e-15, "budget and loss columns", __LINE__);
-	double h[4];
-	check(ui_quantity_history(&s, law, 4, h) == 4 && h[0] == 0, "history of one quantity", __LINE__);
+	law->h0[0] = 2.0;
+	con->h0[0] = 1.0;
+	/* drift as the core's laws.max-rel measures it: to the law's magnitude
+	 * (4), not to h(θ0) (2); a contrast to its own magnitude (1) */
+	double h[11];
+	check(ui_quantity_history(&s, law, 11, h) == 11, "history spread over the trace", __LINE__);
+	check(h[0] == 0 && fabs(h[10] - 2e-4 / 4.0) < 1e-15, "law drift relative to its magnitude", __LINE__);
+	check(fabs(h[5] - 1e-4 / 4.0) < 1e-15, "sample 5 of 11 is row 50", __LINE__);
+	check(ui_quantity_history(&s, con, 11, h) == 11 && fabs(h[10] - 1.0) < 1e-12, "contrast change", __LINE__);
 	law->first_value = 0;
-	check(fabs(ui_rel_drift(law, 1e-3) - 1e-3 / 4.0) < 1e-15, "h0 = 0: drift relative to the magnitude", __LINE__);
+	law->h0[0] = 0;
+	double v1 = 1e-3;
+	check(fabs(cmd_plot_rel_drift(law, &v1, 0) - 1e-3 / 4.0) < 1e-15, "h0 = 0: drift relative to the magnitude", __LINE__);
+	/* under weight decay (Λ in column 4) a quadratic law is measured against
+	 * e^{-2Λ} h(θ0) and e^{-2Λ} times its magnitude */
+	law->h0[0] = 2.0;
+	double vd = 2.0 * exp(-0.2) + 4.0 * exp(-0.2) * 1e-3;
+	check(fabs(cmd_plot_rel_drift(law, &vd, 0.1) - 1e-3) < 1e-12, "weight-decayed law and magnitude", __LINE__);
 	s.trace.nrows = 3;
-	check(ui_series_sample(&s, 11, st, NULL, NULL, NULL, NULL) == 3, "short trace: one sample per row", __LINE__);
+	check(ui_quantity_history(&s, law, 11, h) == 3, "short trace: one sample per row", __LINE__);
 	s.trace.nrows = 0;
-	check(ui_series_sample(&s, 11, st, el, ec, bu, lo) == 0, "empty trace: no samples", __LINE__);
+	check(ui_quantity_history(&s, law, 11, h) == 0, "empty trace: no samples", __LINE__);
 
 	struct ui_view v;
 	ui_view_init(&v);
