@@ -65,6 +65,11 @@ static int mm_path = LINALG_PATH_AUTO;
 
 /* The best of the builds this CPU runs: the feature sets of x86-64-v4 and v3
  * (the ones the target attributes above compile for). */
+#if defined(__clang__) && __clang_major__ < 15
+#define CPU_F16C() 1            /* clang 14 cannot ask; every AVX2 CPU has it */
+#else
+#define CPU_F16C() __builtin_cpu_supports("f16c")
+#endif
 static int cpu_isa(void)
 {
 	__builtin_cpu_init();
@@ -73,7 +78,7 @@ static int cpu_isa(void)
 	    && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2"))
 		return LINALG_ISA_AVX512;
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi")
-	    && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c"))
+	    && __builtin_cpu_supports("bmi2") && CPU_F16C())
 		return LINALG_ISA_AVX2;
 	return LINALG_ISA_SSE2;
 }
