@@ -149,9 +149,13 @@ _tests: $(BIN) $(TEST_BIN)
 run: all
 	./noether
 
+# check builds on every core unless make was given -j already
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PAR  := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
+
 check: deps
-	@$(MAKE) --no-print-directory _tests
-	@if [ -n "$(FUZZ_CC)" ]; then $(MAKE) --no-print-directory _fuzz_build; fi
+	@$(MAKE) --no-print-directory $(PAR) _tests
+	@if [ -n "$(FUZZ_CC)" ]; then $(MAKE) --no-print-directory $(PAR) _fuzz_build; fi
 	@sh tests/run.sh $(BUILD)
 
 _bench: $(BIN) $(BENCH_BIN)
