@@ -308,7 +308,13 @@ static void trace_record(struct run *r, double loss)
 	double *pv = row + TRACE_FIXED + r->nvals;
 	for (int i = 0; i < r->q.n; i++) {
 		const struct quantity *q = r->q.q[i];
-		if (!planned || q->fn || q->phase) {
+		if (q->phase && q->internal) {
+			/* a phase-space law hidden for want of a velocity (no momentum
+			 * in force): never shown, so not evaluated every step */
+			double *v = row + TRACE_FIXED + q->slot;
+			for (int k = 0; k < q->ncomp; k++)
+				v[k] = NAN;
+		} else if (!planned || q->fn || q->phase) {
 			double *v = row + TRACE_FIXED + q->slot;
 			for (int k = 0; k < q->ncomp; k++)
 				v[k] = quantity_comp_value(q, k, r->theta);
