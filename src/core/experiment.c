@@ -991,12 +991,17 @@ int experiment_add_found(struct experiment *x, struct qset *found)
 	return added;
 }
 
-int experiment_drop_found(struct experiment *x, const char *name, int keep)
+int experiment_drop_found(struct experiment *x, const char *name_in, int keep)
 {
-	if (name) {
-		const struct quantity *q = qset_find(&x->q, name);
+	char name_buf[sizeof x->q.q[0]->name];
+	const char *name = NULL;
+	if (name_in) {
+		const struct quantity *q = qset_find(&x->q, name_in);
 		if (!q || !q->found)
 			return NT_ENOENT;
+		/* a copy: the caller may pass the name of the very law removed below */
+		str_copy(name_buf, name_in, sizeof name_buf);
+		name = name_buf;
 	}
 	int n = 0;
 	for (int i = x->q.n - 1; i >= 0; i--) {
