@@ -5,39 +5,13 @@
 # alternate screen off, the cursor visible and the tty back in cooked mode
 # (icanon, echo), and the exit status 128 + the signal's number.
 # Skips cleanly (0 passed, 0 failed) when tmux is not installed.
-BIN=${NOETHER_BIN:-./noether}
-pass=0
-fail=0
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "# skip: tmux is not installed"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-case $BIN in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
-SOCK="noether-sig-$$"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/noether-sig.XXXXXX")
-T() { tmux -L "$SOCK" "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-cap() { T capture-pane -p -t "$1" 2>/dev/null; }
-wait_for() {
-	n=0
-	while [ "$n" -lt "${3:-50}" ]; do
-		cap "$1" | grep -q -- "$2" && return 0
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 1
-}
+# Run from the repository root; the binary is $NOETHER_BIN (default ./noether).
+. tests/screen/harness.inc
 
 # try NAME HOW STATUS: HOW is "key C-\\" or "kill -SIG"
 try() {
 	S="sig$1"
-	T new-session -d -s "$S" -x 80 -y 24 "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh" 2>/dev/null ||
-		{ sleep 0.5; T new-session -d -s "$S" -x 80 -y 24 "env PS1='$ ' XDG_STATE_HOME='$TMP/state' sh"; }
-	T set-option -t "$S" status off >/dev/null
+	shell "$S" 80 24
 	T send-keys -t "$S" "clear; '$BIN'; echo DONE-\$?" Enter
 	if ! wait_for "$S" "CONSERVED" 80; then
 		nok "$1: the screen did not start"
@@ -70,5 +44,4 @@ try QUIT key 'C-\' 131
 try USR1 kill - 138
 try USR2 kill - 140
 try PIPE kill - 141
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
