@@ -4,6 +4,7 @@
  * reset, divergence detection, CSV contract, drift growth under const vs decay,
  * and rejection of bad configuration. */
 #include "test.h"
+#include "cmdtest.h"
 #include "cmd/cmd.h"
 #include "noether/experiment.h"
 #include "noether/run.h"
@@ -12,25 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void sink(void *u, const char *t) { (void)u; (void)t; }
-
-static struct cmd_ctx new_ctx(void)
-{
-	struct cmd_ctx c = { 0 };
-	c.x = experiment_new();
-	c.out = sink;
-	c.msg = sink;
-	return c;
-}
-
-static int run(struct cmd_ctx *c, const char *line)
-{
-	int rc = cmd_exec_line(c, line);
-	if (rc)
-		printf("  command '%s' -> %d: %s\n", line, rc, c->last_error);
-	return rc;
-}
 
 /* h_{k+1} = (1-τλ)^2 h_k + τ^2 (g·∇²-form) for every law component, computed
  * independently from the gradient at θ_k. For a quadratic form h = θᵀAθ the

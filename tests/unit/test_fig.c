@@ -16,29 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test.h"
+#include "cmdtest.h"
 #include "cmd/cmd.h"
 #include "noether/util.h"
 #include "fig/fig.h"
 #include "cmd/cmd_impl.h"
-
-static void sink(void *u, const char *t) { (void)u; (void)t; }
-
-static struct cmd_ctx new_ctx(void)
-{
-	struct cmd_ctx c;
-	memset(&c, 0, sizeof c);
-	c.x = experiment_new();
-	c.out = c.msg = sink;
-	return c;
-}
-
-static int run(struct cmd_ctx *c, const char *line)
-{
-	int rc = cmd_exec_line(c, line);
-	if (rc)
-		printf("  command '%s' -> %d: %s\n", line, rc, c->last_error);
-	return rc;
-}
 
 static const char *find_bytes(const char *h, size_t n, const char *needle)
 {

@@ -4,19 +4,10 @@
  * (Λ = λt exactly; e^{2Λ}h flat while h itself decays like e^{-2λt}), and the
  * heavy-ball ODE (flow+momentum) breaking the laws. */
 #include "test.h"
+#include "cmdtest.h"
 #include "cmd/cmd.h"
 #include "noether/util.h"
 #include <string.h>
-
-static void sink(void *u, const char *t) { (void)u; (void)t; }
-
-static int run(struct cmd_ctx *c, const char *line)
-{
-	int rc = cmd_exec_line(c, line);
-	if (rc)
-		printf("  command '%s' -> %d: %s\n", line, rc, c->last_error);
-	return rc;
-}
 
 /* Largest relative drift of the gradient-flow laws: the laws shown, and the
  * ones these dynamics break (contrasts with a reason). */

@@ -4,21 +4,12 @@
  * bounded over k = 100, 1000, 10000 with τ0/(k+1)), and
  * that a sweep leaves the experiment's own runs exactly as they were. */
 #include "test.h"
+#include "cmdtest.h"
 #include "cmd/cmd.h"
 #include "noether/sweep.h"
 #include "noether/util.h"
 #include <string.h>
 #include <stdlib.h>
-
-static void sink(void *u, const char *t) { (void)u; (void)t; }
-
-static int run(struct cmd_ctx *c, const char *line)
-{
-	int rc = cmd_exec_line(c, line);
-	if (rc)
-		printf("  command '%s' -> %d: %s\n", line, rc, c->last_error);
-	return rc;
-}
 
 static void test_fit(void)
 {
