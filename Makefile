@@ -114,11 +114,12 @@ $(BUILD)/src/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CORE_OPT) $(ISA) -MMD -MP -c -o $@ $<
 # The matrix-product kernels, one file per instruction set (linalg.c picks
-# one after checking the CPU; see src/core/linalg_kern.h).
-# KERN_SAN (the fuzz build) takes ASan/UBSan off these three: clang 14 needs
+# one after checking the CPU; see src/core/linalg_kern.h), and the short-sum
+# kernels all of them call (linalg_short.c, x86-64-v3 only).
+# KERN_SAN (the fuzz build) takes ASan/UBSan off these four: clang 14 needs
 # over two minutes a file to instrument them, the harnesses fuzz parsers and
 # commands, not products, and `make asan` still checks the kernels.
-$(BUILD)/src/core/linalg_v3.o $(BUILD)/src/core/linalg_v3w.o: ISA := -march=x86-64-v3 $(KERN_SAN)
+$(BUILD)/src/core/linalg_v3.o $(BUILD)/src/core/linalg_v3w.o $(BUILD)/src/core/linalg_short.o: ISA := -march=x86-64-v3 $(KERN_SAN)
 $(BUILD)/src/core/linalg_v4.o: ISA := -march=x86-64-v4 $(KERN_SAN)
 
 # the figures see include/ only (and their own directory)

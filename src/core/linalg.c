@@ -8,6 +8,10 @@
  *     (c = Σ_k s_k R[k, :], accumulated row by row of R in vector registers);
  *   - matrix × vector: N = 1 with A as stored, or M = 1 with B transposed
  *     (dot products of rows, four rows in the lanes of one vector);
+ *   - short sums (2 <= K <= 8): a panel of op(B) held in registers while
+ *     the rows of C stream past it (linalg_short.c);
+ *   - few outputs (at most 6 × 8, op(B) = B, any K): all of C in one tile,
+ *     so that its K-long chains run side by side (linalg_short.c);
  *   - register tiles for everything else.
  * Every one of them gives mm_ref's bits: each element of C is accumulated over
  * k in ascending order from 0, one fused multiply-add per term (s ← fma(a, b,

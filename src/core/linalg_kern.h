@@ -20,6 +20,14 @@
 void mm_own_v3(MM_OWN_PARAMS);
 void mm_own_v3w(MM_OWN_PARAMS);
 void mm_own_v4(MM_OWN_PARAMS);
+/* Products of 2..MM_SK terms (M, N > 1) in every build: linalg_short.c,
+ * compiled once for x86-64-v3 (which every build's CPU runs). */
+void mm_short_v3(MM_OWN_PARAMS);
+enum { MM_SK = 8 };
+/* Products with 2..MM_FEW_M rows, 2..8 columns and op(B) = B (any K, at most
+ * MM_KMAX): the same file. */
+void mm_few_v3(MM_OWN_PARAMS);
+enum { MM_FEW_M = 6 };
 /* K of the largest product the tiles take (their panel buffer). */
 enum { MM_KMAX = 1024 };
 #endif
@@ -554,6 +562,14 @@ MM_AI void mm_own_loop(const int wide, int count, size_t sa, size_t sb, size_t s
                        int N, int K, double alpha, const double *A, const double *B, double beta,
                        const double *bias, double *C)
 {
+	if (K >= 2 && K <= MM_SK && M > 1 && N > 1) {   /* short sums: linalg_short.c */
+		mm_short_v3(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, bias, C);
+		return;
+	}
+	if (K > MM_SK && !tb && M > 1 && M <= MM_FEW_M && N > 1 && N <= 8) {
+		mm_few_v3(count, sa, sb, sc, ta, tb, M, N, K, alpha, A, B, beta, bias, C);
+		return;
+	}
 	if (beta == 0.0 && alpha == 1.0)
 		for (int s = 0; s < count; s++)
 			mm_own_one(wide, ta, tb, M, N, K, 1.0, A + s * sa, B + s * sb, 0.0, NULL, C + s * sc);
