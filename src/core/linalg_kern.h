@@ -23,7 +23,7 @@ void mm_own_v4(MM_OWN_PARAMS);
 /* Products of 2..MM_SK terms (M, N > 1) in every build: linalg_short.c,
  * compiled once for x86-64-v3 (which every build's CPU runs). */
 void mm_short_v3(MM_OWN_PARAMS);
-enum { MM_SK = 8 };
+enum { MM_SK = 16 };
 /* Products with 2..MM_FEW_M rows, 2..8 columns and op(B) = B (any K, at most
  * MM_KMAX): the same file. */
 void mm_few_v3(MM_OWN_PARAMS);

@@ -131,7 +131,7 @@ static int own_vs_ref(struct rng *r, int ta, int tb, int M, int N, int K, double
 static void check_mm_own(void)
 {
 	static const int sides[] = { 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 16, 17, 31, 33, 64, 150 };
-	static const int ks[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 33, 64, 150, 512 };
+	static const int ks[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 33, 64, 150, 512 };
 	static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512", "AVX2 (8-double tiles)" };
 	static const double ab[][2] = { { 1.0, 0.0 }, { 0.5, 0.0 }, { 1.0, 1.0 }, { -1.25, -0.25 } };
 	int old_path = linalg_set_path(LINALG_PATH_OWN), isa0 = linalg_isa();
