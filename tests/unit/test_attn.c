@@ -500,7 +500,7 @@ int main(void)
 			forward_vs_naive(pe, causal);
 		}
 	fd_check("attn heads=1 dk=2 pe=rope", 7, 3);
-	/* long sequences: the T×T products take the BLAS path of seq_mm */
+	/* long sequences: the T×T products take the BLAS path of mm_batch */
 	fd_check("attn heads=1 dk=8 dv=8 pe=rope causal", 48, 3);
 	fd_check("lattn dk=8", 48, 3);
 	fd_check("lattn dk=3", 4, 5);

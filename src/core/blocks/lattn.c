@@ -20,7 +20,6 @@
 #include "noether/lawbuild.h"
 #include "noether/linalg.h"
 #include "noether/util.h"
-#include "seqmm.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -55,8 +54,8 @@ static int lattn_setup(struct block *b, struct shape in, char *err, size_t len)
 	block_add_tensor(b, "K", 2, d, dk, 1);
 	block_add_tensor(b, "V", 2, d, d, 1);
 	b->act_per_sample = (size_t)T * (2 * dk + d) + (size_t)T * T;
-	b->ws_per_sample = (size_t)T * (2 * dk + d);
-	b->ws_fixed = (size_t)T * T;
+	b->ws_per_sample = (size_t)T * (2 * dk + d) + (size_t)T * T;   /* dA, dB, dU, dS */
+	b->ws_fixed = 0;
 	return 0;
 }
 
@@ -64,6 +63,15 @@ static void lattn_init(const struct block *b, double *theta, const struct init_s
 {
 	for (int t = 0; t < b->ntensors; t++)
 		block_init_normal(&b->tensors[t], theta, b->in.width, spec, r);
+}
+
+/* Zero the entries above the diagonal of n blocks T×T (causal scores). */
+static void causal_zero(double *S, int n, int T)
+{
+	for (int s = 0; s < n; s++)
+		for (int i = 0; i < T; i++)
+			for (int j = i + 1; j < T; j++)
+				S[((size_t)s * T + i) * T + j] = 0.0;
 }
 
 /* x (n*T, d) -> y (n*T, d); act: A, B (n*T, dk), U (n*T, d), S (n, T, T). */
@@ -77,15 +85,12 @@ static void lattn_forward(const struct block *b, const double *theta, int n, con
 	mm(0, 0, R, dk, d, 1.0, x, Q, 0.0, A);
 	mm(0, 0, R, dk, d, 1.0, x, K, 0.0, B);
 	mm(0, 0, R, d, d, 1.0, x, V, 0.0, U);
-	for (int s = 0; s < n; s++) {
-		double *Ss = S + (size_t)s * T * T;
-		seq_mm(0, 1, T, T, dk, 1.0 / T, A + (size_t)s * T * dk, B + (size_t)s * T * dk, 0.0, Ss);
-		if (lattn_cfg(b)->causal)
-			for (int i = 0; i < T; i++)
-				for (int j = i + 1; j < T; j++)
-					Ss[(size_t)i * T + j] = 0.0;
-		seq_mm(0, 0, T, d, T, 1.0, Ss, U + (size_t)s * T * d, 0.0, y + (size_t)s * T * d);
-	}
+	/* the per-sample products as batches (one call each, not n) */
+	size_t sk = (size_t)T * dk, sv = (size_t)T * d, sT = (size_t)T * T;
+	mm_batch(n, sk, sk, sT, 0, 1, T, T, dk, 1.0 / T, A, B, 0.0, S);      /* S = A B^T / T */
+	if (lattn_cfg(b)->causal)
+		causal_zero(S, n, T);
+	mm_batch(n, sT, sv, sv, 0, 0, T, d, T, 1.0, S, U, 0.0, y);           /* y = S U */
 }
 
 static void lattn_backward(const struct block *b, const double *theta, int n, const double *x,
@@ -97,17 +102,13 @@ static void lattn_backward(const struct block *b, const double *theta, int n, co
 	const struct tensor_view *tQ = &b->tensors[0], *tK = &b->tensors[1], *tV = &b->tensors[2];
 	const double *A = act, *B = A + (size_t)R * dk, *U = B + (size_t)R * dk, *S = U + (size_t)R * d;
 	double *dA = ws, *dB = dA + (size_t)R * dk, *dU = dB + (size_t)R * dk, *dS = dU + (size_t)R * d;
-	for (int s = 0; s < n; s++) {
-		const double *dys = dy + (size_t)s * T * d;
-		seq_mm(0, 1, T, T, d, 1.0, dys, U + (size_t)s * T * d, 0.0, dS);              /* dS = dy U^T */
-		seq_mm(1, 0, T, d, T, 1.0, S + (size_t)s * T * T, dys, 0.0, dU + (size_t)s * T * d); /* dU = S^T dy */
-		if (lattn_cfg(b)->causal)
-			for (int i = 0; i < T; i++)
-				for (int j = i + 1; j < T; j++)
-					dS[(size_t)i * T + j] = 0.0;
-		seq_mm(0, 0, T, dk, T, 1.0 / T, dS, B + (size_t)s * T * dk, 0.0, dA + (size_t)s * T * dk); /* dA = dS B / T */
-		seq_mm(1, 0, T, dk, T, 1.0 / T, dS, A + (size_t)s * T * dk, 0.0, dB + (size_t)s * T * dk); /* dB = dS^T A / T */
-	}
+	size_t sk = (size_t)T * dk, sv = (size_t)T * d, sT = (size_t)T * T;
+	mm_batch(n, sv, sv, sT, 0, 1, T, T, d, 1.0, dy, U, 0.0, dS);          /* dS = dy U^T */
+	mm_batch(n, sT, sv, sv, 1, 0, T, d, T, 1.0, S, dy, 0.0, dU);          /* dU = S^T dy */
+	if (lattn_cfg(b)->causal)
+		causal_zero(dS, n, T);
+	mm_batch(n, sT, sk, sk, 0, 0, T, dk, T, 1.0 / T, dS, B, 0.0, dA);     /* dA = dS B / T */
+	mm_batch(n, sT, sk, sk, 1, 0, T, dk, T, 1.0 / T, dS, A, 0.0, dB);     /* dB = dS^T A / T */
 	mm(1, 0, d, dk, R, 1.0, x, dA, 1.0, dtheta + tQ->off);   /* dQ += x^T dA */
 	mm(1, 0, d, dk, R, 1.0, x, dB, 1.0, dtheta + tK->off);   /* dK += x^T dB */
 	mm(1, 0, d, d, R, 1.0, x, dU, 1.0, dtheta + tV->off);    /* dV += x^T dU */
